@@ -1,0 +1,132 @@
+/*
+ * Loads struct marimba_config from MARIMBA_* environment variables.
+ * The defaults here match conf/marimba.env.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+static int	config_string(const char *, const char *, char *, size_t,
+		    char *, size_t);
+static int	config_long(const char *, long, long, long, long *,
+		    char *, size_t);
+
+int
+marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
+{
+	long	v;
+
+	memset(cfg, 0, sizeof(*cfg));
+
+	if (config_string("MARIMBA_KAFKA_BROKERS", "127.0.0.1:9092",
+	    cfg->kafka_brokers, sizeof(cfg->kafka_brokers), err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_KAFKA_TOPIC", "votes",
+	    cfg->kafka_topic, sizeof(cfg->kafka_topic), err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_KAFKA_DLQ_TOPIC", "votes.dlq",
+	    cfg->kafka_dlq_topic, sizeof(cfg->kafka_dlq_topic),
+	    err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_REDIS_HOST", "127.0.0.1",
+	    cfg->redis_host, sizeof(cfg->redis_host), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_REDIS_PORT", 6379, 1, 65535, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->redis_port = (int)v;
+	if (config_string("MARIMBA_MONGO_URI",
+	    "mongodb://127.0.0.1:27017/?appname=marimba",
+	    cfg->mongo_uri, sizeof(cfg->mongo_uri), err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_MONGO_DB", "marimba",
+	    cfg->mongo_db, sizeof(cfg->mongo_db), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_HTTP_PORT", 8080, 1, 65535, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->http_port = (int)v;
+	if (config_string("MARIMBA_GRPC_ADDR", "127.0.0.1:50051",
+	    cfg->grpc_addr, sizeof(cfg->grpc_addr), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_MAX_BODY", 524288, 256, 64L * 1024 * 1024,
+	    &v, err, errlen) == -1)
+		return (-1);
+	cfg->max_body = (size_t)v;
+	if (config_long("MARIMBA_MAX_BATCH", 1000, 1, 100000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->max_batch = (size_t)v;
+	if (config_long("MARIMBA_ACK_TIMEOUT_MS", 5000, 100, 600000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->ack_timeout_ms = (int)v;
+	if (config_long("MARIMBA_QUEUE_MAX", 100000, 1, 10000000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->queue_max = (int)v;
+	if (config_string("MARIMBA_CONSUMER_GROUP", "marimba-consumer",
+	    cfg->consumer_group, sizeof(cfg->consumer_group),
+	    err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_BATCH_MAX", 500, 1, 100000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->batch_max = (int)v;
+	if (config_long("MARIMBA_DEDUPE_TTL_S", 604800, 60, INT_MAX, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->dedupe_ttl_s = (int)v;
+	if (config_long("MARIMBA_SERIES_MAXLEN", 86400, 10, INT_MAX, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->series_maxlen = (int)v;
+
+	return (0);
+}
+
+static int
+config_string(const char *name, const char *def, char *dst, size_t dstlen,
+    char *err, size_t errlen)
+{
+	const char	*val;
+	size_t		 len;
+
+	if ((val = getenv(name)) == NULL || *val == '\0')
+		val = def;
+	len = strlen(val);
+	if (len >= dstlen) {
+		snprintf(err, errlen, "%s: value longer than %zu bytes",
+		    name, dstlen - 1);
+		return (-1);
+	}
+	memcpy(dst, val, len + 1);
+	return (0);
+}
+
+static int
+config_long(const char *name, long def, long min, long max, long *out,
+    char *err, size_t errlen)
+{
+	const char	*val;
+	char		*end;
+	long		 v;
+
+	if ((val = getenv(name)) == NULL || *val == '\0') {
+		*out = def;
+		return (0);
+	}
+	errno = 0;
+	v = strtol(val, &end, 10);
+	if (errno != 0 || end == val || *end != '\0' || v < min || v > max) {
+		snprintf(err, errlen, "%s: '%s' is not an integer in %ld..%ld",
+		    name, val, min, max);
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}

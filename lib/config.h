@@ -1,0 +1,36 @@
+/*
+ * Process configuration: every setting comes from a MARIMBA_* environment
+ * variable, with the defaults documented in conf/marimba.env.
+ */
+#ifndef MARIMBA_CONFIG_H
+#define MARIMBA_CONFIG_H
+
+#include <stddef.h>
+
+struct marimba_config {
+	char		kafka_brokers[256];
+	char		kafka_topic[128];
+	char		kafka_dlq_topic[128];
+	char		redis_host[128];
+	int		redis_port;
+	char		mongo_uri[512];
+	char		mongo_db[64];
+	int		http_port;
+	char		grpc_addr[128];
+	size_t		max_body;
+	size_t		max_batch;
+	int		ack_timeout_ms;
+	int		queue_max;
+	char		consumer_group[128];
+	int		batch_max;
+	int		dedupe_ttl_s;
+	int		series_maxlen;
+};
+
+/*
+ * Fills cfg from the environment. Returns 0, or -1 with a message in
+ * err naming the variable that holds a bad value.
+ */
+int	marimba_config_load(struct marimba_config *, char *, size_t);
+
+#endif

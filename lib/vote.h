@@ -1,0 +1,77 @@
+/*
+ * The vote model and its JSON contract: what a valid vote is, and the
+ * strict parser that turns a client's JSON body into votes.
+ */
+#ifndef MARIMBA_VOTE_H
+#define MARIMBA_VOTE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define VOTE_NAME_MAX		128	/* bytes of UTF-8 */
+#define VOTE_ALBUM_MAX		128
+#define VOTE_YEAR_MIN		1900
+#define VOTE_YEAR_MAX		2100
+#define VOTE_RANK_MIN		1
+#define VOTE_RANK_MAX		1000
+#define VOTE_ID_LEN		26	/* a ULID in Crockford base32 */
+#define VOTE_SOURCE_MAX		7
+
+enum vote_status {
+	VOTE_OK = 0,
+	VOTE_EINVAL,		/* the input breaks the contract */
+	VOTE_ETOOBIG,		/* body or batch larger than allowed */
+	VOTE_ENOMEM,
+};
+
+struct vote {
+	char		id[VOTE_ID_LEN + 1];
+	char		name[VOTE_NAME_MAX + 1];
+	char		album[VOTE_ALBUM_MAX + 1];
+	uint32_t	year;
+	uint32_t	rank;
+	char		source[VOTE_SOURCE_MAX + 1];	/* "rest", "grpc" */
+	int64_t		received_at_ms;
+};
+
+/* Why an input was refused: the field (empty if none) and a sentence. */
+struct vote_error {
+	long		index;		/* position in a batch, -1 if none */
+	char		field[32];
+	char		message[192];
+};
+
+struct vote_limits {
+	size_t		max_body;	/* bytes of JSON accepted */
+	size_t		max_batch;	/* votes in one JSON array */
+};
+
+/*
+ * Parses exactly one JSON object into *out. Only id, source and
+ * received_at_ms are left zeroed; see vote_accept().
+ */
+enum vote_status	vote_parse_json(const uint8_t *, size_t,
+			    const struct vote_limits *, struct vote *,
+			    struct vote_error *);
+
+/*
+ * Parses one JSON object or a JSON array of 1..max_batch objects.
+ * On VOTE_OK *out is an array of *count votes the caller frees with free().
+ * On error nothing is returned and err says which element and field.
+ */
+enum vote_status	vote_parse_json_batch(const uint8_t *, size_t,
+			    const struct vote_limits *, struct vote **,
+			    size_t *, struct vote_error *);
+
+/* Checks name, album, year and rank against the contract. */
+enum vote_status	vote_validate(const struct vote *, struct vote_error *);
+
+/* Stamps an accepted vote: a new ULID, the source and the time now. */
+int			vote_accept(struct vote *, const char *source);
+
+/* Fills err; fmt is a printf format. */
+void			vote_error_set(struct vote_error *, const char *field,
+			    const char *fmt, ...)
+			    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * Unit tests for lib/config.c: defaults, overrides and rejected values.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+
+static void
+test_defaults(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256];
+
+	(void)state;
+	unsetenv("MARIMBA_KAFKA_BROKERS");
+	unsetenv("MARIMBA_HTTP_PORT");
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:9092");
+	assert_string_equal(cfg.kafka_topic, "votes");
+	assert_int_equal(cfg.http_port, 8080);
+	assert_int_equal(cfg.redis_port, 6379);
+	assert_int_equal(cfg.max_batch, 1000);
+}
+
+static void
+test_override(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256];
+
+	(void)state;
+	setenv("MARIMBA_KAFKA_BROKERS", "127.0.0.1:19092", 1);
+	setenv("MARIMBA_HTTP_PORT", "18080", 1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:19092");
+	assert_int_equal(cfg.http_port, 18080);
+	unsetenv("MARIMBA_KAFKA_BROKERS");
+	unsetenv("MARIMBA_HTTP_PORT");
+}
+
+static void
+test_rejects_bad_numbers(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256];
+	const char		*bad[] = { "0", "65536", "80x", "-1", "abc" };
+	size_t			i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("MARIMBA_HTTP_PORT", bad[i], 1);
+		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "MARIMBA_HTTP_PORT"));
+	}
+	unsetenv("MARIMBA_HTTP_PORT");
+}
+
+static void
+test_rejects_long_string(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256], big[600];
+
+	(void)state;
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	setenv("MARIMBA_MONGO_URI", big, 1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MARIMBA_MONGO_URI"));
+	unsetenv("MARIMBA_MONGO_URI");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_override),
+		cmocka_unit_test(test_rejects_bad_numbers),
+		cmocka_unit_test(test_rejects_long_string),
+	};
+
+	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));
+}
