@@ -1,0 +1,50 @@
+/*
+ * The Kafka producer every ingest path shares: validated votes are encoded
+ * with protobuf-c and produced to the votes topic with acks=all and the
+ * idempotent producer, keyed by vote id. A vote counts as accepted only
+ * when its delivery report says the broker acknowledged it.
+ */
+#ifndef MARIMBA_VOTE_PRODUCER_H
+#define MARIMBA_VOTE_PRODUCER_H
+
+#include "config.h"
+#include "vote.h"
+
+struct vote_producer;
+
+/*
+ * Called from vote_producer_poll()/flush() once per message. err is 0 when
+ * the broker acknowledged the message, otherwise a librdkafka error code
+ * (rd_kafka_resp_err_t) and reason says why. opaque is the pointer given
+ * to vote_producer_send(); arg the one given to vote_producer_new().
+ */
+typedef void	(*vote_delivery_fn)(void *opaque, int err, const char *reason,
+		    void *arg);
+
+enum vote_send_status {
+	VOTE_SEND_OK = 0,
+	VOTE_SEND_FULL,		/* local queue full: back-pressure, 503 */
+	VOTE_SEND_ERROR,	/* could not enqueue for another reason */
+};
+
+struct vote_producer	*vote_producer_new(const struct marimba_config *,
+			    vote_delivery_fn, void *, char *, size_t);
+void			 vote_producer_free(struct vote_producer *);
+
+/* Enqueues one encoded vote; never blocks. */
+enum vote_send_status	 vote_producer_send(struct vote_producer *,
+			    const struct vote *, void *);
+
+/* Serves delivery reports; returns how many were served. */
+int			 vote_producer_poll(struct vote_producer *, int);
+
+/* Waits up to timeout ms for every message to be reported. 0 if all were. */
+int			 vote_producer_flush(struct vote_producer *, int);
+
+/* Messages enqueued and not yet reported. */
+int			 vote_producer_queue_len(struct vote_producer *);
+
+/* 1 if a broker answered a metadata request within timeout ms, else 0. */
+int			 vote_producer_broker_up(struct vote_producer *, int);
+
+#endif
