@@ -1,0 +1,198 @@
+/*
+ * The shared Kafka producer (see vote_producer.h): a librdkafka producer
+ * with acks=all and idempotence whose delivery reports are handed to the
+ * caller's callback with the opaque given at send time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "config.h"
+#include "vote.h"
+#include "vote_codec.h"
+#include "vote_producer.h"
+
+#define PRODUCER_LINGER_MS	"5"
+
+struct vote_producer {
+	rd_kafka_t		*rk;
+	rd_kafka_topic_t	*rkt;
+	vote_delivery_fn	 cb;
+	void			*arg;
+};
+
+static int	producer_set(rd_kafka_conf_t *, const char *, const char *,
+		    char *, size_t);
+static void	producer_dr_cb(rd_kafka_t *, const rd_kafka_message_t *,
+		    void *);
+
+struct vote_producer *
+vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
+    void *arg, char *err, size_t errlen)
+{
+	struct vote_producer	*vp;
+	rd_kafka_conf_t		*conf;
+	char			 num[32];
+
+	if ((vp = calloc(1, sizeof(*vp))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	vp->cb = cb;
+	vp->arg = arg;
+
+	conf = rd_kafka_conf_new();
+	if (producer_set(conf, "bootstrap.servers", cfg->kafka_brokers,
+	    err, errlen) == -1 ||
+	    producer_set(conf, "acks", "all", err, errlen) == -1 ||
+	    producer_set(conf, "enable.idempotence", "true", err, errlen) == -1 ||
+	    producer_set(conf, "linger.ms", PRODUCER_LINGER_MS,
+	    err, errlen) == -1 ||
+	    producer_set(conf, "compression.type", "lz4", err, errlen) == -1)
+		goto fail;
+
+	(void)snprintf(num, sizeof(num), "%d", cfg->ack_timeout_ms);
+	if (producer_set(conf, "message.timeout.ms", num, err, errlen) == -1)
+		goto fail;
+	/* A request must not wait on the socket longer than on the message. */
+	if (producer_set(conf, "request.timeout.ms", num, err, errlen) == -1)
+		goto fail;
+	(void)snprintf(num, sizeof(num), "%d", cfg->queue_max);
+	if (producer_set(conf, "queue.buffering.max.messages", num,
+	    err, errlen) == -1)
+		goto fail;
+	/* Reconnect quickly once a broker that went away comes back. */
+	if (producer_set(conf, "reconnect.backoff.max.ms", "1000",
+	    err, errlen) == -1)
+		goto fail;
+
+	rd_kafka_conf_set_dr_msg_cb(conf, producer_dr_cb);
+	rd_kafka_conf_set_opaque(conf, vp);
+
+	/* On success rd_kafka_new() owns conf. */
+	if ((vp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+	    errlen)) == NULL)
+		goto fail;
+	conf = NULL;
+
+	if ((vp->rkt = rd_kafka_topic_new(vp->rk, cfg->kafka_topic,
+	    NULL)) == NULL) {
+		snprintf(err, errlen, "topic %s: %s", cfg->kafka_topic,
+		    rd_kafka_err2str(rd_kafka_last_error()));
+		goto fail;
+	}
+
+	return (vp);
+
+fail:
+	if (conf != NULL)
+		rd_kafka_conf_destroy(conf);
+	if (vp->rk != NULL)
+		rd_kafka_destroy(vp->rk);
+	free(vp);
+	return (NULL);
+}
+
+void
+vote_producer_free(struct vote_producer *vp)
+{
+	if (vp == NULL)
+		return;
+	if (vp->rkt != NULL)
+		rd_kafka_topic_destroy(vp->rkt);
+	if (vp->rk != NULL)
+		rd_kafka_destroy(vp->rk);
+	free(vp);
+}
+
+enum vote_send_status
+vote_producer_send(struct vote_producer *vp, const struct vote *v,
+    void *opaque)
+{
+	uint8_t			*buf;
+	size_t			 cap, len;
+	rd_kafka_resp_err_t	 rerr;
+
+	cap = vote_encoded_size(v);
+	if ((buf = malloc(cap == 0 ? 1 : cap)) == NULL)
+		return (VOTE_SEND_ERROR);
+	if (vote_encode(v, buf, cap, &len) != VOTE_OK) {
+		free(buf);
+		return (VOTE_SEND_ERROR);
+	}
+
+	/* With RD_KAFKA_MSG_F_FREE librdkafka frees buf once it is done. */
+	if (rd_kafka_produce(vp->rkt, RD_KAFKA_PARTITION_UA,
+	    RD_KAFKA_MSG_F_FREE, buf, len, v->id, strlen(v->id),
+	    opaque) == 0)
+		return (VOTE_SEND_OK);
+
+	rerr = rd_kafka_last_error();
+	free(buf);
+	if (rerr == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+		return (VOTE_SEND_FULL);
+	return (VOTE_SEND_ERROR);
+}
+
+int
+vote_producer_poll(struct vote_producer *vp, int timeout_ms)
+{
+	return (rd_kafka_poll(vp->rk, timeout_ms));
+}
+
+int
+vote_producer_flush(struct vote_producer *vp, int timeout_ms)
+{
+	/* rd_kafka_flush() serves the delivery reports while it waits. */
+	if (rd_kafka_flush(vp->rk, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return (-1);
+	return (rd_kafka_outq_len(vp->rk) == 0 ? 0 : -1);
+}
+
+int
+vote_producer_queue_len(struct vote_producer *vp)
+{
+	return (rd_kafka_outq_len(vp->rk));
+}
+
+int
+vote_producer_broker_up(struct vote_producer *vp, int timeout_ms)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_resp_err_t		 rerr;
+	int				 up;
+
+	/* Ask for this topic only: a cheap request any live broker answers. */
+	rerr = rd_kafka_metadata(vp->rk, 0, vp->rkt, &md, timeout_ms);
+	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+		return (0);
+	up = md->broker_cnt > 0;
+	rd_kafka_metadata_destroy(md);
+	return (up);
+}
+
+static int
+producer_set(rd_kafka_conf_t *conf, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	if (rd_kafka_conf_set(conf, name, value, err, errlen) !=
+	    RD_KAFKA_CONF_OK)
+		return (-1);
+	return (0);
+}
+
+static void
+producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *arg)
+{
+	struct vote_producer	*vp = arg;
+	const char		*reason;
+
+	(void)rk;
+	if (vp->cb == NULL)
+		return;
+	reason = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" :
+	    rd_kafka_err2str(msg->err);
+	vp->cb(msg->_private, (int)msg->err, reason, vp->arg);
+}
