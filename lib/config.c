@@ -85,6 +85,13 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->series_maxlen = (int)v;
+	if (config_string("MARIMBA_REDIS_PREFIX", "marimba",
+	    cfg->redis_prefix, sizeof(cfg->redis_prefix), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_SESSION_TIMEOUT_MS", 45000, 1000, 3600000,
+	    &v, err, errlen) == -1)
+		return (-1);
+	cfg->session_timeout_ms = (int)v;
 
 	return (0);
 }

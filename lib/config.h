@@ -25,6 +25,8 @@ struct marimba_config {
 	int		batch_max;
 	int		dedupe_ttl_s;
 	int		series_maxlen;
+	char		redis_prefix[64];
+	int		session_timeout_ms;
 };
 
 /*
