@@ -66,6 +66,29 @@ enum vote_status	vote_parse_json_batch(const uint8_t *, size_t,
 /* Checks name, album, year and rank against the contract. */
 enum vote_status	vote_validate(const struct vote *, struct vote_error *);
 
+/*
+ * Checks one text field (name, album): len bytes at s, 1..max bytes of
+ * well-formed UTF-8, no control character, not only whitespace.
+ */
+enum vote_status	vote_validate_text(const char *field, const char *,
+			    size_t, size_t max, struct vote_error *);
+
+/*
+ * Fills name, album, year and rank of *v from another representation
+ * (a protobuf message) and validates them. A string longer than its
+ * field is refused, never truncated. The other members are zeroed.
+ */
+enum vote_status	vote_set_fields(struct vote *, const char *name,
+			    size_t, const char *album, size_t, uint32_t year,
+			    uint32_t rank, struct vote_error *);
+
+/*
+ * 1 if the len bytes at s are well-formed UTF-8 (RFC 3629: no overlong
+ * forms, surrogates or code points past U+10FFFF); otherwise 0, and
+ * *bad (if not NULL) gets the offset of the first offending byte.
+ */
+int			vote_utf8_valid(const uint8_t *, size_t, size_t *bad);
+
 /* Stamps an accepted vote: a new ULID, the source and the time now. */
 int			vote_accept(struct vote *, const char *source);
 
