@@ -1,0 +1,112 @@
+/*
+ * Module hooks: the parent loads the configuration once; each worker then
+ * makes its own Kafka producer (librdkafka's threads do not survive fork),
+ * a timer that serves delivery reports, and the readiness thread; on
+ * shutdown the worker flushes the producer and answers what is parked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <kore/hooks.h>
+
+#include "app.h"
+
+/* How often the worker serves librdkafka's delivery reports. */
+#define APP_POLL_MS		5
+/* Kore accepts bodies up to this many times MARIMBA_MAX_BODY, so bodies
+ * a little over the limit get our JSON 413 rather than Kore's empty one. */
+#define APP_BODY_SLACK		4
+/* Rounds of http_process() at shutdown to answer parked requests. */
+#define APP_DRAIN_ROUNDS	50
+
+static struct app	app;
+
+static void	app_poll(void *, u_int64_t);
+
+struct app *
+app_get(void)
+{
+	return (&app);
+}
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char	err[256];
+
+	(void)argc;
+	(void)argv;
+
+	/* Log lines reach a pipe or file as they happen. */
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
+	(void)setvbuf(stderr, NULL, _IOLBF, 0);
+
+	if (marimba_config_load(&app.cfg, err, sizeof(err)) == -1)
+		fatal("marimba: configuration: %s", err);
+	app.limits.max_body = app.cfg.max_body;
+	app.limits.max_batch = app.cfg.max_batch;
+	http_body_max = app.cfg.max_body * APP_BODY_SLACK;
+	kore_log(LOG_NOTICE, "marimba: topic %s on %s, ack timeout %d ms",
+	    app.cfg.kafka_topic, app.cfg.kafka_brokers,
+	    app.cfg.ack_timeout_ms);
+}
+
+void
+kore_worker_configure(void)
+{
+	char	err[512];
+
+	LIST_INIT(&app.parked);
+	app.stopping = 0;
+	http_body_max = app.cfg.max_body * APP_BODY_SLACK;
+	/* Bodies stay in memory: votes.c reads req->http_body. */
+	http_body_disk_offload = 0;
+
+	app.producer = vote_producer_new(&app.cfg, votes_delivered, &app,
+	    err, sizeof(err));
+	if (app.producer == NULL)
+		fatal("marimba: kafka producer: %s", err);
+	app.readiness = readiness_start(app.producer, 1000, err, sizeof(err));
+	if (app.readiness == NULL)
+		fatal("marimba: readiness: %s", err);
+	app.poll_timer = kore_timer_add(app_poll, APP_POLL_MS, &app, 0);
+}
+
+void
+kore_worker_teardown(void)
+{
+	int	i, left;
+
+	app.stopping = 1;
+	if (app.poll_timer != NULL) {
+		kore_timer_remove(app.poll_timer);
+		app.poll_timer = NULL;
+	}
+	readiness_stop(app.readiness);
+	app.readiness = NULL;
+	if (app.producer == NULL)
+		return;
+
+	/* Delivery reports served here wake the parked requests. */
+	if (vote_producer_flush(app.producer, app.cfg.ack_timeout_ms) != 0) {
+		kore_log(LOG_NOTICE, "marimba: %d messages unreported at exit",
+		    vote_producer_queue_len(app.producer));
+	}
+	votes_fail_parked(&app);
+	for (i = 0; i < APP_DRAIN_ROUNDS && http_request_count > 0; i++)
+		http_process();
+
+	left = vote_producer_queue_len(app.producer);
+	vote_producer_free(app.producer);
+	app.producer = NULL;
+	kore_log(LOG_NOTICE, "marimba: worker stopped (%d unreported)", left);
+}
+
+static void
+app_poll(void *arg, u_int64_t now)
+{
+	struct app	*a = arg;
+
+	(void)now;
+	(void)vote_producer_poll(a->producer, 0);
+}

@@ -1,0 +1,27 @@
+/*
+ * Kore's seccomp sandbox stays on; these are the extra system calls the
+ * worker needs for librdkafka's threads and sockets (found with
+ * "seccomp_tracing yes"). Debian's Kore already allows socket (INET,
+ * INET6, UNIX), connect, getsockopt, getsockname, clone and socketpair.
+ */
+#include <sys/socket.h>
+
+#include <kore/kore.h>
+#include <kore/seccomp.h>
+
+KORE_SECCOMP_FILTER("marimba",
+	KORE_SYSCALL_ALLOW(clone3),
+	KORE_SYSCALL_ALLOW(rseq),
+	KORE_SYSCALL_ALLOW(prctl),
+	KORE_SYSCALL_ALLOW(pipe2),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(shutdown),
+	KORE_SYSCALL_ALLOW(sendmsg),
+	KORE_SYSCALL_ALLOW(recvmsg),
+	KORE_SYSCALL_ALLOW(bind),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(getgid),
+	KORE_SYSCALL_ALLOW(getegid),
+	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
+);
