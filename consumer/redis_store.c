@@ -1,0 +1,280 @@
+/*
+ * Implements redis_store.h with hiredis: a blocking connection with
+ * connect and I/O timeouts (a slow Redis fails the batch instead of
+ * hanging the consumer), scripts loaded with SCRIPT LOAD and called with
+ * EVALSHA, NOSCRIPT answered by loading them again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "redis_store.h"
+
+#define REDIS_CONNECT_TIMEOUT_MS	1000
+#define REDIS_IO_TIMEOUT_MS		3000
+#define REDIS_BUCKET_TTL_S		3600	/* per-second buckets */
+#define REDIS_SEAL_AFTER_S		2	/* a second is final after */
+#define REDIS_KEY_MAX			256
+
+extern const char	count_vote_lua[];
+extern const char	series_flush_lua[];
+
+struct redis_store {
+	redisContext	*ctx;
+	char		 host[128];
+	int		 port;
+	int		 dedupe_ttl_s;
+	int		 series_maxlen;
+	char		 vote_sha[64];
+	char		 flush_sha[64];
+	char		 k_total[REDIS_KEY_MAX];
+	char		 k_bands[REDIS_KEY_MAX];
+	char		 k_albums[REDIS_KEY_MAX];
+	char		 k_sources[REDIS_KEY_MAX];
+	char		 k_series[REDIS_KEY_MAX];
+	char		 k_sec[REDIS_KEY_MAX];
+	char		 k_seen[REDIS_KEY_MAX];
+};
+
+static int	redis_connect(struct redis_store *, char *, size_t);
+static void	redis_drop(struct redis_store *);
+static int	redis_load(struct redis_store *, const char *, char *,
+		    char *, size_t);
+static int	redis_count_once(struct redis_store *,
+		    const struct vote *const *, size_t, size_t *, int *,
+		    char *, size_t);
+static struct timeval	redis_tv(int);
+
+struct redis_store *
+redis_store_new(const struct marimba_config *cfg)
+{
+	struct redis_store	*rs;
+	const char		*p;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL)
+		return (NULL);
+	(void)snprintf(rs->host, sizeof(rs->host), "%s", cfg->redis_host);
+	rs->port = cfg->redis_port;
+	rs->dedupe_ttl_s = cfg->dedupe_ttl_s;
+	rs->series_maxlen = cfg->series_maxlen;
+	p = cfg->redis_prefix;
+	(void)snprintf(rs->k_total, REDIS_KEY_MAX, "%s:total", p);
+	(void)snprintf(rs->k_bands, REDIS_KEY_MAX, "%s:bands", p);
+	(void)snprintf(rs->k_albums, REDIS_KEY_MAX, "%s:albums", p);
+	(void)snprintf(rs->k_sources, REDIS_KEY_MAX, "%s:sources", p);
+	(void)snprintf(rs->k_series, REDIS_KEY_MAX, "%s:series", p);
+	(void)snprintf(rs->k_sec, REDIS_KEY_MAX, "%s:sec:", p);
+	(void)snprintf(rs->k_seen, REDIS_KEY_MAX, "%s:seen:", p);
+	return (rs);
+}
+
+void
+redis_store_free(struct redis_store *rs)
+{
+	if (rs == NULL)
+		return;
+	redis_drop(rs);
+	free(rs);
+}
+
+int
+redis_store_count(struct redis_store *rs, const struct vote *const *votes,
+    size_t n, size_t *fresh, char *err, size_t errlen)
+{
+	int	noscript, attempt;
+
+	*fresh = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (redis_connect(rs, err, errlen) == -1)
+			return (-1);
+		noscript = 0;
+		if (redis_count_once(rs, votes, n, fresh, &noscript,
+		    err, errlen) == 0)
+			return (0);
+		if (!noscript)
+			return (-1);
+		/* Redis lost its script cache (restart, SCRIPT FLUSH). */
+		if (redis_load(rs, count_vote_lua, rs->vote_sha,
+		    err, errlen) == -1)
+			return (-1);
+	}
+	return (-1);
+}
+
+int
+redis_store_flush_series(struct redis_store *rs, long long *added,
+    char *err, size_t errlen)
+{
+	redisReply	*r;
+	int		 attempt;
+
+	*added = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (redis_connect(rs, err, errlen) == -1)
+			return (-1);
+		r = redisCommand(rs->ctx, "EVALSHA %s 1 %s %s %d %d %d",
+		    rs->flush_sha, rs->k_series, rs->k_sec, rs->series_maxlen,
+		    REDIS_SEAL_AFTER_S, REDIS_BUCKET_TTL_S);
+		if (r == NULL) {
+			(void)snprintf(err, errlen, "%s", rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_INTEGER) {
+			*added = r->integer;
+			freeReplyObject(r);
+			return (0);
+		}
+		if (r->type == REDIS_REPLY_ERROR) {
+			(void)snprintf(err, errlen, "series flush: %s", r->str);
+			if (strncmp(r->str, "NOSCRIPT", 8) == 0) {
+				freeReplyObject(r);
+				if (redis_load(rs, series_flush_lua,
+				    rs->flush_sha, err, errlen) == -1)
+					return (-1);
+				continue;
+			}
+		} else
+			(void)snprintf(err, errlen,
+			    "series flush: unexpected reply type %d", r->type);
+		freeReplyObject(r);
+		return (-1);
+	}
+	return (-1);
+}
+
+static int
+redis_count_once(struct redis_store *rs, const struct vote *const *votes,
+    size_t n, size_t *fresh, int *noscript, char *err, size_t errlen)
+{
+	const struct vote	*v;
+	redisReply		*r;
+	char			 seen[REDIS_KEY_MAX + VOTE_ID_LEN];
+	char			 album[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
+	size_t			 i, got;
+	int			 failed;
+
+	for (i = 0; i < n; i++) {
+		v = votes[i];
+		(void)snprintf(seen, sizeof(seen), "%s%s", rs->k_seen, v->id);
+		(void)snprintf(album, sizeof(album), "%s \xe2\x80\x94 %s",
+		    v->name, v->album);
+		if (redisAppendCommand(rs->ctx,
+		    "EVALSHA %s 5 %s %s %s %s %s %d %s %s %s %s %d",
+		    rs->vote_sha, seen, rs->k_total, rs->k_bands,
+		    rs->k_albums, rs->k_sources, rs->dedupe_ttl_s, v->name,
+		    album, v->source, rs->k_sec, REDIS_BUCKET_TTL_S) !=
+		    REDIS_OK) {
+			(void)snprintf(err, errlen, "append: %s",
+			    rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+	}
+
+	/* Read every reply, even after an error, to keep the pipeline in step. */
+	failed = 0;
+	for (got = 0; got < n; got++) {
+		if (redisGetReply(rs->ctx, (void **)&r) != REDIS_OK ||
+		    r == NULL) {
+			(void)snprintf(err, errlen, "%s", rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_INTEGER) {
+			if (r->integer == 1)
+				(*fresh)++;
+		} else if (!failed) {
+			failed = 1;
+			if (r->type == REDIS_REPLY_ERROR) {
+				(void)snprintf(err, errlen, "%s", r->str);
+				if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+					*noscript = 1;
+			} else
+				(void)snprintf(err, errlen,
+				    "unexpected reply type %d", r->type);
+		}
+		freeReplyObject(r);
+	}
+	return (failed ? -1 : 0);
+}
+
+static int
+redis_connect(struct redis_store *rs, char *err, size_t errlen)
+{
+	if (rs->ctx != NULL && rs->ctx->err == 0)
+		return (0);
+	redis_drop(rs);
+
+	rs->ctx = redisConnectWithTimeout(rs->host, rs->port,
+	    redis_tv(REDIS_CONNECT_TIMEOUT_MS));
+	if (rs->ctx == NULL) {
+		(void)snprintf(err, errlen, "cannot allocate a redis context");
+		return (-1);
+	}
+	if (rs->ctx->err != 0) {
+		(void)snprintf(err, errlen, "connect %s:%d: %s", rs->host,
+		    rs->port, rs->ctx->errstr);
+		redis_drop(rs);
+		return (-1);
+	}
+	if (redisSetTimeout(rs->ctx, redis_tv(REDIS_IO_TIMEOUT_MS)) !=
+	    REDIS_OK) {
+		(void)snprintf(err, errlen, "set timeout: %s",
+		    rs->ctx->errstr);
+		redis_drop(rs);
+		return (-1);
+	}
+	if (redis_load(rs, count_vote_lua, rs->vote_sha, err, errlen) == -1 ||
+	    redis_load(rs, series_flush_lua, rs->flush_sha, err, errlen) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+redis_load(struct redis_store *rs, const char *script, char *sha,
+    char *err, size_t errlen)
+{
+	redisReply	*r;
+
+	r = redisCommand(rs->ctx, "SCRIPT LOAD %s", script);
+	if (r == NULL) {
+		(void)snprintf(err, errlen, "script load: %s",
+		    rs->ctx->errstr);
+		redis_drop(rs);
+		return (-1);
+	}
+	if (r->type != REDIS_REPLY_STRING || r->len >= 64) {
+		(void)snprintf(err, errlen, "script load: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
+		freeReplyObject(r);
+		redis_drop(rs);
+		return (-1);
+	}
+	memcpy(sha, r->str, r->len);
+	sha[r->len] = '\0';
+	freeReplyObject(r);
+	return (0);
+}
+
+static void
+redis_drop(struct redis_store *rs)
+{
+	if (rs->ctx != NULL) {
+		redisFree(rs->ctx);
+		rs->ctx = NULL;
+	}
+}
+
+static struct timeval
+redis_tv(int ms)
+{
+	struct timeval	tv;
+
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	return (tv);
+}
