@@ -1,0 +1,79 @@
+/*
+ * The gRPC server of marimba-grpc: one completion queue driven by one
+ * thread, which also serves the Kafka producer's delivery reports, so all
+ * per-call state is touched by that thread only (see docs/grpc.md).
+ */
+#ifndef MARIMBA_SERVER_H
+#define MARIMBA_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include <grpc/grpc.h>
+
+#include "config.h"
+#include "health_probe.h"
+#include "vote_producer.h"
+
+#define SERVER_MAX_MESSAGE	(64 * 1024)	/* bytes per received message */
+#define SERVER_REQUESTS		64	/* outstanding grpc_server_request_call */
+#define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
+
+struct call;
+
+/* What a completion-queue tag stands for. */
+enum tag_kind {
+	TAG_NEW_CALL,		/* grpc_server_request_call matched a call */
+	TAG_RECV,		/* a RECV_MESSAGE finished */
+	TAG_CLOSE,		/* RECV_CLOSE_ON_SERVER: the call is over */
+	TAG_STATUS,		/* the final batch with the status was sent */
+	TAG_SHUTDOWN,		/* grpc_server_shutdown_and_notify is done */
+};
+
+struct tag {
+	enum tag_kind	 kind;
+	struct call	*call;
+};
+
+TAILQ_HEAD(call_list, call);
+
+struct server {
+	const struct marimba_config	*cfg;
+	grpc_server			*srv;
+	grpc_completion_queue		*cq;
+	struct vote_producer		*vp;
+	struct health_probe		*health;
+	struct call_list		 calls;
+	size_t				 ncalls;
+	struct tag			 shutdown_tag;
+	int				 port;
+	int				 shutting_down;
+	int				 shutdown_notified;
+	int				 cancelled_all;
+	int64_t				 shutdown_deadline_ms;
+};
+
+/*
+ * Creates the server, its queue and its producer and starts listening on
+ * cfg->grpc_addr. -1 with a message in err on failure.
+ */
+int		server_init(struct server *, const struct marimba_config *,
+		    char *, size_t);
+
+/*
+ * Serves calls until a signal arrives on sigfd (a non-blocking signalfd),
+ * then shuts down gracefully. Returns 0 if every call was finished.
+ */
+int		server_run(struct server *, int);
+
+/* Releases what server_init() created. */
+void		server_free(struct server *);
+
+/* The delivery callback given to the producer (arg is the server). */
+void		server_delivered(void *, int, const char *, void *);
+
+/* Monotonic milliseconds. */
+int64_t		server_now_ms(void);
+
+#endif

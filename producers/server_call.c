@@ -1,0 +1,536 @@
+/*
+ * Per-call state machines of marimba-grpc (see server_call.h): Cast,
+ * CastStream, grpc.health.v1.Health/Check, and UNIMPLEMENTED for the rest.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <grpc/grpc.h>
+#include <grpc/slice.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "vote.pb-c.h"
+
+#include "cast_request.h"
+#include "grpc_buf.h"
+#include "log.h"
+#include "rpc_client.h"
+#include "server.h"
+#include "server_call.h"
+#include "vote.h"
+
+#define HEALTH_SERVICE_VOTES	"marimba.v1.VoteService"
+
+enum call_method {
+	METHOD_UNKNOWN = 0,
+	METHOD_CAST,
+	METHOD_CAST_STREAM,
+	METHOD_HEALTH_CHECK,
+};
+
+enum call_state {
+	CALL_REQUESTED,		/* waiting for a client */
+	CALL_READING,		/* receiving request messages */
+	CALL_PRODUCING,		/* waiting for delivery reports */
+	CALL_REPLYING,		/* the status is being sent */
+	CALL_DONE,		/* status sent; freed once nothing is left */
+};
+
+struct call {
+	TAILQ_ENTRY(call)	 entry;
+	struct server		*s;
+	grpc_call		*gc;
+	grpc_call_details	 details;
+	grpc_metadata_array	 req_md;
+	struct tag		 t_new;
+	struct tag		 t_recv;
+	struct tag		 t_close;
+	struct tag		 t_status;
+	int			 batches;	/* started, not completed */
+	int			 close_cancelled;
+	enum call_method	 method;
+	enum call_state		 state;
+	grpc_byte_buffer	*recv_buf;
+	grpc_byte_buffer	*reply_buf;
+	grpc_slice		 status_details;
+
+	struct vote		*votes;
+	size_t			 nvotes;
+	size_t			 cap;
+	size_t			 pending;	/* delivery reports to come */
+	size_t			 enqueued;
+	grpc_status_code	 enqueue_status;	/* OK unless one failed */
+	int			 delivery_err;
+	char			 delivery_reason[128];
+	int64_t			 ack_deadline_ms;
+	int64_t			 started_ms;
+};
+
+static void	call_free(struct call *);
+static void	call_maybe_free(struct call *);
+static void	call_start(struct call *);
+static int	call_recv(struct call *);
+static void	call_received(struct call *, grpc_byte_buffer *);
+static void	call_reply(struct call *, grpc_status_code, grpc_byte_buffer *,
+		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static void	call_add_vote(struct call *, const uint8_t *, size_t);
+static void	call_produce(struct call *);
+static void	call_finish_produce(struct call *);
+static void	call_health(struct call *, const uint8_t *, size_t);
+
+int
+call_request(struct server *s)
+{
+	struct call	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return (-1);
+	c->s = s;
+	c->state = CALL_REQUESTED;
+	c->t_new.kind = TAG_NEW_CALL;
+	c->t_recv.kind = TAG_RECV;
+	c->t_close.kind = TAG_CLOSE;
+	c->t_status.kind = TAG_STATUS;
+	c->t_new.call = c->t_recv.call = c->t_close.call =
+	    c->t_status.call = c;
+	c->status_details = grpc_empty_slice();
+	c->enqueue_status = GRPC_STATUS_OK;
+	grpc_call_details_init(&c->details);
+	grpc_metadata_array_init(&c->req_md);
+
+	if (grpc_server_request_call(s->srv, &c->gc, &c->details, &c->req_md,
+	    s->cq, s->cq, &c->t_new) != GRPC_CALL_OK) {
+		grpc_call_details_destroy(&c->details);
+		grpc_metadata_array_destroy(&c->req_md);
+		free(c);
+		return (-1);
+	}
+	c->batches = 1;
+	TAILQ_INSERT_TAIL(&s->calls, c, entry);
+	s->ncalls++;
+	return (0);
+}
+
+void
+call_event(struct tag *t, int success)
+{
+	struct call	*c = t->call;
+	grpc_byte_buffer *bb;
+
+	c->batches--;
+	switch (t->kind) {
+	case TAG_NEW_CALL:
+		if (!success) {
+			/* The server is shutting down. */
+			c->state = CALL_DONE;
+			break;
+		}
+		if (!c->s->shutting_down && call_request(c->s) == -1)
+			log_error("cannot request another call");
+		call_start(c);
+		break;
+	case TAG_RECV:
+		bb = c->recv_buf;
+		c->recv_buf = NULL;
+		if (!success) {
+			if (bb != NULL)
+				grpc_byte_buffer_destroy(bb);
+			call_reply(c, GRPC_STATUS_CANCELLED, NULL,
+			    "the request could not be read");
+			break;
+		}
+		call_received(c, bb);
+		if (bb != NULL)
+			grpc_byte_buffer_destroy(bb);
+		break;
+	case TAG_CLOSE:
+		break;
+	case TAG_STATUS:
+		c->state = CALL_DONE;
+		break;
+	case TAG_SHUTDOWN:
+		break;
+	}
+	call_maybe_free(c);
+}
+
+void
+call_delivered(struct call *c, int err, const char *reason)
+{
+	c->pending--;
+	if (err != 0 && !c->delivery_err) {
+		c->delivery_err = err;
+		(void)snprintf(c->delivery_reason, sizeof(c->delivery_reason),
+		    "%s", reason);
+	}
+	if (c->state == CALL_PRODUCING && c->pending == 0)
+		call_finish_produce(c);
+	call_maybe_free(c);
+}
+
+void
+call_sweep(struct server *s, int64_t now)
+{
+	struct call	*c, *next;
+
+	for (c = TAILQ_FIRST(&s->calls); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (c->state != CALL_PRODUCING || now < c->ack_deadline_ms)
+			continue;
+		/* Late reports still arrive; the call lives until then. */
+		call_reply(c, GRPC_STATUS_UNAVAILABLE, NULL,
+		    "Kafka did not acknowledge the vote within %d ms",
+		    s->cfg->ack_timeout_ms);
+	}
+}
+
+static void
+call_start(struct call *c)
+{
+	grpc_op		op;
+
+	c->started_ms = server_now_ms();
+	if (grpc_slice_str_cmp(c->details.method, RPC_METHOD_CAST) == 0)
+		c->method = METHOD_CAST;
+	else if (grpc_slice_str_cmp(c->details.method,
+	    RPC_METHOD_CAST_STREAM) == 0)
+		c->method = METHOD_CAST_STREAM;
+	else if (grpc_slice_str_cmp(c->details.method,
+	    RPC_METHOD_HEALTH_CHECK) == 0)
+		c->method = METHOD_HEALTH_CHECK;
+	else
+		c->method = METHOD_UNKNOWN;
+
+	/* Completes when the call ends: after our status, or cancelled. */
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+	op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+	if (grpc_call_start_batch(c->gc, &op, 1, &c->t_close, NULL) !=
+	    GRPC_CALL_OK) {
+		log_error("cannot start RECV_CLOSE_ON_SERVER");
+		grpc_call_cancel(c->gc, NULL);
+		c->state = CALL_DONE;
+		return;
+	}
+	c->batches++;
+
+	if (c->method == METHOD_UNKNOWN) {
+		call_reply(c, GRPC_STATUS_UNIMPLEMENTED, NULL,
+		    "unknown method");
+		return;
+	}
+	c->state = CALL_READING;
+	if (call_recv(c) == -1)
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+		    "cannot read the request");
+}
+
+static int
+call_recv(struct call *c)
+{
+	grpc_op		op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_RECV_MESSAGE;
+	op.data.recv_message.recv_message = &c->recv_buf;
+	if (grpc_call_start_batch(c->gc, &op, 1, &c->t_recv, NULL) !=
+	    GRPC_CALL_OK)
+		return (-1);
+	c->batches++;
+	return (0);
+}
+
+static void
+call_received(struct call *c, grpc_byte_buffer *bb)
+{
+	uint8_t		*data;
+	size_t		 len;
+
+	if (bb == NULL) {
+		/* The client half-closed. */
+		if (c->method == METHOD_CAST_STREAM)
+			call_produce(c);
+		else
+			call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+			    "the call carried no request message");
+		return;
+	}
+	if (gbuf_read(bb, &data, &len) == -1) {
+		call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+		    "out of memory");
+		return;
+	}
+
+	switch (c->method) {
+	case METHOD_HEALTH_CHECK:
+		call_health(c, data, len);
+		break;
+	case METHOD_CAST:
+	case METHOD_CAST_STREAM:
+		call_add_vote(c, data, len);
+		break;
+	case METHOD_UNKNOWN:
+		break;
+	}
+	free(data);
+}
+
+static void
+call_add_vote(struct call *c, const uint8_t *data, size_t len)
+{
+	struct vote		*v;
+	struct vote_error	 err;
+	size_t			 ncap;
+
+	if (c->nvotes >= c->s->cfg->max_batch) {
+		call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+		    "a stream may carry at most %zu votes (MARIMBA_MAX_BATCH)",
+		    c->s->cfg->max_batch);
+		return;
+	}
+	if (c->nvotes == c->cap) {
+		ncap = c->cap == 0 ? 1 : c->cap * 2;
+		if (ncap > c->s->cfg->max_batch)
+			ncap = c->s->cfg->max_batch;
+		if ((v = reallocarray(c->votes, ncap, sizeof(*v))) == NULL) {
+			call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+			    "out of memory");
+			return;
+		}
+		c->votes = v;
+		c->cap = ncap;
+	}
+
+	v = &c->votes[c->nvotes];
+	if (cast_request_decode(data, len, v, &err) != VOTE_OK) {
+		if (c->method == METHOD_CAST_STREAM)
+			call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+			    "vote %zu: %s", c->nvotes, err.message);
+		else
+			call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+			    "%s", err.message);
+		return;
+	}
+	c->nvotes++;
+
+	/* A unary call has its one message; the core checks there's no more. */
+	if (c->method == METHOD_CAST) {
+		call_produce(c);
+		return;
+	}
+	if (call_recv(c) == -1)
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+		    "cannot read the next message");
+}
+
+static void
+call_produce(struct call *c)
+{
+	struct server		*s = c->s;
+	enum vote_send_status	 st;
+	size_t			 i;
+
+	if (c->nvotes == 0) {
+		call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+		    "the stream carried no CastRequest");
+		return;
+	}
+	if ((size_t)vote_producer_queue_len(s->vp) + c->nvotes >
+	    (size_t)s->cfg->queue_max) {
+		call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+		    "the Kafka producer queue is full; retry later");
+		return;
+	}
+	for (i = 0; i < c->nvotes; i++) {
+		if (vote_accept(&c->votes[i], "grpc") == -1) {
+			call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+			    "cannot make a vote id");
+			return;
+		}
+	}
+
+	c->state = CALL_PRODUCING;
+	c->ack_deadline_ms = server_now_ms() + s->cfg->ack_timeout_ms +
+	    SERVER_ACK_MARGIN_MS;
+	for (i = 0; i < c->nvotes; i++) {
+		st = vote_producer_send(s->vp, &c->votes[i], c);
+		if (st == VOTE_SEND_OK) {
+			c->pending++;
+			c->enqueued++;
+			continue;
+		}
+		c->enqueue_status = st == VOTE_SEND_FULL ?
+		    GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_UNAVAILABLE;
+		break;
+	}
+	if (c->pending == 0)
+		call_finish_produce(c);
+}
+
+static void
+call_finish_produce(struct call *c)
+{
+	Marimba__V1__CastReply		 one = MARIMBA__V1__CAST_REPLY__INIT;
+	Marimba__V1__CastStreamReply	 many =
+	    MARIMBA__V1__CAST_STREAM_REPLY__INIT;
+	grpc_byte_buffer		*bb;
+	char				**ids;
+	size_t				 i;
+
+	if (c->enqueue_status != GRPC_STATUS_OK) {
+		call_reply(c, c->enqueue_status, NULL,
+		    "the Kafka producer refused vote %zu of %zu (%s); the "
+		    "first %zu may still be delivered", c->enqueued,
+		    c->nvotes, c->enqueue_status ==
+		    GRPC_STATUS_RESOURCE_EXHAUSTED ? "queue full" : "error",
+		    c->enqueued);
+		return;
+	}
+	if (c->delivery_err) {
+		call_reply(c, GRPC_STATUS_UNAVAILABLE, NULL,
+		    "Kafka did not acknowledge the vote: %s",
+		    c->delivery_reason);
+		return;
+	}
+
+	if (c->method == METHOD_CAST) {
+		one.id = c->votes[0].id;
+		bb = gbuf_pack(&one.base);
+	} else {
+		if ((ids = calloc(c->nvotes, sizeof(*ids))) == NULL) {
+			call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+			    "out of memory");
+			return;
+		}
+		for (i = 0; i < c->nvotes; i++)
+			ids[i] = c->votes[i].id;
+		many.n_ids = c->nvotes;
+		many.ids = ids;
+		many.accepted = (uint32_t)c->nvotes;
+		bb = gbuf_pack(&many.base);
+		free(ids);
+	}
+	if (bb == NULL) {
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	call_reply(c, GRPC_STATUS_OK, bb, "%s", "");
+}
+
+static void
+call_health(struct call *c, const uint8_t *data, size_t len)
+{
+	Grpc__Health__V1__HealthCheckRequest	*req;
+	Grpc__Health__V1__HealthCheckResponse	 resp =
+	    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__INIT;
+	grpc_byte_buffer			*bb;
+	int					 known;
+
+	if ((req = grpc__health__v1__health_check_request__unpack(NULL, len,
+	    data)) == NULL) {
+		call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+		    "the message is not a grpc.health.v1.HealthCheckRequest");
+		return;
+	}
+	known = req->service[0] == '\0' ||
+	    strcmp(req->service, HEALTH_SERVICE_VOTES) == 0;
+	grpc__health__v1__health_check_request__free_unpacked(req, NULL);
+	if (!known) {
+		call_reply(c, GRPC_STATUS_NOT_FOUND, NULL, "unknown service");
+		return;
+	}
+
+	if (!c->s->shutting_down && health_probe_serving(c->s->health))
+		resp.status =
+		    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+	else
+		resp.status =
+		    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+	if ((bb = gbuf_pack(&resp.base)) == NULL) {
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL, "out of memory");
+		return;
+	}
+	call_reply(c, GRPC_STATUS_OK, bb, "%s", "");
+}
+
+/*
+ * Sends initial metadata, the reply message if any (taking bb) and the
+ * status in one batch. Only the first reply of a call is sent.
+ */
+static void
+call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
+    const char *fmt, ...)
+{
+	grpc_op		 ops[3], *op;
+	va_list		 ap;
+	char		 msg[512];
+
+	if (c->state == CALL_REPLYING || c->state == CALL_DONE) {
+		if (bb != NULL)
+			grpc_byte_buffer_destroy(bb);
+		return;
+	}
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (status != GRPC_STATUS_OK && c->method != METHOD_HEALTH_CHECK)
+		log_info("%s: %s: %s", c->method == METHOD_CAST ? "Cast" :
+		    c->method == METHOD_CAST_STREAM ? "CastStream" : "?",
+		    rpc_status_name(status), msg);
+
+	c->reply_buf = bb;
+	grpc_slice_unref(c->status_details);
+	c->status_details = grpc_slice_from_copied_string(msg);
+
+	memset(ops, 0, sizeof(ops));
+	op = ops;
+	op->op = GRPC_OP_SEND_INITIAL_METADATA;
+	op++;
+	if (bb != NULL) {
+		op->op = GRPC_OP_SEND_MESSAGE;
+		op->data.send_message.send_message = bb;
+		op++;
+	}
+	op->op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+	op->data.send_status_from_server.status = status;
+	op->data.send_status_from_server.status_details = &c->status_details;
+	op++;
+
+	if (grpc_call_start_batch(c->gc, ops, (size_t)(op - ops),
+	    &c->t_status, NULL) != GRPC_CALL_OK) {
+		log_error("cannot send the status of a call");
+		grpc_call_cancel(c->gc, NULL);
+		c->state = CALL_DONE;
+		return;
+	}
+	c->batches++;
+	c->state = CALL_REPLYING;
+}
+
+static void
+call_maybe_free(struct call *c)
+{
+	if (c->state == CALL_DONE && c->batches == 0 && c->pending == 0)
+		call_free(c);
+}
+
+static void
+call_free(struct call *c)
+{
+	TAILQ_REMOVE(&c->s->calls, c, entry);
+	c->s->ncalls--;
+	if (c->gc != NULL)
+		grpc_call_unref(c->gc);
+	if (c->recv_buf != NULL)
+		grpc_byte_buffer_destroy(c->recv_buf);
+	if (c->reply_buf != NULL)
+		grpc_byte_buffer_destroy(c->reply_buf);
+	grpc_slice_unref(c->status_details);
+	grpc_call_details_destroy(&c->details);
+	grpc_metadata_array_destroy(&c->req_md);
+	free(c->votes);
+	free(c);
+}

@@ -1,0 +1,23 @@
+/*
+ * One gRPC call on the server and its state machine: requested, reading
+ * request messages, waiting for Kafka's acknowledgements, replying, done.
+ * Only the completion-queue thread calls these.
+ */
+#ifndef MARIMBA_SERVER_CALL_H
+#define MARIMBA_SERVER_CALL_H
+
+#include "server.h"
+
+/* Asks the core for the next incoming call. -1 if it could not. */
+int	call_request(struct server *);
+
+/* A completion-queue event for one of the call's tags. */
+void	call_event(struct tag *, int);
+
+/* A delivery report for one of the call's votes. */
+void	call_delivered(struct call *, int, const char *);
+
+/* Answers UNAVAILABLE for calls whose votes were not acknowledged in time. */
+void	call_sweep(struct server *, int64_t);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * The load marimba-vote puts on a server: count votes cycling through a
+ * list, at a rate, over a number of concurrent blocking callers, each
+ * call a unary Cast or a CastStream of a batch.
+ */
+#ifndef MARIMBA_VOTE_LOAD_H
+#define MARIMBA_VOTE_LOAD_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "latency.h"
+#include "vote.h"
+
+struct load_opts {
+	const char		*addr;
+	const struct vote	*votes;		/* cycled through */
+	size_t			 nvotes;
+	long			 count;		/* votes to send */
+	double			 rate;		/* votes per second; 0 = max */
+	size_t			 stream_batch;	/* 0 = unary Cast */
+	int			 concurrency;
+	int			 timeout_ms;	/* per call */
+	FILE			*ids;		/* accepted ids, or NULL */
+};
+
+struct load_result {
+	long		accepted;	/* votes */
+	long		rejected;	/* votes in INVALID_ARGUMENT calls */
+	long		failed;		/* votes in calls that failed otherwise */
+	long		calls;
+	double		seconds;
+	struct latency	lat;		/* per call */
+};
+
+/* Runs the load; -1 (with a message on stderr) if it could not start. */
+int	load_run(const struct load_opts *, struct load_result *);
+
+#endif
