@@ -389,7 +389,15 @@ test_unknown_missing_duplicate(void **state)
 static void
 test_body_shape(void **state)
 {
+	struct vote		v;
+	struct vote_error	err;
+
 	(void)state;
+	assert_int_equal(parse(SEED " x", &v, &err), VOTE_EINVAL);
+	assert_non_null(strstr(err.message, "after the JSON value"));
+	assert_int_equal(parse("{\"name\":\"a\"", &v, &err), VOTE_EINVAL);
+	assert_non_null(strstr(err.message, "before the JSON value is "
+	    "complete"));
 	expect_reject(SEED " x", VOTE_EINVAL, "body");
 	expect_reject(SEED SEED, VOTE_EINVAL, "body");
 	expect_reject(SEED " " SEED, VOTE_EINVAL, "body");
