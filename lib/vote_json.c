@@ -69,6 +69,7 @@ struct json_ctx {
 
 static int	json_fail(struct json_ctx *, enum vote_status, const char *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
+static int	json_refused(struct json_ctx *, enum vote_status);
 static int	json_value(struct json_ctx *, enum json_kind,
 		    const unsigned char *, size_t);
 static int	json_field(struct json_ctx *, enum json_kind,
@@ -116,6 +117,17 @@ json_fail(struct json_ctx *ctx, enum vote_status st, const char *field,
 	va_end(ap);
 
 	vote_error_set(ctx->err, field, "%s", msg);
+	ctx->err->index = ctx->in_array ? (long)ctx->count : -1;
+	ctx->status = st;
+	ctx->failed = 1;
+
+	return (0);
+}
+
+/* Like json_fail(), for an error vote.c already wrote into ctx->err. */
+static int
+json_refused(struct json_ctx *ctx, enum vote_status st)
+{
 	ctx->err->index = ctx->in_array ? (long)ctx->count : -1;
 	ctx->status = st;
 	ctx->failed = 1;
@@ -298,17 +310,21 @@ json_field(struct json_ctx *ctx, enum json_kind kind, const unsigned char *s,
     size_t len)
 {
 	struct vote		*v;
-	struct vote_error	*err;
+	enum vote_status	 st;
 	enum vote_field		 f;
 	const char		*name;
 	char			*dst;
 	size_t			 max;
 
 	v = ctx->cur;
-	err = ctx->err;
 	f = ctx->key;
-	name = field_names[f];
 	ctx->key = FIELD_NONE;
+	if (f == FIELD_NONE) {
+		/* yajl gives a key before every value of an object. */
+		return (json_fail(ctx, VOTE_EINVAL, "body",
+		    "value without a field"));
+	}
+	name = field_names[f];
 
 	switch (f) {
 	case FIELD_NAME:
@@ -325,12 +341,9 @@ json_field(struct json_ctx *ctx, enum json_kind kind, const unsigned char *s,
 		}
 		dst = f == FIELD_NAME ? v->name : v->album;
 		max = f == FIELD_NAME ? VOTE_NAME_MAX : VOTE_ALBUM_MAX;
-		if ((ctx->status = vote_validate_text(name, (const char *)s,
-		    len, max, err)) != VOTE_OK) {
-			err->index = ctx->in_array ? (long)ctx->count : -1;
-			ctx->failed = 1;
-			return (0);
-		}
+		if ((st = vote_validate_text(name, (const char *)s, len, max,
+		    ctx->err)) != VOTE_OK)
+			return (json_refused(ctx, st));
 		memcpy(dst, s, len);
 		dst[len] = '\0';
 		return (1);
@@ -447,6 +460,7 @@ static int
 cb_end_map(void *arg)
 {
 	struct json_ctx		*ctx;
+	enum vote_status	 st;
 	int			 f;
 
 	ctx = arg;
@@ -457,11 +471,8 @@ cb_end_map(void *arg)
 		}
 	}
 
-	if ((ctx->status = vote_validate(ctx->cur, ctx->err)) != VOTE_OK) {
-		ctx->err->index = ctx->in_array ? (long)ctx->count : -1;
-		ctx->failed = 1;
-		return (0);
-	}
+	if ((st = vote_validate(ctx->cur, ctx->err)) != VOTE_OK)
+		return (json_refused(ctx, st));
 
 	ctx->count++;
 	ctx->in_vote = 0;
