@@ -29,6 +29,8 @@ struct load {
 	size_t			 batch;		/* votes per call */
 	long			 ncalls;
 	_Atomic long		 next_call;
+	_Atomic int		 stop;		/* too many failures */
+	long			 failed_calls;
 	struct timespec		 t0;
 	pthread_mutex_t		 lock;		/* result, ids, stderr */
 	struct load_result	*res;
@@ -59,6 +61,7 @@ load_run(const struct load_opts *o, struct load_result *res)
 	l.batch = o->stream_batch == 0 ? 1 : o->stream_batch;
 	l.ncalls = (long)((o->count + (long)l.batch - 1) / (long)l.batch);
 	atomic_init(&l.next_call, 0);
+	atomic_init(&l.stop, 0);
 	if (pthread_mutex_init(&l.lock, NULL) != 0)
 		return (-1);
 
@@ -119,7 +122,8 @@ load_worker(void *arg)
 		rpc_cq_free(cq);
 		return (NULL);
 	}
-	while ((call = atomic_fetch_add(&l->next_call, 1)) < l->ncalls)
+	while (!atomic_load(&l->stop) &&
+	    (call = atomic_fetch_add(&l->next_call, 1)) < l->ncalls)
 		load_one(l, cq, call, msgs, &lat);
 
 	pthread_mutex_lock(&l->lock);
@@ -211,8 +215,11 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 	} else {
 		if (res->status == GRPC_STATUS_INVALID_ARGUMENT)
 			l->res->rejected += (long)n;
-		else
+		else {
 			l->res->failed += (long)n;
+			if (++l->failed_calls == l->o->max_failures)
+				atomic_store(&l->stop, 1);
+		}
 		if (l->errors_shown++ < LOAD_ERRORS_SHOWN)
 			fprintf(stderr, "%s: %s: %s\n", method,
 			    rpc_status_name(res->status),

@@ -21,6 +21,7 @@ struct load_opts {
 	size_t			 stream_batch;	/* 0 = unary Cast */
 	int			 concurrency;
 	int			 timeout_ms;	/* per call */
+	long			 max_failures;	/* failed calls, then stop; 0 = all */
 	FILE			*ids;		/* accepted ids, or NULL */
 };
 

@@ -3,6 +3,7 @@
  *
  *   marimba-vote [--addr A] [--file data.json] [--count N] [--rate R]
  *       [--stream BATCH] [--concurrency C] [--ids FILE] [--timeout MS]
+ *       [--max-failures N]
  *
  * Votes come from a JSON array in the seed format (locust/data.json) and
  * are cycled through. Exits 0 only if every vote was accepted.
@@ -37,6 +38,7 @@ main(int argc, char **argv)
 		{ "concurrency", required_argument, NULL, 'c' },
 		{ "ids", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "max-failures", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct marimba_config	 cfg;
@@ -63,7 +65,7 @@ main(int argc, char **argv)
 	file = "locust/data.json";
 	ids = NULL;
 
-	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:", longopts,
+	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -93,6 +95,10 @@ main(int argc, char **argv)
 		case 't':
 			o.timeout_ms = (int)parse_long("--timeout", optarg,
 			    1, 3600000);
+			break;
+		case 'm':
+			o.max_failures = parse_long("--max-failures", optarg,
+			    1, 1000000000L);
 			break;
 		default:
 			usage();
@@ -205,6 +211,7 @@ usage(void)
 	fprintf(stderr, "usage: marimba-vote [--addr host:port] "
 	    "[--file data.json] [--count N]\n"
 	    "           [--rate votes/s] [--stream BATCH] "
-	    "[--concurrency C] [--ids FILE] [--timeout MS]\n");
+	    "[--concurrency C] [--ids FILE] [--timeout MS]\n"
+	    "           [--max-failures N]\n");
 	exit(2);
 }

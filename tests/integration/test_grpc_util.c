@@ -1,0 +1,526 @@
+/*
+ * Helpers of the gRPC integration tests (see test_grpc_util.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "vote.pb-c.h"
+
+#include "cast_request.h"
+#include "test_grpc_util.h"
+#include "vote_codec.h"
+
+#define TG_START_MS	20000	/* for marimba-grpc to answer */
+#define TG_KAFKA_MS	10000	/* for admin and consumer requests */
+
+static rd_kafka_t	*tg_kafka(const char *, rd_kafka_type_t, char *,
+			    size_t);
+
+long long
+tg_now_ms(void)
+{
+	struct timespec	ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+int
+tg_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+void
+tg_topic_name(char *buf, size_t len, const char *prefix)
+{
+	static int	n;
+
+	(void)snprintf(buf, len, "%s-%d-%d-%lld", prefix, (int)getpid(),
+	    n++, (long long)time(NULL));
+}
+
+static rd_kafka_t *
+tg_kafka(const char *brokers, rd_kafka_type_t type, char *err, size_t errlen)
+{
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+	char		 group[64];
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    errlen) != RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(conf);
+		return (NULL);
+	}
+	if (type == RD_KAFKA_CONSUMER) {
+		(void)snprintf(group, sizeof(group), "tg-%d", (int)getpid());
+		if (rd_kafka_conf_set(conf, "group.id", group, err, errlen) !=
+		    RD_KAFKA_CONF_OK ||
+		    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
+		    errlen) != RD_KAFKA_CONF_OK) {
+			rd_kafka_conf_destroy(conf);
+			return (NULL);
+		}
+	}
+	if ((rk = rd_kafka_new(type, conf, err, errlen)) == NULL)
+		rd_kafka_conf_destroy(conf);
+	return (rk);
+}
+
+int
+tg_topic_create(const char *brokers, const char *topic, int partitions)
+{
+	rd_kafka_t			*rk;
+	rd_kafka_NewTopic_t		*nt;
+	rd_kafka_queue_t		*q;
+	rd_kafka_event_t		*ev;
+	const rd_kafka_CreateTopics_result_t *res;
+	const rd_kafka_topic_result_t	**tr;
+	size_t				 ntr;
+	char				 err[256];
+	int				 rc;
+
+	if ((rk = tg_kafka(brokers, RD_KAFKA_PRODUCER, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "tg_topic_create: %s\n", err);
+		return (-1);
+	}
+	nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
+	q = rd_kafka_queue_new(rk);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	rc = -1;
+	ev = rd_kafka_queue_poll(q, TG_KAFKA_MS);
+	if (ev != NULL && (res = rd_kafka_event_CreateTopics_result(ev)) !=
+	    NULL) {
+		tr = rd_kafka_CreateTopics_result_topics(res, &ntr);
+		if (ntr == 1 && (rd_kafka_topic_result_error(tr[0]) == 0 ||
+		    rd_kafka_topic_result_error(tr[0]) ==
+		    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
+			rc = 0;
+		else if (ntr == 1)
+			fprintf(stderr, "tg_topic_create %s: %s\n", topic,
+			    rd_kafka_topic_result_error_string(tr[0]));
+	}
+	if (ev != NULL)
+		rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_destroy(rk);
+	return (rc);
+}
+
+/* The partitions of topic and their high watermarks (*hw freed). */
+static int
+tg_topic_marks(rd_kafka_t *rk, const char *topic, int64_t **hw, int *np)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	int64_t				 lo, hi;
+	int				 i, n;
+
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	if (rd_kafka_metadata(rk, 0, rkt, &md, TG_KAFKA_MS) != 0) {
+		rd_kafka_topic_destroy(rkt);
+		return (-1);
+	}
+	rd_kafka_topic_destroy(rkt);
+	if (md->topic_cnt != 1 || md->topics[0].err != 0) {
+		rd_kafka_metadata_destroy(md);
+		return (-1);
+	}
+	n = md->topics[0].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	if ((*hw = calloc((size_t)n + 1, sizeof(**hw))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
+		    TG_KAFKA_MS) != 0) {
+			free(*hw);
+			return (-1);
+		}
+		(*hw)[i] = hi;
+	}
+	*np = n;
+	return (0);
+}
+
+long
+tg_topic_count(const char *brokers, const char *topic)
+{
+	rd_kafka_t	*rk;
+	int64_t		*hw;
+	long		 sum;
+	int		 i, n;
+	char		 err[256];
+
+	if ((rk = tg_kafka(brokers, RD_KAFKA_PRODUCER, err,
+	    sizeof(err))) == NULL)
+		return (-1);
+	if (tg_topic_marks(rk, topic, &hw, &n) == -1) {
+		rd_kafka_destroy(rk);
+		return (-1);
+	}
+	for (sum = 0, i = 0; i < n; i++)
+		sum += (long)hw[i];
+	free(hw);
+	rd_kafka_destroy(rk);
+	return (sum);
+}
+
+int
+tg_topic_read(const char *brokers, const char *topic, struct vote **out,
+    size_t *count)
+{
+	rd_kafka_t			*rk;
+	rd_kafka_topic_partition_list_t	*tp;
+	rd_kafka_message_t		*m;
+	struct vote_error		 verr;
+	struct vote			*votes;
+	int64_t				*hw;
+	long				 total, got;
+	long long			 until;
+	int				 i, n, rc;
+	char				 err[256];
+
+	if ((rk = tg_kafka(brokers, RD_KAFKA_CONSUMER, err,
+	    sizeof(err))) == NULL)
+		return (-1);
+	if (tg_topic_marks(rk, topic, &hw, &n) == -1) {
+		rd_kafka_destroy(rk);
+		return (-1);
+	}
+	tp = rd_kafka_topic_partition_list_new(n);
+	for (total = 0, i = 0; i < n; i++) {
+		total += (long)hw[i];
+		rd_kafka_topic_partition_list_add(tp, topic, i)->offset =
+		    RD_KAFKA_OFFSET_BEGINNING;
+	}
+	votes = calloc((size_t)total + 1, sizeof(*votes));
+	rc = -1;
+	got = 0;
+	if (votes == NULL || rd_kafka_assign(rk, tp) != 0)
+		goto done;
+
+	until = tg_now_ms() + TG_KAFKA_MS;
+	while (got < total && tg_now_ms() < until) {
+		if ((m = rd_kafka_consumer_poll(rk, 200)) == NULL)
+			continue;
+		if (m->err == 0 && m->offset < hw[m->partition]) {
+			if (vote_decode(m->payload, m->len, &votes[got],
+			    &verr) != VOTE_OK) {
+				fprintf(stderr, "tg_topic_read: offset %lld: "
+				    "%s\n", (long long)m->offset,
+				    verr.message);
+				rd_kafka_message_destroy(m);
+				goto done;
+			}
+			got++;
+		}
+		rd_kafka_message_destroy(m);
+	}
+	if (got == total)
+		rc = 0;
+	else
+		fprintf(stderr, "tg_topic_read: %ld of %ld\n", got, total);
+done:
+	rd_kafka_topic_partition_list_destroy(tp);
+	free(hw);
+	(void)rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	if (rc == 0) {
+		*out = votes;
+		*count = (size_t)total;
+	} else
+		free(votes);
+	return (rc);
+}
+
+int
+tg_server_start(struct tg_server *s, const char *brokers, const char *topic,
+    const char **extra)
+{
+	grpc_channel		*ch;
+	grpc_completion_queue	*cq;
+	char			 port[16];
+	const char		*eq;
+	char			 name[64];
+	int			 p, rc, st;
+	long long		 until;
+
+	if ((p = tg_free_port()) == -1)
+		return (-1);
+	(void)snprintf(s->addr, sizeof(s->addr), "127.0.0.1:%d", p);
+	(void)snprintf(port, sizeof(port), "%d", p);
+
+	if ((s->pid = fork()) == -1)
+		return (-1);
+	if (s->pid == 0) {
+		setenv("MARIMBA_GRPC_ADDR", s->addr, 1);
+		setenv("MARIMBA_KAFKA_BROKERS", brokers, 1);
+		setenv("MARIMBA_KAFKA_TOPIC", topic, 1);
+		for (; extra != NULL && *extra != NULL; extra++) {
+			if ((eq = strchr(*extra, '=')) == NULL ||
+			    (size_t)(eq - *extra) >= sizeof(name))
+				_exit(127);
+			memcpy(name, *extra, (size_t)(eq - *extra));
+			name[eq - *extra] = '\0';
+			setenv(name, eq + 1, 1);
+		}
+		execl(MARIMBA_GRPC_BIN, "marimba-grpc", (char *)NULL);
+		_exit(127);
+	}
+
+	/*
+	 * Up when it answers a health check, whatever it says. A new
+	 * channel each time: a refused one waits out its reconnect backoff.
+	 */
+	cq = rpc_cq_new();
+	rc = -1;
+	until = tg_now_ms() + TG_START_MS;
+	while (tg_now_ms() < until) {
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = -1;
+			break;
+		}
+		ch = rpc_channel_new(s->addr);
+		if (tg_health(ch, cq, "", &p) == GRPC_STATUS_OK)
+			rc = 0;
+		grpc_channel_destroy(ch);
+		if (rc == 0)
+			break;
+		usleep(100 * 1000);
+	}
+	rpc_cq_free(cq);
+	if (rc == -1 && s->pid > 0)
+		(void)tg_server_stop(s, 5000);
+	return (rc);
+}
+
+int
+tg_server_stop(struct tg_server *s, int timeout_ms)
+{
+	long long	until;
+	int		st;
+
+	if (s->pid <= 0)
+		return (-1);
+	(void)kill(s->pid, SIGTERM);
+	until = tg_now_ms() + timeout_ms;
+	while (tg_now_ms() < until) {
+		if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return (WIFEXITED(st) ? WEXITSTATUS(st) : 128 +
+			    WTERMSIG(st));
+		}
+		usleep(20 * 1000);
+	}
+	(void)kill(s->pid, SIGKILL);
+	(void)waitpid(s->pid, &st, 0);
+	s->pid = -1;
+	return (-1);
+}
+
+grpc_status_code
+tg_health(grpc_channel *ch, grpc_completion_queue *cq, const char *service,
+    int *serving)
+{
+	Grpc__Health__V1__HealthCheckRequest	 req =
+	    GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+	Grpc__Health__V1__HealthCheckResponse	*resp;
+	struct rpc_result			 res;
+	struct rpc_msg				 msg;
+	uint8_t					 buf[256];
+	grpc_status_code			 st;
+
+	req.service = (char *)service;
+	msg.len = grpc__health__v1__health_check_request__pack(&req, buf);
+	msg.data = buf;
+	*serving = -1;
+	if (rpc_call(ch, cq, RPC_METHOD_HEALTH_CHECK, &msg, 1, 0, 2000,
+	    &res) == -1)
+		return (GRPC_STATUS_INTERNAL);
+	st = res.status;
+	if (st == GRPC_STATUS_OK) {
+		resp = grpc__health__v1__health_check_response__unpack(NULL,
+		    res.reply_len, res.reply);
+		if (resp == NULL)
+			st = GRPC_STATUS_DATA_LOSS;
+		else {
+			*serving = resp->status;
+			grpc__health__v1__health_check_response__free_unpacked(
+			    resp, NULL);
+		}
+	}
+	rpc_result_clear(&res);
+	return (st);
+}
+
+int
+tg_wait_health(grpc_channel *ch, grpc_completion_queue *cq, int want,
+    int timeout_ms)
+{
+	long long	until;
+	int		serving;
+
+	until = tg_now_ms() + timeout_ms;
+	do {
+		if (tg_health(ch, cq, "", &serving) == GRPC_STATUS_OK &&
+		    serving == want)
+			return (0);
+		usleep(100 * 1000);
+	} while (tg_now_ms() < until);
+	return (-1);
+}
+
+void
+tg_vote(struct vote *v, int i)
+{
+	static const char	*bands[][2] = {
+		{ "Malacates Trebol Shop", "A Quien Corresponda" },
+		{ "Malacates Trebol Shop", "Resistencia" },
+		{ "Bohemia Suburbana", "Tiempo de Sobra" },
+		{ "Bohemia Suburbana", "Bohemia Suburbana" },
+		{ "Alux Nahual", "Alux Nahual" },
+	};
+
+	memset(v, 0, sizeof(*v));
+	(void)snprintf(v->name, sizeof(v->name), "%s", bands[i % 5][0]);
+	(void)snprintf(v->album, sizeof(v->album), "%s #%d", bands[i % 5][1],
+	    i);
+	v->year = 1980 + (uint32_t)(i % 40);
+	v->rank = 1 + (uint32_t)(i % 1000);
+}
+
+grpc_status_code
+tg_cast(grpc_channel *ch, grpc_completion_queue *cq, const struct vote *v,
+    char *id, int timeout_ms, char *details, size_t dlen)
+{
+	Marimba__V1__CastReply	*reply;
+	struct rpc_result	 res;
+	struct rpc_msg		 msg;
+	uint8_t			*buf;
+	size_t			 len;
+	grpc_status_code	 st;
+
+	if (cast_request_encode(v, &buf, &len) == -1)
+		return (GRPC_STATUS_INTERNAL);
+	msg.data = buf;
+	msg.len = len;
+	if (rpc_call(ch, cq, RPC_METHOD_CAST, &msg, 1, 0, timeout_ms,
+	    &res) == -1) {
+		free(buf);
+		return (GRPC_STATUS_INTERNAL);
+	}
+	free(buf);
+	st = res.status;
+	if (details != NULL)
+		(void)snprintf(details, dlen, "%s", res.details);
+	if (st == GRPC_STATUS_OK) {
+		reply = marimba__v1__cast_reply__unpack(NULL, res.reply_len,
+		    res.reply);
+		if (reply == NULL || strlen(reply->id) != VOTE_ID_LEN)
+			st = GRPC_STATUS_DATA_LOSS;
+		else if (id != NULL)
+			memcpy(id, reply->id, VOTE_ID_LEN + 1);
+		if (reply != NULL)
+			marimba__v1__cast_reply__free_unpacked(reply, NULL);
+	}
+	rpc_result_clear(&res);
+	return (st);
+}
+
+grpc_status_code
+tg_cast_stream(grpc_channel *ch, grpc_completion_queue *cq,
+    const struct vote *v, size_t n, char (*ids)[VOTE_ID_LEN + 1],
+    int timeout_ms, char *details, size_t dlen)
+{
+	Marimba__V1__CastStreamReply	*reply;
+	struct rpc_result		 res;
+	struct rpc_msg			*msgs;
+	uint8_t				*buf;
+	size_t				 i, len;
+	grpc_status_code		 st;
+
+	if ((msgs = calloc(n + 1, sizeof(*msgs))) == NULL)
+		return (GRPC_STATUS_INTERNAL);
+	st = GRPC_STATUS_INTERNAL;
+	for (i = 0; i < n; i++) {
+		if (cast_request_encode(&v[i], &buf, &len) == -1)
+			goto done;
+		msgs[i].data = buf;
+		msgs[i].len = len;
+	}
+	if (rpc_call(ch, cq, RPC_METHOD_CAST_STREAM, msgs, n, 1, timeout_ms,
+	    &res) == -1)
+		goto done;
+	st = res.status;
+	if (details != NULL)
+		(void)snprintf(details, dlen, "%s", res.details);
+	if (st == GRPC_STATUS_OK) {
+		reply = marimba__v1__cast_stream_reply__unpack(NULL,
+		    res.reply_len, res.reply);
+		if (reply == NULL || reply->n_ids != n || reply->accepted != n)
+			st = GRPC_STATUS_DATA_LOSS;
+		for (i = 0; st == GRPC_STATUS_OK && i < n; i++) {
+			if (strlen(reply->ids[i]) != VOTE_ID_LEN)
+				st = GRPC_STATUS_DATA_LOSS;
+			else if (ids != NULL)
+				memcpy(ids[i], reply->ids[i], VOTE_ID_LEN + 1);
+		}
+		if (reply != NULL)
+			marimba__v1__cast_stream_reply__free_unpacked(reply,
+			    NULL);
+	}
+	rpc_result_clear(&res);
+done:
+	for (i = 0; i < n; i++)
+		free((void *)msgs[i].data);
+	free(msgs);
+	return (st);
+}
+
+int
+tg_stack_kafka(const char *verb, const char *stackdir, int kport, int cport)
+{
+	char	cmd[1024];
+	int	st;
+
+	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_STACK_DIR='%s' "
+	    "MARIMBA_KAFKA_PORT=%d MARIMBA_KAFKA_CONTROLLER_PORT=%d "
+	    "timeout 120 scripts/stack %s kafka >&2", MARIMBA_SOURCE_DIR,
+	    stackdir, kport, cport, verb);
+	st = system(cmd);
+	if (st == -1 || !WIFEXITED(st))
+		return (-1);
+	return (WEXITSTATUS(st));
+}

@@ -1,0 +1,84 @@
+/*
+ * What the gRPC integration tests share: a marimba-grpc child process on a
+ * free port, unique Kafka topics and reading them back, gRPC calls and a
+ * private Kafka instance through scripts/stack.
+ */
+#ifndef MARIMBA_TEST_GRPC_UTIL_H
+#define MARIMBA_TEST_GRPC_UTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <grpc/grpc.h>
+
+#include "rpc_client.h"
+#include "vote.h"
+
+#define TG_BROKERS	"127.0.0.1:9092"
+
+struct tg_server {
+	pid_t	pid;
+	char	addr[64];
+};
+
+/* A TCP port on 127.0.0.1 nobody listens on right now. */
+int	tg_free_port(void);
+
+/* A topic name unique to this process and call: prefix-pid-n-time. */
+void	tg_topic_name(char *, size_t, const char *);
+
+/* Creates topic with partitions on brokers. 0 or -1. */
+int	tg_topic_create(const char *, const char *, int);
+
+/* Messages in topic (sum of high watermarks); -1 on error. */
+long	tg_topic_count(const char *, const char *);
+
+/* Every message of topic, decoded (*out freed with free()). 0 or -1. */
+int	tg_topic_read(const char *, const char *, struct vote **, size_t *);
+
+/*
+ * Starts marimba-grpc on a free port producing to topic on brokers, with
+ * extra "NAME=value" settings (NULL-terminated list, may be NULL), and
+ * waits until it answers health checks. 0 or -1.
+ */
+int	tg_server_start(struct tg_server *, const char *, const char *,
+	    const char **);
+
+/* SIGTERM, then waits up to timeout ms. The exit status, or -1. */
+int	tg_server_stop(struct tg_server *, int);
+
+/*
+ * Health Check of service on addr: the gRPC status, and *serving the
+ * HealthCheckResponse status when OK.
+ */
+grpc_status_code	tg_health(grpc_channel *, grpc_completion_queue *,
+			    const char *, int *);
+
+/* Waits up to timeout ms for the health status want (1 = SERVING). */
+int	tg_wait_health(grpc_channel *, grpc_completion_queue *, int, int);
+
+/* A valid vote number i (varied band, album, year, rank). */
+void	tg_vote(struct vote *, int);
+
+/* Cast one vote; the status, the id copied into id (if OK). */
+grpc_status_code	tg_cast(grpc_channel *, grpc_completion_queue *,
+			    const struct vote *, char *, int, char *, size_t);
+
+/*
+ * CastStream of n votes; the status; on OK the ids (n of them, each
+ * VOTE_ID_LEN + 1 bytes) copied into ids.
+ */
+grpc_status_code	tg_cast_stream(grpc_channel *, grpc_completion_queue *,
+			    const struct vote *, size_t, char (*)[VOTE_ID_LEN + 1],
+			    int, char *, size_t);
+
+/*
+ * Runs "scripts/stack verb kafka" for a private instance in stackdir
+ * with the given ports. The exit status.
+ */
+int	tg_stack_kafka(const char *, const char *, int, int);
+
+/* Milliseconds on the monotonic clock. */
+long long	tg_now_ms(void);
+
+#endif
