@@ -1,0 +1,2 @@
+
+01HF7YAT5Q8M2R3N4P5S6T7V8WMalacates Trebol ShopA Quien Corresponda ë(2rest8€¨ßÛµ2
