@@ -79,8 +79,7 @@ codec_check_stamp(const Marimba__V1__Vote *msg, struct vote *v,
 	}
 	if (strcmp(msg->source, "rest") != 0 &&
 	    strcmp(msg->source, "grpc") != 0) {
-		vote_error_set(err, "source",
-		    "source must be \"rest\" or \"grpc\"");
+		vote_error_set(err, "source", "source must be rest or grpc");
 		return (VOTE_EINVAL);
 	}
 	if (msg->received_at_ms <= 0) {

@@ -205,13 +205,13 @@ json_escape_in_token(struct json_ctx *ctx)
 
 /*
  * Copies a key for an error message: valid UTF-8 only, cut on a character
- * boundary, with controls, quotes and backslashes shown as '?', so the
- * message can go into JSON or a log line as it is.
+ * boundary, with controls (C0, DEL and C1), quotes and backslashes shown
+ * as '?', so the message can go into JSON or a log line as it is.
  */
 static void
 json_copy_key(char *dst, size_t dstlen, const unsigned char *key, size_t len)
 {
-	size_t		n, i;
+	size_t		n, i, o;
 
 	if (!vote_utf8_valid(key, len, NULL) || memchr(key, '\0', len)) {
 		(void)snprintf(dst, dstlen, "?");
@@ -221,14 +221,17 @@ json_copy_key(char *dst, size_t dstlen, const unsigned char *key, size_t len)
 	n = len < dstlen - 1 ? len : dstlen - 1;
 	while (n > 0 && n < len && (key[n] & 0xc0) == 0x80)
 		n--;
-	for (i = 0; i < n; i++) {
-		if (key[i] < 0x20 || key[i] == 0x7f || key[i] == '"' ||
+	for (i = 0, o = 0; i < n; i++) {
+		if (key[i] == 0xc2 && i + 1 < n && key[i + 1] <= 0x9f) {
+			dst[o++] = '?';		/* U+0080..U+009F */
+			i++;
+		} else if (key[i] < 0x20 || key[i] == 0x7f || key[i] == '"' ||
 		    key[i] == '\\')
-			dst[i] = '?';
+			dst[o++] = '?';
 		else
-			dst[i] = (char)key[i];
+			dst[o++] = (char)key[i];
 	}
-	dst[n] = '\0';
+	dst[o] = '\0';
 }
 
 static int
