@@ -87,6 +87,10 @@ kore_worker_teardown(void)
 	if (app.producer == NULL)
 		return;
 
+	kore_log(LOG_NOTICE, "marimba: stopping: %zu requests parked, "
+	    "%d messages in flight", votes_parked_count(&app),
+	    vote_producer_queue_len(app.producer));
+
 	/* Delivery reports served here wake the parked requests. */
 	if (vote_producer_flush(app.producer, app.cfg.ack_timeout_ms) != 0) {
 		kore_log(LOG_NOTICE, "marimba: %d messages unreported at exit",

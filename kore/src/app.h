@@ -36,6 +36,7 @@ struct app	*app_get(void);
 /* votes.c */
 void		 votes_delivered(void *, int, const char *, void *);
 void		 votes_fail_parked(struct app *);
+size_t		 votes_parked_count(struct app *);
 
 /* readiness.c: a thread that asks the broker for metadata every second. */
 struct readiness	*readiness_start(struct vote_producer *, int, char *,

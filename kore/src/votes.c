@@ -227,6 +227,21 @@ votes_fail_parked(struct app *app)
 	}
 }
 
+/* Requests waiting for their delivery reports. */
+size_t
+votes_parked_count(struct app *app)
+{
+	struct votes_ctx	*ctx;
+	size_t			 n;
+
+	n = 0;
+	LIST_FOREACH(ctx, &app->parked, list) {
+		if (ctx->req != NULL && ctx->outstanding > 0)
+			n++;
+	}
+	return (n);
+}
+
 /* Kore frees the request: detach so late reports never touch it. */
 static void
 votes_onfree(struct http_request *req)

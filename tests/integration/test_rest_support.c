@@ -1,0 +1,517 @@
+/*
+ * Helpers of the REST integration tests (see test_rest_support.h): a real
+ * Kore started through kore/run.sh, libcurl for HTTP, librdkafka to create
+ * and read back the test's own topic.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <librdkafka/rdkafka.h>
+#include <yajl/yajl_tree.h>
+
+#include "test_rest_support.h"
+#include "vote_codec.h"
+#include "vote_id.h"
+
+#ifndef MARIMBA_SOURCE_DIR
+#error "MARIMBA_SOURCE_DIR must be defined by CMake"
+#endif
+#ifndef MARIMBA_KORE_MODULE
+#error "MARIMBA_KORE_MODULE must be defined by CMake"
+#endif
+
+struct body_sink {
+	struct rest_resp	*resp;
+};
+
+static size_t	rest_write_cb(char *, size_t, size_t, void *);
+static size_t	rest_header_cb(char *, size_t, size_t, void *);
+static void	rest_header_copy(const char *, size_t, char *, size_t);
+static rd_kafka_t *rest_kafka_new(rd_kafka_type_t, const char *);
+static void	rest_sleep_ms(long);
+
+int
+rest_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sin.sin_port = 0;
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
+		close(fd);
+		return (-1);
+	}
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+void
+rest_unique_topic(char *out, size_t len, const char *prefix)
+{
+	char	id[VOTE_ID_LEN + 1];
+
+	if (vote_id_new(id, marimba_now_ms()) == -1)
+		snprintf(id, sizeof(id), "%ld", (long)time(NULL));
+	snprintf(out, len, "%s-%d-%s", prefix, (int)getpid(), id);
+}
+
+int
+rest_topic_create(const char *brokers, const char *topic, int partitions)
+{
+	rd_kafka_t		*rk;
+	rd_kafka_NewTopic_t	*nt;
+	rd_kafka_queue_t	*q;
+	rd_kafka_event_t	*ev;
+	const rd_kafka_CreateTopics_result_t *res;
+	const rd_kafka_topic_result_t **tr;
+	size_t			 n;
+	char			 err[256];
+	int			 rc;
+
+	if ((rk = rest_kafka_new(RD_KAFKA_PRODUCER, brokers)) == NULL)
+		return (-1);
+	nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
+	if (nt == NULL) {
+		rd_kafka_destroy(rk);
+		return (-1);
+	}
+	q = rd_kafka_queue_new(rk);
+	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
+	rc = -1;
+	if ((ev = rd_kafka_queue_poll(q, 20000)) != NULL) {
+		res = rd_kafka_event_CreateTopics_result(ev);
+		if (res != NULL) {
+			tr = rd_kafka_CreateTopics_result_topics(res, &n);
+			if (n == 1 && (rd_kafka_topic_result_error(tr[0]) ==
+			    RD_KAFKA_RESP_ERR_NO_ERROR ||
+			    rd_kafka_topic_result_error(tr[0]) ==
+			    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
+				rc = 0;
+			else if (n == 1)
+				fprintf(stderr, "create %s: %s\n", topic,
+				    rd_kafka_topic_result_error_string(tr[0]));
+		}
+		rd_kafka_event_destroy(ev);
+	}
+	rd_kafka_NewTopic_destroy(nt);
+	rd_kafka_queue_destroy(q);
+	rd_kafka_destroy(rk);
+	return (rc);
+}
+
+int
+rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
+    const char *const *env)
+{
+	struct rest_resp	 resp;
+	char			 port[16], var[512], *eq, *kv;
+	int			 fd, i;
+
+	memset(k, 0, sizeof(*k));
+	if ((k->port = rest_free_port()) == -1)
+		return (-1);
+	snprintf(k->topic, sizeof(k->topic), "%s", topic);
+	snprintf(k->brokers, sizeof(k->brokers), "%s", brokers);
+	snprintf(var, sizeof(var), "%s/var/test-rest/%d", MARIMBA_SOURCE_DIR,
+	    k->port);
+	snprintf(k->log, sizeof(k->log), "%s/var/test-rest/kore-%d.log",
+	    MARIMBA_SOURCE_DIR, k->port);
+	snprintf(port, sizeof(port), "%d", k->port);
+
+	if ((k->pid = fork()) == -1)
+		return (-1);
+	if (k->pid == 0) {
+		(void)setsid();
+		(void)mkdir(MARIMBA_SOURCE_DIR "/var", 0755);
+		(void)mkdir(MARIMBA_SOURCE_DIR "/var/test-rest", 0755);
+		if ((fd = open(k->log, O_WRONLY | O_CREAT | O_TRUNC,
+		    0644)) != -1) {
+			(void)dup2(fd, STDOUT_FILENO);
+			(void)dup2(fd, STDERR_FILENO);
+			close(fd);
+		}
+		setenv("MARIMBA_HTTP_PORT", port, 1);
+		setenv("MARIMBA_KAFKA_TOPIC", topic, 1);
+		setenv("MARIMBA_KAFKA_BROKERS", brokers, 1);
+		setenv("MARIMBA_KORE_MODULE", MARIMBA_KORE_MODULE, 1);
+		setenv("MARIMBA_KORE_VAR", var, 1);
+		/* The test binary's own sanitizer settings are not Kore's. */
+		unsetenv("LD_PRELOAD");
+		for (i = 0; env != NULL && env[i] != NULL; i++) {
+			if ((kv = strdup(env[i])) == NULL ||
+			    (eq = strchr(kv, '=')) == NULL)
+				_exit(126);
+			*eq = '\0';
+			setenv(kv, eq + 1, 1);
+			free(kv);
+		}
+		execl(MARIMBA_SOURCE_DIR "/kore/run.sh", "run.sh", (char *)NULL);
+		_exit(127);
+	}
+
+	/* Up to 20 s: an ASan build takes a while to start. */
+	for (i = 0; i < 400; i++) {
+		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
+			fprintf(stderr, "kore exited early, see %s\n", k->log);
+			k->pid = 0;
+			return (-1);
+		}
+		if (rest_request(k, "GET", "/healthz", NULL, NULL, 0,
+		    &resp) == 0 && resp.status == 200)
+			return (0);
+		rest_sleep_ms(50);
+	}
+	fprintf(stderr, "kore did not answer /healthz, see %s\n", k->log);
+	(void)rest_kore_stop(k, 1000);
+	return (-1);
+}
+
+int
+rest_wait_ready(struct rest_kore *k, long ms, int want)
+{
+	struct rest_resp	resp;
+	long			waited;
+
+	for (waited = 0; waited <= ms; waited += 100) {
+		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
+		    &resp) == 0 && resp.status == want)
+			return (0);
+		rest_sleep_ms(100);
+	}
+	return (-1);
+}
+
+int
+rest_kore_stop(struct rest_kore *k, int timeout_ms)
+{
+	int	status, waited;
+	pid_t	r;
+
+	if (k->pid <= 0)
+		return (-1);
+	(void)kill(k->pid, SIGTERM);
+	for (waited = 0; waited < timeout_ms; waited += 20) {
+		r = waitpid(k->pid, &status, WNOHANG);
+		if (r == k->pid) {
+			k->pid = 0;
+			if (WIFEXITED(status))
+				return (WEXITSTATUS(status));
+			return (-1);
+		}
+		rest_sleep_ms(20);
+	}
+	fprintf(stderr, "kore did not stop in %d ms; killing it\n",
+	    timeout_ms);
+	(void)kill(-k->pid, SIGKILL);
+	(void)waitpid(k->pid, &status, 0);
+	k->pid = 0;
+	return (-1);
+}
+
+int
+rest_request(struct rest_kore *k, const char *method, const char *path,
+    const char *content_type, const void *body, size_t len,
+    struct rest_resp *resp)
+{
+	CURL			*c;
+	struct curl_slist	*hdrs;
+	char			 url[512], ct[256];
+	CURLcode		 rc;
+
+	memset(resp, 0, sizeof(*resp));
+	if ((c = curl_easy_init()) == NULL)
+		return (-1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", k->port, path);
+	/* Kore does not answer "Expect: 100-continue": don't ask. */
+	hdrs = curl_slist_append(NULL, "Expect:");
+	if (content_type != NULL) {
+		snprintf(ct, sizeof(ct), "Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, ct);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rest_write_cb);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, rest_header_cb);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)len);
+	}
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	return (rc == CURLE_OK ? 0 : -1);
+}
+
+long
+rest_topic_count(const char *brokers, const char *topic)
+{
+	rd_kafka_t			*rk;
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	int64_t				 lo, hi;
+	long				 total;
+	int				 i;
+
+	if ((rk = rest_kafka_new(RD_KAFKA_PRODUCER, brokers)) == NULL)
+		return (-1);
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	total = -1;
+	if (rkt != NULL && rd_kafka_metadata(rk, 0, rkt, &md, 10000) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		if (md->topic_cnt == 1 && md->topics[0].err == 0) {
+			total = 0;
+			for (i = 0; i < md->topics[0].partition_cnt; i++) {
+				if (rd_kafka_query_watermark_offsets(rk, topic,
+				    md->topics[0].partitions[i].id, &lo, &hi,
+				    10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+					total = -1;
+					break;
+				}
+				total += (long)hi;
+			}
+		}
+		rd_kafka_metadata_destroy(md);
+	}
+	if (rkt != NULL)
+		rd_kafka_topic_destroy(rkt);
+	rd_kafka_destroy(rk);
+	return (total);
+}
+
+long
+rest_topic_votes(const char *brokers, const char *topic, struct vote *out,
+    size_t max)
+{
+	rd_kafka_t			*rk;
+	rd_kafka_topic_partition_list_t	*parts;
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	rd_kafka_message_t		*m;
+	struct vote_error		 verr;
+	int64_t				 lo, hi;
+	long				 want, got;
+	int				 i, idle;
+
+	if ((want = rest_topic_count(brokers, topic)) < 0 ||
+	    (size_t)want > max)
+		return (-1);
+	if ((rk = rest_kafka_new(RD_KAFKA_CONSUMER, brokers)) == NULL)
+		return (-1);
+	got = -1;
+	parts = rd_kafka_topic_partition_list_new(8);
+	rkt = rd_kafka_topic_new(rk, topic, NULL);
+	if (rkt == NULL || rd_kafka_metadata(rk, 0, rkt, &md, 10000) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR)
+		goto done;
+	want = 0;
+	for (i = 0; i < md->topics[0].partition_cnt; i++) {
+		if (rd_kafka_query_watermark_offsets(rk, topic,
+		    md->topics[0].partitions[i].id, &lo, &hi, 10000) != 0) {
+			rd_kafka_metadata_destroy(md);
+			goto done;
+		}
+		want += (long)(hi - lo);
+		rd_kafka_topic_partition_list_add(parts, topic,
+		    md->topics[0].partitions[i].id)->offset = lo;
+	}
+	rd_kafka_metadata_destroy(md);
+	if ((size_t)want > max || rd_kafka_assign(rk, parts) != 0)
+		goto done;
+
+	got = 0;
+	idle = 0;
+	while (got < want && idle < 20) {
+		if ((m = rd_kafka_consumer_poll(rk, 500)) == NULL) {
+			idle++;
+			continue;
+		}
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			rd_kafka_message_destroy(m);
+			continue;
+		}
+		if (m->err != 0 || vote_decode(m->payload, m->len, &out[got],
+		    &verr) != VOTE_OK) {
+			fprintf(stderr, "bad message: %s\n", m->err != 0 ?
+			    rd_kafka_message_errstr(m) : verr.message);
+			rd_kafka_message_destroy(m);
+			got = -1;
+			break;
+		}
+		/* The key is the vote id. */
+		if (m->key_len != VOTE_ID_LEN ||
+		    memcmp(m->key, out[got].id, VOTE_ID_LEN) != 0) {
+			fprintf(stderr, "message key is not the vote id\n");
+			rd_kafka_message_destroy(m);
+			got = -1;
+			break;
+		}
+		rd_kafka_message_destroy(m);
+		got++;
+	}
+	if (got >= 0 && got < want)
+		got = -1;
+	(void)rd_kafka_assign(rk, NULL);
+
+done:
+	if (rkt != NULL)
+		rd_kafka_topic_destroy(rkt);
+	rd_kafka_topic_partition_list_destroy(parts);
+	(void)rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return (got);
+}
+
+size_t
+rest_parse_ids(const char *json, char (*ids)[VOTE_ID_LEN + 1], size_t max)
+{
+	const char	*id_path[] = { "id", NULL };
+	const char	*ids_path[] = { "ids", NULL };
+	yajl_val	 root, v, e;
+	size_t		 n, i;
+	char		 err[128];
+
+	if ((root = yajl_tree_parse(json, err, sizeof(err))) == NULL)
+		return (0);
+	n = 0;
+	if ((v = yajl_tree_get(root, id_path, yajl_t_string)) != NULL) {
+		if (max > 0) {
+			snprintf(ids[0], VOTE_ID_LEN + 1, "%s",
+			    YAJL_GET_STRING(v));
+			n = 1;
+		}
+	} else if ((v = yajl_tree_get(root, ids_path, yajl_t_array)) != NULL) {
+		for (i = 0; i < YAJL_GET_ARRAY(v)->len && n < max; i++) {
+			e = YAJL_GET_ARRAY(v)->values[i];
+			if (!YAJL_IS_STRING(e))
+				break;
+			snprintf(ids[n], VOTE_ID_LEN + 1, "%s",
+			    YAJL_GET_STRING(e));
+			n++;
+		}
+	}
+	yajl_tree_free(root);
+	return (n);
+}
+
+static rd_kafka_t *
+rest_kafka_new(rd_kafka_type_t type, const char *brokers)
+{
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+	char		 err[256], group[64];
+
+	conf = rd_kafka_conf_new();
+	snprintf(group, sizeof(group), "test-rest-%d", (int)getpid());
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "log_level", "3", err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    (type == RD_KAFKA_CONSUMER &&
+	    (rd_kafka_conf_set(conf, "group.id", group, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK))) {
+		fprintf(stderr, "kafka conf: %s\n", err);
+		rd_kafka_conf_destroy(conf);
+		return (NULL);
+	}
+	if ((rk = rd_kafka_new(type, conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "rd_kafka_new: %s\n", err);
+		rd_kafka_conf_destroy(conf);
+	}
+	return (rk);
+}
+
+static size_t
+rest_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct rest_resp	*resp = arg;
+	size_t			 len = size * nmemb, room;
+
+	room = sizeof(resp->body) - 1 - resp->body_len;
+	if (len < room)
+		room = len;
+	memcpy(resp->body + resp->body_len, data, room);
+	resp->body_len += room;
+	resp->body[resp->body_len] = '\0';
+	return (len);
+}
+
+static size_t
+rest_header_cb(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct rest_resp	*resp = arg;
+	size_t			 len = size * nmemb;
+
+	if (len > 13 && strncasecmp(data, "content-type:", 13) == 0)
+		rest_header_copy(data + 13, len - 13, resp->content_type,
+		    sizeof(resp->content_type));
+	else if (len > 12 && strncasecmp(data, "retry-after:", 12) == 0)
+		rest_header_copy(data + 12, len - 12, resp->retry_after,
+		    sizeof(resp->retry_after));
+	else if (len > 6 && strncasecmp(data, "allow:", 6) == 0)
+		rest_header_copy(data + 6, len - 6, resp->allow,
+		    sizeof(resp->allow));
+	return (len);
+}
+
+static void
+rest_header_copy(const char *v, size_t len, char *out, size_t outlen)
+{
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == '\r' || v[len - 1] == '\n' ||
+	    v[len - 1] == ' '))
+		len--;
+	if (len >= outlen)
+		len = outlen - 1;
+	memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+static void
+rest_sleep_ms(long ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}

@@ -1,0 +1,81 @@
+/*
+ * What the REST integration tests share: starting and stopping a Kore
+ * running the votes API (kore/run.sh) on a free port with its own topic,
+ * HTTP requests with libcurl, and reading a topic back with librdkafka.
+ */
+#ifndef MARIMBA_TEST_REST_SUPPORT_H
+#define MARIMBA_TEST_REST_SUPPORT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+
+#include "vote.h"
+
+struct rest_kore {
+	pid_t		pid;
+	int		port;
+	char		topic[128];
+	char		brokers[128];
+	char		log[512];
+};
+
+struct rest_resp {
+	long		status;
+	char		body[65536];
+	size_t		body_len;
+	char		content_type[128];
+	char		retry_after[32];
+	char		allow[64];
+};
+
+/* A TCP port on 127.0.0.1 nobody listens on right now. */
+int	rest_free_port(void);
+
+/* A topic name no other test run uses. */
+void	rest_unique_topic(char *, size_t, const char *);
+
+/*
+ * Creates topic on brokers with the given partitions (waits for it).
+ * 0 on success or if it already exists.
+ */
+int	rest_topic_create(const char *, const char *, int);
+
+/*
+ * Starts Kore in its own process group with MARIMBA_HTTP_PORT=port,
+ * MARIMBA_KAFKA_TOPIC=topic, MARIMBA_KAFKA_BROKERS=brokers and the extra
+ * "NAME=value" settings in env (NULL-terminated, may be NULL); waits
+ * until /healthz answers. 0 on success.
+ */
+int	rest_kore_start(struct rest_kore *, const char *, const char *,
+	    const char *const *);
+
+/* Waits up to ms for /readyz to give want (200 or 503). 0 if it did. */
+int	rest_wait_ready(struct rest_kore *, long, int);
+
+/*
+ * SIGTERMs Kore and waits up to timeout ms; SIGKILLs the group if it is
+ * still there. Returns Kore's exit status, or -1 if it had to be killed.
+ */
+int	rest_kore_stop(struct rest_kore *, int);
+
+/* One request; content_type and body may be NULL. 0 if it was answered. */
+int	rest_request(struct rest_kore *, const char *, const char *,
+	    const char *, const void *, size_t, struct rest_resp *);
+
+/* Sum of the high watermarks of every partition of topic; -1 on error. */
+long	rest_topic_count(const char *, const char *);
+
+/*
+ * Reads every message of topic (up to max) and decodes each with
+ * vote_decode(); returns how many, or -1 on an error or a bad message.
+ */
+long	rest_topic_votes(const char *, const char *, struct vote *, size_t);
+
+/*
+ * Pulls the string values of "id" or of the "ids" array out of a 202
+ * body into ids (up to max); returns how many.
+ */
+size_t	rest_parse_ids(const char *, char (*)[VOTE_ID_LEN + 1], size_t);
+
+#endif

@@ -1,0 +1,245 @@
+/*
+ * The votes API against the real Kafka: valid votes (single and batches,
+ * up to the largest batch) get 202 with ids, and exactly those votes are
+ * on the test's own topic, keyed by id, decoding to what was sent. Also
+ * /healthz and /readyz.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <yajl/yajl_gen.h>
+
+#include "config.h"
+#include "test_rest_support.h"
+
+#define BATCH_MAX	1000
+#define SINGLES		5
+#define TOTAL_MAX	(SINGLES + 3 + 20 + BATCH_MAX)
+
+struct sent {
+	char		id[VOTE_ID_LEN + 1];
+	char		name[VOTE_NAME_MAX + 1];
+	char		album[VOTE_ALBUM_MAX + 1];
+	uint32_t	year;
+	uint32_t	rank;
+};
+
+struct fixture {
+	struct marimba_config	cfg;
+	struct rest_kore	kore;
+	char			topic[128];
+	struct sent		sent[TOTAL_MAX];
+	size_t			nsent;
+};
+
+/* Guatemalan bands; a quote and a backslash to check escaping. */
+static const char *const bands[][2] = {
+	{ "Malacates Trébol Shop", "Niño Rata" },
+	{ "Bohemia Suburbana", "Mi Vida" },
+	{ "Alux Nahual", "Alux Nahual" },
+	{ "Viernes Verde", "Los \"Cuatro\" \\ Vientos" },
+	{ "Easy Easy", "Tierra Firme" },
+};
+
+static int
+setup(void **state)
+{
+	struct fixture	*f;
+	char		 err[256];
+	const char	*env[] = { "MARIMBA_MAX_BATCH=1000", NULL };
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return (-1);
+	if (marimba_config_load(&f->cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "config: %s\n", err);
+		free(f);
+		return (-1);
+	}
+	rest_unique_topic(f->topic, sizeof(f->topic), "test-rest-votes");
+	if (rest_topic_create(f->cfg.kafka_brokers, f->topic, 3) == -1 ||
+	    rest_kore_start(&f->kore, f->cfg.kafka_brokers, f->topic,
+	    env) == -1) {
+		free(f);
+		return (-1);
+	}
+	if (rest_wait_ready(&f->kore, 15000, 200) == -1) {
+		fprintf(stderr, "/readyz never said 200\n");
+		(void)rest_kore_stop(&f->kore, 10000);
+		free(f);
+		return (-1);
+	}
+	*state = f;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	int		 rc;
+
+	rc = rest_kore_stop(&f->kore, 15000);
+	free(f);
+	return (rc == 0 ? 0 : -1);
+}
+
+/* Appends one vote object to g and records it as sent at f->sent[i]. */
+static void
+gen_vote(yajl_gen g, struct fixture *f, size_t i, size_t n)
+{
+	struct sent	*s = &f->sent[i];
+	const char	*name = bands[n % 5][0], *album = bands[n % 5][1];
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	snprintf(s->album, sizeof(s->album), "%s", album);
+	s->year = 1980 + (uint32_t)(n % 40);
+	s->rank = 1 + (uint32_t)(n % 1000);
+
+	assert_int_equal(yajl_gen_map_open(g), yajl_gen_status_ok);
+	yajl_gen_string(g, (const unsigned char *)"name", 4);
+	yajl_gen_string(g, (const unsigned char *)name, strlen(name));
+	yajl_gen_string(g, (const unsigned char *)"album", 5);
+	yajl_gen_string(g, (const unsigned char *)album, strlen(album));
+	yajl_gen_string(g, (const unsigned char *)"year", 4);
+	yajl_gen_integer(g, s->year);
+	yajl_gen_string(g, (const unsigned char *)"rank", 4);
+	yajl_gen_integer(g, s->rank);
+	assert_int_equal(yajl_gen_map_close(g), yajl_gen_status_ok);
+}
+
+/* POSTs count votes (an array if batch) and records the returned ids. */
+static void
+post_votes(struct fixture *f, size_t count, int batch)
+{
+	struct rest_resp	 resp;
+	yajl_gen		 g;
+	const unsigned char	*buf;
+	size_t			 len, i, n, first;
+	char			 (*ids)[VOTE_ID_LEN + 1];
+
+	first = f->nsent;
+	assert_true(first + count <= TOTAL_MAX);
+	g = yajl_gen_alloc(NULL);
+	assert_non_null(g);
+	if (batch)
+		yajl_gen_array_open(g);
+	for (i = 0; i < count; i++)
+		gen_vote(g, f, first + i, first + i);
+	if (batch)
+		yajl_gen_array_close(g);
+	assert_int_equal(yajl_gen_get_buf(g, &buf, &len), yajl_gen_status_ok);
+
+	assert_int_equal(rest_request(&f->kore, "POST", "/api/votes",
+	    "application/json; charset=utf-8", buf, len, &resp), 0);
+	yajl_gen_free(g);
+	if (resp.status != 202)
+		fprintf(stderr, "status %ld: %s\n", resp.status, resp.body);
+	assert_int_equal(resp.status, 202);
+	assert_string_equal(resp.content_type, "application/json");
+	assert_non_null(strstr(resp.body, batch ? "\"ids\"" : "\"id\""));
+
+	ids = calloc(count, sizeof(*ids));
+	assert_non_null(ids);
+	n = rest_parse_ids(resp.body[0] == '\0' ? "{}" : resp.body, ids,
+	    count);
+	assert_int_equal(n, count);
+	for (i = 0; i < count; i++) {
+		assert_int_equal(strlen(ids[i]), VOTE_ID_LEN);
+		memcpy(f->sent[first + i].id, ids[i], VOTE_ID_LEN + 1);
+	}
+	free(ids);
+	f->nsent += count;
+}
+
+static void
+test_healthz(void **state)
+{
+	struct fixture		*f = *state;
+	struct rest_resp	 resp;
+
+	assert_int_equal(rest_request(&f->kore, "GET", "/healthz", NULL, NULL,
+	    0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(resp.body, "{\"status\":\"ok\"}");
+	assert_string_equal(resp.content_type, "application/json");
+
+	assert_int_equal(rest_request(&f->kore, "POST", "/healthz",
+	    "application/json", "{}", 2, &resp), 0);
+	assert_int_equal(resp.status, 405);
+	assert_string_equal(resp.allow, "GET, HEAD");
+	assert_string_equal(resp.content_type, "application/json");
+}
+
+static void
+test_readyz(void **state)
+{
+	struct fixture		*f = *state;
+	struct rest_resp	 resp;
+
+	assert_int_equal(rest_request(&f->kore, "GET", "/readyz", NULL, NULL,
+	    0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	assert_string_equal(resp.body, "{\"status\":\"ok\",\"kafka\":\"up\"}");
+}
+
+static void
+test_votes_reach_kafka(void **state)
+{
+	struct fixture	*f = *state;
+	struct vote	*got;
+	struct sent	*s;
+	long		 n;
+	size_t		 i, j, found;
+
+	for (i = 0; i < SINGLES; i++)
+		post_votes(f, 1, 0);
+	post_votes(f, 3, 1);
+	post_votes(f, 20, 1);
+	post_votes(f, BATCH_MAX, 1);
+
+	/* Exactly one message per 202'd vote: nothing more, nothing less. */
+	assert_int_equal(rest_topic_count(f->cfg.kafka_brokers, f->topic),
+	    (long)f->nsent);
+
+	got = calloc(f->nsent, sizeof(*got));
+	assert_non_null(got);
+	n = rest_topic_votes(f->cfg.kafka_brokers, f->topic, got, f->nsent);
+	assert_int_equal(n, (long)f->nsent);
+
+	found = 0;
+	for (i = 0; i < f->nsent; i++) {
+		s = &f->sent[i];
+		for (j = 0; j < (size_t)n; j++) {
+			if (strcmp(got[j].id, s->id) != 0)
+				continue;
+			assert_string_equal(got[j].name, s->name);
+			assert_string_equal(got[j].album, s->album);
+			assert_int_equal(got[j].year, s->year);
+			assert_int_equal(got[j].rank, s->rank);
+			assert_string_equal(got[j].source, "rest");
+			assert_true(got[j].received_at_ms > 0);
+			found++;
+			break;
+		}
+	}
+	assert_int_equal(found, f->nsent);
+	free(got);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthz),
+		cmocka_unit_test(test_readyz),
+		cmocka_unit_test(test_votes_reach_kafka),
+	};
+
+	return (cmocka_run_group_tests(tests, setup, teardown));
+}
