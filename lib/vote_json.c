@@ -507,7 +507,7 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 {
 	unsigned char	*yerr;
 	const char	*field;
-	size_t		 bad, n;
+	size_t		 bad, n, i;
 	char		 shown[96];
 
 	field = ctx->in_vote && ctx->key != FIELD_NONE ?
@@ -531,6 +531,12 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 		n = strlen(shown);
 		while (n > 0 && (shown[n - 1] == '\n' || shown[n - 1] == '.'))
 			shown[--n] = '\0';
+		/* yajl writes '\u' in one message: no backslash in ours. */
+		for (i = 0; i < n; i++) {
+			if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f ||
+			    shown[i] == '"' || shown[i] == '\\')
+				shown[i] = '?';
+		}
 		json_fail(ctx, VOTE_EINVAL, field,
 		    "body is not valid JSON: %s (byte %zu)", shown, at);
 	}
