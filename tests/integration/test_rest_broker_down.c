@@ -49,6 +49,8 @@ stack(struct fixture *f, const char *verb)
 	return (system(cmd) == 0 ? 0 : -1);
 }
 
+static int	teardown(void **);
+
 static int
 setup(void **state)
 {
@@ -68,15 +70,21 @@ setup(void **state)
 	    f->kafka_port);
 	*state = f;
 
-	if (stack(f, "up") == -1)
-		return (-1);
 	rest_unique_topic(topic, sizeof(topic), "test-rest-down");
-	if (rest_topic_create(f->brokers, topic, 1) == -1)
-		return (-1);
+	if (stack(f, "up") == -1 ||
+	    rest_topic_create(f->brokers, topic, 1) == -1)
+		goto fail;
 	if (rest_kore_start(&f->kore, f->brokers, topic, env) == -1)
-		return (-1);
+		goto fail;
 	f->kore_up = 1;
-	return (rest_wait_ready(&f->kore, 15000, 200));
+	if (rest_wait_ready(&f->kore, 15000, 200) == -1)
+		goto fail;
+	return (0);
+
+fail:
+	/* cmocka skips the teardown of a failed setup: stop what started. */
+	(void)teardown(state);
+	return (-1);
 }
 
 static int
