@@ -191,7 +191,7 @@ server_now_ms(void)
 static void
 server_begin_shutdown(struct server *s)
 {
-	log_info("shutdown: no new calls; finishing %zu", s->ncalls);
+	log_info("shutdown: no new calls; finishing the open ones");
 	s->shutting_down = 1;
 	s->shutdown_deadline_ms = server_now_ms() + s->cfg->ack_timeout_ms +
 	    SHUTDOWN_GRACE_MS;

@@ -476,9 +476,10 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (status != GRPC_STATUS_OK && c->method != METHOD_HEALTH_CHECK)
-		log_info("%s: %s: %s", c->method == METHOD_CAST ? "Cast" :
-		    c->method == METHOD_CAST_STREAM ? "CastStream" : "?",
+	if (status != GRPC_STATUS_OK)
+		log_info("%.*s: %s: %s",
+		    (int)GRPC_SLICE_LENGTH(c->details.method),
+		    (const char *)GRPC_SLICE_START_PTR(c->details.method),
 		    rpc_status_name(status), msg);
 
 	c->reply_buf = bb;

@@ -43,6 +43,7 @@ static void	 load_one(struct load *, grpc_completion_queue *, long,
 static void	 load_count(struct load *, struct rpc_result *, size_t,
 		    const char *);
 static int64_t	 ts_us(const struct timespec *);
+static int64_t	 load_elapsed_us(struct load *);
 
 int
 load_run(const struct load_opts *o, struct load_result *res)
@@ -123,8 +124,12 @@ load_worker(void *arg)
 		return (NULL);
 	}
 	while (!atomic_load(&l->stop) &&
-	    (call = atomic_fetch_add(&l->next_call, 1)) < l->ncalls)
+	    (call = atomic_fetch_add(&l->next_call, 1)) < l->ncalls) {
 		load_one(l, cq, call, msgs, &lat);
+		if (l->o->duration_s > 0 && load_elapsed_us(l) >=
+		    (int64_t)l->o->duration_s * 1000000)
+			atomic_store(&l->stop, 1);
+	}
 
 	pthread_mutex_lock(&l->lock);
 	if (latency_merge(&l->res->lat, &lat) == -1)
@@ -238,4 +243,13 @@ static int64_t
 ts_us(const struct timespec *ts)
 {
 	return ((int64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000);
+}
+
+static int64_t
+load_elapsed_us(struct load *l)
+{
+	struct timespec	now;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	return (ts_us(&now) - ts_us(&l->t0));
 }

@@ -22,6 +22,7 @@ struct load_opts {
 	int			 concurrency;
 	int			 timeout_ms;	/* per call */
 	long			 max_failures;	/* failed calls, then stop; 0 = all */
+	int			 duration_s;	/* then stop making calls; 0 = none */
 	FILE			*ids;		/* accepted ids, or NULL */
 };
 

@@ -3,7 +3,7 @@
  *
  *   marimba-vote [--addr A] [--file data.json] [--count N] [--rate R]
  *       [--stream BATCH] [--concurrency C] [--ids FILE] [--timeout MS]
- *       [--max-failures N]
+ *       [--max-failures N] [--duration S]
  *
  * Votes come from a JSON array in the seed format (locust/data.json) and
  * are cycled through. Exits 0 only if every vote was accepted.
@@ -39,6 +39,7 @@ main(int argc, char **argv)
 		{ "ids", required_argument, NULL, 'i' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-failures", required_argument, NULL, 'm' },
+		{ "duration", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct marimba_config	 cfg;
@@ -65,7 +66,7 @@ main(int argc, char **argv)
 	file = "locust/data.json";
 	ids = NULL;
 
-	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:", longopts,
+	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:d:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -99,6 +100,10 @@ main(int argc, char **argv)
 		case 'm':
 			o.max_failures = parse_long("--max-failures", optarg,
 			    1, 1000000000L);
+			break;
+		case 'd':
+			o.duration_s = (int)parse_long("--duration", optarg,
+			    1, 86400);
 			break;
 		default:
 			usage();
@@ -151,6 +156,10 @@ main(int argc, char **argv)
 	    (double)latency_percentile(&res.lat, 99) / 1000.0);
 	latency_free(&res.lat);
 
+	/* With --duration, the votes sent are what counts. */
+	if (o.duration_s > 0)
+		return (res.rejected == 0 && res.failed == 0 &&
+		    res.accepted > 0 ? 0 : 1);
 	return (res.accepted == o.count ? 0 : 1);
 }
 
@@ -212,6 +221,6 @@ usage(void)
 	    "[--file data.json] [--count N]\n"
 	    "           [--rate votes/s] [--stream BATCH] "
 	    "[--concurrency C] [--ids FILE] [--timeout MS]\n"
-	    "           [--max-failures N]\n");
+	    "           [--max-failures N] [--duration S]\n");
 	exit(2);
 }
