@@ -46,6 +46,8 @@ kore_parent_configure(int argc, char **argv)
 	app.limits.max_body = app.cfg.max_body;
 	app.limits.max_batch = app.cfg.max_batch;
 	http_body_max = app.cfg.max_body * APP_BODY_SLACK;
+	if (web_parent_configure(&app, err, sizeof(err)) == -1)
+		fatal("marimba: log viewer: %s", err);
 	kore_log(LOG_NOTICE, "marimba: topic %s on %s, ack timeout %d ms",
 	    app.cfg.kafka_topic, app.cfg.kafka_brokers,
 	    app.cfg.ack_timeout_ms);
@@ -70,6 +72,8 @@ kore_worker_configure(void)
 	if (app.readiness == NULL)
 		fatal("marimba: readiness: %s", err);
 	app.poll_timer = kore_timer_add(app_poll, APP_POLL_MS, &app, 0);
+	if (web_worker_configure(&app, err, sizeof(err)) == -1)
+		fatal("marimba: log viewer: %s", err);
 }
 
 void
@@ -84,6 +88,7 @@ kore_worker_teardown(void)
 	}
 	readiness_stop(app.readiness);
 	app.readiness = NULL;
+	web_worker_teardown(&app);
 	if (app.producer == NULL)
 		return;
 

@@ -29,9 +29,24 @@ struct app {
 	int			 stopping;	/* shutting down: refuse work */
 	LIST_HEAD(, votes_ctx)	 parked;	/* requests awaiting acks */
 	struct readiness	*readiness;
+	/* The log viewer (web.h) */
+	struct stores		*stores;
+	struct web_assets	*assets;
+	struct metrics		*metrics;
 };
 
 struct app	*app_get(void);
+
+/* web.c, tallies.c, metrics.c: the log viewer (see web.h). */
+struct stores;
+struct web_assets;
+struct metrics;
+int		 web_parent_configure(struct app *, char *, size_t);
+int		 web_worker_configure(struct app *, char *, size_t);
+void		 web_worker_teardown(struct app *);
+int		 votes_get(struct http_request *);
+int		 web_readyz(struct http_request *, int);
+void		 metrics_votes_accepted(size_t);
 
 /* votes.c */
 void		 votes_delivered(void *, int, const char *, void *);

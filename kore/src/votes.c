@@ -48,6 +48,9 @@ votes_post(struct http_request *req)
 	struct app		*app = app_get();
 	struct votes_ctx	*ctx;
 
+	/* GET: the tallies (tallies.c); it owns hdlr_extra then. */
+	if (req->method == HTTP_METHOD_GET || req->method == HTTP_METHOD_HEAD)
+		return (votes_get(req));
 	if ((ctx = req->hdlr_extra) != NULL)
 		return (votes_finish(app, req, ctx));
 
@@ -177,6 +180,7 @@ votes_finish(struct app *app, struct http_request *req,
 		return (KORE_RESULT_RETRY);
 	}
 	if (ctx->outstanding == 0 && ctx->acked == ctx->count) {
+		metrics_votes_accepted(ctx->count);
 		return (reply_ids(req, HTTP_STATUS_ACCEPTED, ctx->votes,
 		    ctx->count, ctx->batch));
 	}

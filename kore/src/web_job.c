@@ -1,0 +1,90 @@
+/*
+ * Runs a request's store reads on one of Kore's task threads and parks
+ * the request meanwhile (kore_task_bind_request sleeps it; the task's
+ * end wakes it). The job lives in req->hdlr_extra (kore_calloc'd, freed
+ * by Kore); what the task allocated is freed by web_job_onfree once the
+ * task is done, which also covers a client that went away.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "web.h"
+
+static int	web_job_entry(struct kore_task *);
+static void	web_job_onfree(struct http_request *);
+
+struct web_job *
+web_job_step(struct http_request *req, struct stores *st, int want,
+    const struct logs_query *q)
+{
+	struct web_job	*job;
+
+	if ((job = req->hdlr_extra) != NULL) {
+		if (kore_task_state(&job->task) == KORE_TASK_STATE_FINISHED)
+			return (job);
+		http_request_sleep(req);
+		return (NULL);
+	}
+
+	job = kore_calloc(1, sizeof(*job));
+	job->stores = st;
+	job->want = want;
+	if (q != NULL)
+		job->q = *q;
+	else
+		job->q.limit = LOGS_LIMIT_DEFAULT;
+	atomic_init(&job->done, 0);
+	req->hdlr_extra = job;
+	req->onfree = web_job_onfree;
+
+	kore_task_create(&job->task, web_job_entry);
+	kore_task_bind_request(&job->task, req);
+	kore_task_run(&job->task);
+	return (NULL);
+}
+
+/* On a task thread: every read asked for, each failing on its own. */
+static int
+web_job_entry(struct kore_task *t)
+{
+	struct web_job	*job = (struct web_job *)t;
+
+	if (job->want & JOB_LOGS) {
+		job->logs_rc = store_logs(job->stores, &job->q, job->logs,
+		    &job->nlogs, &job->more, job->logs_err,
+		    sizeof(job->logs_err));
+		stores_set_up(job->stores, -1, job->logs_rc == 0);
+	}
+	if (job->want & JOB_TALLIES) {
+		job->tallies_rc = store_tallies(job->stores, &job->tallies,
+		    job->tallies_err, sizeof(job->tallies_err));
+		stores_set_up(job->stores, job->tallies_rc == 0, -1);
+	}
+	if ((job->want & JOB_SERIES) &&
+	    (!(job->want & JOB_TALLIES) || job->tallies_rc == 0)) {
+		job->series_rc = store_series(job->stores, &job->series,
+		    job->series_err, sizeof(job->series_err));
+	} else if (job->want & JOB_SERIES) {
+		job->series_rc = -1;
+		(void)snprintf(job->series_err, sizeof(job->series_err), "%s",
+		    job->tallies_err);
+	}
+	atomic_store(&job->done, 1);
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Kore calls this on every attempt to free the request, also while the
+ * task still runs (it then keeps the request): only a finished task's
+ * results are freed, once.
+ */
+static void
+web_job_onfree(struct http_request *req)
+{
+	struct web_job	*job = req->hdlr_extra;
+
+	if (job == NULL || !atomic_load(&job->done))
+		return;
+	tallies_free(&job->tallies);
+	req->onfree = NULL;
+}

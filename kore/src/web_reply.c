@@ -1,0 +1,89 @@
+/*
+ * Answers of the log viewer: HTML always with the security headers (a
+ * strict Content-Security-Policy: no inline script or style anywhere),
+ * and JSON errors {"error":"...","field":"..."} made by yajl.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "web.h"
+
+#define WEB_CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
+		"img-src 'self' data:; object-src 'none'; base-uri 'none'; " \
+		"frame-ancestors 'none'"
+
+void
+web_security_headers(struct http_request *req)
+{
+	http_response_header(req, "content-security-policy", WEB_CSP);
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response_header(req, "referrer-policy", "no-referrer");
+	http_response_header(req, "x-frame-options", "DENY");
+}
+
+void
+web_html(struct http_request *req, int status, struct kore_buf *buf)
+{
+	web_security_headers(req);
+	http_response_header(req, "content-type", "text/html; charset=utf-8");
+	http_response_header(req, "cache-control", "no-store");
+	http_response(req, status, buf->data, buf->offset);
+}
+
+int
+web_json_error(struct http_request *req, int status, const char *message,
+    const char *field)
+{
+	yajl_gen		 g;
+	const unsigned char	*out;
+	size_t			 len;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    yajl_gen_string(g, (const unsigned char *)"error", 5) !=
+	    yajl_gen_status_ok ||
+	    yajl_gen_string(g, (const unsigned char *)message,
+	    strlen(message)) != yajl_gen_status_ok)
+		goto fail;
+	if (field != NULL && *field != '\0' &&
+	    (yajl_gen_string(g, (const unsigned char *)"field", 5) !=
+	    yajl_gen_status_ok ||
+	    yajl_gen_string(g, (const unsigned char *)field, strlen(field)) !=
+	    yajl_gen_status_ok))
+		goto fail;
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
+	    yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+		goto fail;
+	http_response_header(req, "content-type", "application/json");
+	http_response_header(req, "cache-control", "no-store");
+	http_response_header(req, "x-content-type-options", "nosniff");
+	http_response(req, status, out, len);
+	yajl_gen_free(g);
+	return (KORE_RESULT_OK);
+fail:
+	if (g != NULL)
+		yajl_gen_free(g);
+	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+	return (KORE_RESULT_OK);
+}
+
+/* ms since the epoch as "2026-11-24T02:37:13.123Z" (UTC). */
+void
+web_time_iso(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		s;
+	char		date[32];
+
+	s = (time_t)(ms / 1000);
+	if (gmtime_r(&s, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
+		(void)snprintf(buf, len, "?");
+		return;
+	}
+	(void)snprintf(buf, len, "%s.%03dZ", date, (int)(ms % 1000));
+}
