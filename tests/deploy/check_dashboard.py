@@ -1,0 +1,322 @@
+"""Runs every Redis query of the Grafana dashboard (k8s/grafana/dashboards)
+against the real local Redis and checks it returns the votes this test
+produced.
+
+With --consumer (the marimba-consumer binary of the build tree) the votes
+travel the real way: protobuf Votes produced to a private Kafka topic, the
+consumer counts them into a private Redis key prefix (MARIMBA_REDIS_PREFIX)
+and its series stream. Without it the keys are seeded with the commands of
+consumer/count_vote.lua. The dashboard's $prefix variable is replaced by
+the private prefix, so nothing touches the real marimba:* keys.
+
+Each panel query is translated from the redis-datasource query model
+({"command": "hgetall", "keyName": "$prefix:bands", ...}) to the Redis
+command the plugin runs: GET, HGETALL, XRANGE key <from ms> <to ms> (the
+plugin's default range is the dashboard's time range).
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import redis
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+DASHBOARD = os.path.join(ROOT, "k8s", "grafana", "dashboards", "marimba.json")
+SEED = os.path.join(ROOT, "locust", "data.json")
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALBUM_SEP = " \u2014 "        # "<band> — <album>", docs/redis-keys.md
+
+
+def fail(msg):
+    print(f"FAIL: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def conf_env(name, default):
+    """The environment's value, else conf/marimba.env's, else default."""
+    if os.environ.get(name):
+        return os.environ[name]
+    try:
+        with open(os.path.join(ROOT, "conf", "marimba.env"),
+                  encoding="utf-8") as f:
+            for line in f:
+                if line.startswith(name + "="):
+                    return line.split("=", 1)[1].strip()
+    except OSError:
+        pass
+    return default
+
+
+def ulid():
+    """A ULID: 48-bit Unix ms then 80 random bits, Crockford base32."""
+    n = (int(time.time() * 1000) << 80) | random.getrandbits(80)
+    return "".join(CROCKFORD[(n >> (5 * i)) & 31] for i in range(25, -1, -1))
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def pb_string(num, s):
+    b = s.encode("utf-8")
+    return varint(num << 3 | 2) + varint(len(b)) + b
+
+
+def pb_varint(num, v):
+    return varint(num << 3) + varint(v)
+
+
+def encode_vote(v):
+    """marimba.v1.Vote (proto/vote.proto) in the protobuf wire format."""
+    return (pb_string(1, v["id"]) + pb_string(2, v["name"]) +
+            pb_string(3, v["album"]) + pb_varint(4, int(v["year"])) +
+            pb_varint(5, int(v["rank"])) + pb_string(6, v["source"]) +
+            pb_varint(7, v["received_at_ms"]))
+
+
+def make_votes():
+    """Seed vote k repeated 2(k+1) times, every third one over gRPC: the
+    counts per band, album and source all differ."""
+    with open(SEED, encoding="utf-8") as f:
+        seed = json.load(f)
+    votes = []
+    for k, s in enumerate(seed):
+        for _ in range(2 * (k + 1)):
+            src = "grpc" if len(votes) % 3 == 0 else "rest"
+            votes.append(dict(s, id=ulid(), source=src,
+                              received_at_ms=int(time.time() * 1000)))
+    return votes
+
+
+def expected(votes):
+    exp = {"total": len(votes), "bands": {}, "albums": {}, "sources": {}}
+    for v in votes:
+        album = v["name"] + ALBUM_SEP + v["album"]
+        for key, field in (("bands", v["name"]), ("albums", album),
+                           ("sources", v["source"])):
+            exp[key][field] = exp[key].get(field, 0) + 1
+    return exp
+
+
+def seed_keys(r, prefix, votes):
+    """The writes of consumer/count_vote.lua and series_flush.lua."""
+    now = int(time.time())
+    sec = {}
+    for v in votes:
+        r.incr(f"{prefix}:total")
+        r.hincrby(f"{prefix}:bands", v["name"], 1)
+        r.hincrby(f"{prefix}:albums", v["name"] + ALBUM_SEP + v["album"], 1)
+        r.hincrby(f"{prefix}:sources", v["source"], 1)
+        b = sec.setdefault(now - 2, {"total": 0, "rest": 0, "grpc": 0})
+        b["total"] += 1
+        b[v["source"]] += 1
+    for s, b in sorted(sec.items()):
+        r.xadd(f"{prefix}:series", b, id=f"{s * 1000}-0")
+
+
+def through_consumer(r, args, name, prefix, votes):
+    from confluent_kafka import Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    brokers = conf_env("MARIMBA_KAFKA_BROKERS", "127.0.0.1:9092")
+    topic, dlq = name, name + ".dlq"
+    # A database of its own, dropped afterwards (the consumer logs there).
+    mongo_db = name.replace("-", "_")
+    admin = AdminClient({"bootstrap.servers": brokers})
+    for fut in admin.create_topics([NewTopic(topic, 2, 1),
+                                    NewTopic(dlq, 1, 1)]).values():
+        fut.result(timeout=20)
+    proc = None
+    try:
+        p = Producer({"bootstrap.servers": brokers, "acks": "all",
+                      "enable.idempotence": True})
+        errors = []
+        for v in votes:
+            p.produce(topic, encode_vote(v), key=v["id"],
+                      on_delivery=lambda e, m: e and errors.append(e))
+        if p.flush(20) != 0 or errors:
+            fail(f"producing to {topic}: {errors or 'not all delivered'}")
+
+        env = dict(os.environ, MARIMBA_KAFKA_BROKERS=brokers,
+                   MARIMBA_KAFKA_TOPIC=topic, MARIMBA_KAFKA_DLQ_TOPIC=dlq,
+                   MARIMBA_CONSUMER_GROUP=name, MARIMBA_REDIS_PREFIX=prefix,
+                   MARIMBA_MONGO_DB=mongo_db,
+                   MARIMBA_SESSION_TIMEOUT_MS="6000",
+                   MARIMBA_HEARTBEAT_FILE=os.path.join(
+                       args.workdir, name + ".alive"))
+        log = open(os.path.join(args.workdir, name + ".log"), "wb")
+        proc = subprocess.Popen([args.consumer], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        deadline = time.time() + 40
+        total = None
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                fail(f"consumer exited with {proc.returncode}, see {log.name}")
+            total = r.get(f"{prefix}:total")
+            if total is not None and int(total) >= len(votes):
+                break
+            time.sleep(0.2)
+        if total is None or int(total) != len(votes):
+            fail(f"consumer counted {total} of {len(votes)} votes")
+        # The series gets a second once it is sealed (series_flush.lua).
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            got = sum(int(f.get("total", 0)) for _, f in
+                      r.xrange(f"{prefix}:series"))
+            if got >= len(votes):
+                break
+            time.sleep(0.5)
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        for fut in admin.delete_topics([topic, dlq]).values():
+            try:
+                fut.result(timeout=20)
+            except Exception:   # cleanup only: the test result stands
+                pass
+        drop_database(mongo_db)
+
+
+def drop_database(db):
+    import pymongo
+
+    uri = conf_env("MARIMBA_MONGO_URI", "mongodb://127.0.0.1:27017/")
+    try:
+        with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as c:
+            c.drop_database(db)
+    except pymongo.errors.PyMongoError as e:
+        print(f"warning: could not drop the database {db}: {e}")
+
+
+def parse_range(dash):
+    """The dashboard's default time range in Unix ms (now-Nm/h .. now)."""
+    now = int(time.time() * 1000)
+    frm = dash.get("time", {}).get("from", "now-1h")
+    units = {"s": 1000, "m": 60000, "h": 3600000, "d": 86400000}
+    if not frm.startswith("now-") or frm[-1] not in units:
+        fail(f"unsupported dashboard time.from {frm!r}")
+    return now - int(frm[4:-1]) * units[frm[-1]], now
+
+
+def run_query(r, target, prefix, rng):
+    """Runs one redis-datasource target; returns (suffix, result)."""
+    if target.get("datasource", {}).get("type") != "redis-datasource":
+        fail(f"target {target} is not a redis-datasource query")
+    if target.get("query"):
+        fail(f"custom query {target['query']!r}: not translated by this test")
+    cmd, key = target.get("command"), target.get("keyName", "")
+    if not key.startswith("$prefix:"):
+        fail(f"key {key!r} does not use the $prefix variable")
+    suffix = key.split(":", 1)[1]
+    key = key.replace("$prefix", prefix)
+    if cmd == "get":
+        return suffix, r.get(key)
+    if cmd == "hgetall":
+        return suffix, r.hgetall(key)
+    if cmd == "xrange":
+        start = target.get("start") or f"{rng[0]}-0"
+        end = target.get("end") or f"{rng[1]}-0"
+        args = {"count": target["count"]} if target.get("count") else {}
+        return suffix, r.xrange(key, start, end, **args)
+    fail(f"command {cmd!r} is not translated by this test")
+
+
+def check(suffix, result, exp):
+    def ints(h):
+        return {k: int(v) for k, v in h.items()}
+    if suffix == "total":
+        if result is None or int(result) != exp["total"]:
+            fail(f"GET total: {result!r}, want {exp['total']}")
+    elif suffix in ("bands", "albums", "sources"):
+        if ints(result) != exp[suffix]:
+            fail(f"HGETALL {suffix}: {ints(result)}, want {exp[suffix]}")
+    elif suffix == "series":
+        if not result:
+            fail("XRANGE series: no entries in the dashboard's range")
+        sums = {"total": 0, "rest": 0, "grpc": 0}
+        for eid, fields in result:
+            if not eid.endswith("-0") or int(eid[:-2]) % 1000:
+                fail(f"XRANGE series: entry id {eid} is not a whole second")
+            for f in sums:
+                sums[f] += int(fields.get(f, 0))
+        want = {"total": exp["total"], "rest": exp["sources"].get("rest", 0),
+                "grpc": exp["sources"].get("grpc", 0)}
+        if sums != want:
+            fail(f"XRANGE series sums {sums}, want {want}")
+    else:
+        fail(f"the dashboard reads {suffix!r}, unknown to this test")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--consumer", help="marimba-consumer binary")
+    ap.add_argument("--dashboard", default=DASHBOARD)
+    ap.add_argument("--workdir", default=os.path.join(ROOT, "var", "deploy"))
+    args = ap.parse_args()
+    os.makedirs(args.workdir, exist_ok=True)
+
+    with open(args.dashboard, encoding="utf-8") as f:
+        dash = json.load(f)
+    host = conf_env("MARIMBA_REDIS_HOST", "127.0.0.1")
+    port = int(conf_env("MARIMBA_REDIS_PORT", "6379"))
+    r = redis.Redis(host=host, port=port, decode_responses=True,
+                    socket_timeout=5)
+    try:
+        r.ping()
+    except redis.RedisError as e:
+        fail(f"Redis at {host}:{port}: {e} (start it: scripts/stack up)")
+
+    name = f"test-deploy-dash-{os.getpid()}-{int(time.time())}"
+    prefix = name
+    votes = make_votes()
+    exp = expected(votes)
+    try:
+        if args.consumer and os.access(args.consumer, os.X_OK):
+            print(f"votes through {args.consumer}, prefix {prefix}")
+            through_consumer(r, args, name, prefix, votes)
+        else:
+            print(f"no consumer binary: seeding keys under {prefix}")
+            seed_keys(r, prefix, votes)
+
+        rng = parse_range(dash)
+        seen = set()
+        for panel in dash.get("panels", []):
+            targets = panel.get("targets") or []
+            if not targets:
+                fail(f"panel {panel.get('title')!r} has no query")
+            for t in targets:
+                suffix, result = run_query(r, t, prefix, rng)
+                check(suffix, result, exp)
+                seen.add(suffix)
+                print(f"ok  {panel['title']}: {t['command']} "
+                      f"{t['keyName']}")
+        missing = {"total", "bands", "albums", "sources", "series"} - seen
+        if missing:
+            fail(f"no panel reads {sorted(missing)}")
+    finally:
+        keys = list(r.scan_iter(match=prefix + ":*", count=1000))
+        if keys:
+            r.delete(*keys)
+    print(f"dashboard: {len(seen)} queries return the {len(votes)} votes")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+"""Proves tests/deploy/check_manifests.py fails on broken manifests: for
+each mutation below it copies k8s/, locust/ and proto/ to a temporary
+directory, breaks one thing, runs the checker on the copy and expects exit
+status 1 with the given message. Also checks the unbroken copy passes.
+"""
+import concurrent.futures
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "check_manifests.py")
+
+# (file, text, replacement, message expected in the checker's output)
+MUTATIONS = [
+    ("k8s/overlays/gke/gateway.yaml",
+     "        - name: kore\n          port: 8080",
+     "        - name: kore\n          port: 8081",
+     "backendRef kore:8081 is no port of the Service"),
+    ("k8s/overlays/gke/gateway.yaml", "sectionName: https",
+     "sectionName: http", "is no listener of Gateway/marimba"),
+    ("k8s/overlays/gke/gateway.yaml", "service: marimba.v1.VoteService",
+     "service: marimba.v1.VoteServce", "is not in proto/vote.proto"),
+    ("k8s/overlays/gke/gateway.yaml",
+     "        port: 50051\n        grpcServiceName",
+     "        port: 50052\n        grpcServiceName",
+     "health check port 50052 is not served"),
+    ("k8s/overlays/gke/gateway.yaml", "    - kind: Gateway\n      name: marimba",
+     "    - kind: Gateway\n      name: marimba-old", "is no Gateway here"),
+    ("k8s/base/grpc.yaml", "      appProtocol: kubernetes.io/h2c\n", "",
+     "needs appProtocol kubernetes.io/h2c"),
+    ("k8s/base/kore.yaml", "path: /readyz\n              port: http",
+     "path: /readyz\n              port: 9090",
+     "readinessProbe.httpGet port 9090 is not a port of the container"),
+    ("k8s/base/kore.yaml", "          livenessProbe:",
+     "          livenesProbe:", "'livenesProbe' was unexpected"),
+    ("k8s/base/grpc.yaml", "            grpc:\n              port: 50051",
+     "            grpc:\n              port: 50052",
+     "readinessProbe.grpc port 50052"),
+    ("k8s/base/kafka.yaml", "apiVersion: kafka.strimzi.io/v1\nkind: Kafka\n",
+     "apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\n",
+     "apiVersion 'kafka.strimzi.io/v1beta2', want kafka.strimzi.io/v1"),
+    ("k8s/base/kafka.yaml", "    - controller\n", "",
+     "no KafkaNodePool with the controller role"),
+    ("k8s/base/kafka.yaml", "  partitions: 6\n", "  partitions: 4\n",
+     "maxReplicas 5 exceeds the 4 partitions"),
+    ("k8s/base/kustomization.yaml", "  - redis.yaml\n",
+     "  - redis-gone.yaml\n", "resource redis-gone.yaml does not exist"),
+    ("k8s/grafana/kustomization.yaml", "dashboards/marimba.json",
+     "dashboards/gone.json", "file dashboards/gone.json does not exist"),
+    ("k8s/base/marimba.env", "MARIMBA_KAFKA_BROKERS=marimba-kafka-bootstrap",
+     "MARIMBA_KAFKA_BROKERS=kafka", "is not a plain Kafka listener"),
+    ("k8s/base/consumer.yaml", "key: MARIMBA_MONGO_URI",
+     "key: MARIMBA_MONGO_URL", "has no key MARIMBA_MONGO_URL"),
+    ("k8s/base/redis.yaml", "      targetPort: redis\n",
+     "      targetPort: redis-x\n", "targetPort 'redis-x' is not a port"),
+    ("k8s/base/autoscaling.yaml", "    name: consumer\n  minReplicas",
+     "    name: consumers\n  minReplicas",
+     "scaleTargetRef Deployment/consumers does not exist"),
+    ("k8s/grafana/provisioning/dashboards.yaml",
+     "/var/lib/grafana/dashboards/marimba",
+     "/var/lib/grafana/dashboards/other", "dashboard provider path"),
+]
+
+
+def copy_tree(dst):
+    for top in ("k8s", "locust", "proto"):
+        shutil.copytree(os.path.join(ROOT, top), os.path.join(dst, top))
+
+
+def run(root):
+    res = subprocess.run([sys.executable, CHECKER, "--root", root],
+                         capture_output=True, text=True)
+    return res.returncode, res.stdout + res.stderr
+
+
+def try_mutation(tmp, i):
+    """Runs the checker on a copy with mutation i; returns (ok, report)."""
+    rel, old, new, want = MUTATIONS[i]
+    root = os.path.join(tmp, f"m{i}")
+    copy_tree(root)
+    try:
+        path = os.path.join(root, rel)
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        if old not in text:
+            return False, f"FAIL mutation {i}: {old!r} not in {rel} " \
+                "(update this test)"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text.replace(old, new, 1))
+        rc, out = run(root)
+        if rc == 1 and want in out:
+            return True, f"ok   {rel}: {want}"
+        return False, f"FAIL {rel}: {old!r} -> {new!r} gave status {rc}, " \
+            f"want 1 with {want!r}:\n{out}"
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="marimba-broken-") as tmp:
+        clean = os.path.join(tmp, "clean")
+        copy_tree(clean)
+        rc, out = run(clean)
+        if rc != 0:
+            print(f"FAIL the unbroken copy does not pass:\n{out}")
+            return 1
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:
+            results = list(ex.map(lambda i: try_mutation(tmp, i),
+                                  range(len(MUTATIONS))))
+    failures = 0
+    for ok, report in results:
+        print(report)
+        failures += not ok
+    print(f"{len(MUTATIONS) - failures} of {len(MUTATIONS)} broken "
+          "manifests caught")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
