@@ -116,8 +116,8 @@ call_request(struct server *s)
 void
 call_event(struct tag *t, int success)
 {
-	struct call	*c = t->call;
-	grpc_byte_buffer *bb;
+	struct call		*c = t->call;
+	grpc_byte_buffer	*bb;
 
 	c->batches--;
 	switch (t->kind) {
