@@ -23,6 +23,8 @@ static void	on_signal(int);
 static int	consumer_run(struct consumer *);
 static void	consumer_tick(struct consumer *, int64_t *);
 static void	consumer_health(struct consumer *, int64_t);
+static void	mongo_log(mongoc_log_level_t, const char *, const char *,
+		    void *);
 
 int
 main(void)
@@ -51,6 +53,7 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 
 	mongoc_init();
+	mongoc_log_set_handler(mongo_log, NULL);
 	rv = 1;
 	if (batch_init(&c.batch, (size_t)c.cfg.batch_max) == -1) {
 		log_error("out of memory");
@@ -194,4 +197,19 @@ consumer_health(struct consumer *c, int64_t now)
 	    c->paused ? ", PAUSED (store down)" : "");
 	c->stats.last_consumed = c->stats.consumed;
 	c->stats.last_health_ms = now;
+}
+
+/*
+ * The driver's own messages, on our log. Its warnings are debug: FerretDB
+ * answers "no such command: endSessions" to every client that closes.
+ */
+static void
+mongo_log(mongoc_log_level_t level, const char *domain, const char *msg,
+    void *arg)
+{
+	(void)arg;
+	if (level <= MONGOC_LOG_LEVEL_ERROR)
+		log_error("mongoc %s: %s", domain, msg);
+	else if (level <= MONGOC_LOG_LEVEL_WARNING)
+		log_debug("mongoc %s: %s", domain, msg);
 }

@@ -22,6 +22,7 @@ struct mongo_store {
 };
 
 static int	mongo_indexes(struct mongo_store *, char *, size_t);
+static int	mongo_has_indexes(struct mongo_store *, char *, size_t);
 static int	mongo_only_duplicates(const bson_t *);
 static void	mongo_uri_default(mongoc_uri_t *, const char *, int32_t);
 static bson_t	*mongo_doc(const struct vote *, int64_t);
@@ -137,6 +138,18 @@ mongo_indexes(struct mongo_store *ms, char *err, size_t errlen)
 	bson_error_t		 berr;
 	bool			 ok;
 
+	/*
+	 * Only when missing: FerretDB 1.24 drops the connection on a
+	 * createIndexes that names existing indexes.
+	 */
+	switch (mongo_has_indexes(ms, err, errlen)) {
+	case 1:
+		ms->indexed = 1;
+		return (0);
+	case -1:
+		return (-1);
+	}
+
 	cmd = BCON_NEW("createIndexes", BCON_UTF8(MONGO_STORE_COLLECTION),
 	    "indexes", "[",
 		"{", "key", "{", "accepted_at", BCON_INT32(-1), "}",
@@ -166,6 +179,39 @@ mongo_indexes(struct mongo_store *ms, char *err, size_t errlen)
 	(void)snprintf(err, errlen, "createIndexes: %s (domain %u, code %u)",
 	    berr.message, berr.domain, berr.code);
 	return (-1);
+}
+
+/* 1 if both indexes exist, 0 if not (or no collection yet), -1 on error. */
+static int
+mongo_has_indexes(struct mongo_store *ms, char *err, size_t errlen)
+{
+	mongoc_cursor_t		*cur;
+	const bson_t		*doc;
+	bson_iter_t		 it;
+	bson_error_t		 berr;
+	int			 found;
+
+	found = 0;
+	cur = mongoc_collection_find_indexes_with_opts(ms->coll, NULL);
+	while (mongoc_cursor_next(cur, &doc)) {
+		if (!bson_iter_init_find(&it, doc, "name") ||
+		    !BSON_ITER_HOLDS_UTF8(&it))
+			continue;
+		if (strcmp(bson_iter_utf8(&it, NULL), "accepted_at_-1") == 0 ||
+		    strcmp(bson_iter_utf8(&it, NULL),
+		    "name_1_accepted_at_-1") == 0)
+			found++;
+	}
+	if (mongoc_cursor_error(cur, &berr)) {
+		mongoc_cursor_destroy(cur);
+		if (berr.domain == MONGOC_ERROR_SERVER)
+			return (0);	/* e.g. NamespaceNotFound */
+		(void)snprintf(err, errlen, "listIndexes: %s (domain %u, "
+		    "code %u)", berr.message, berr.domain, berr.code);
+		return (-1);
+	}
+	mongoc_cursor_destroy(cur);
+	return (found == 2);
 }
 
 /* 1 if the reply's only errors are duplicate-key write errors. */

@@ -1,0 +1,727 @@
+/*
+ * Implements test_consumer_harness.h against the real services of
+ * scripts/stack (Kafka, Redis, FerretDB). Every test gets names of its
+ * own, so tests of other engineers and parallel runs never share state.
+ */
+#include <sys/prctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <mongoc/mongoc.h>
+
+#include "test_consumer_harness.h"
+#include "vote.h"
+#include "vote_codec.h"
+#include "vote_id.h"
+
+extern char	**environ;
+
+static const char	*ct_bands[CT_BANDS] = {
+	"Alux Nahual", "Bohemia Suburbana", "Malacates Trébol Shop",
+	"Viernes Verde", "Radio Viejo",
+};
+static const char	*ct_albums[2] = { "En Vivo", "Lo Mejor — 1990s" };
+
+static void	ct_die(const char *, ...) __attribute__((format(printf, 1, 2)));
+static void	ct_topics(struct ct_env *, int);
+static redisContext	*ct_redis(struct ct_env *);
+static void	ct_getenv(char *, size_t, const char *, const char *);
+
+static void
+ct_die(const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	fprintf(stderr, "harness: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
+	exit(1);
+}
+
+int64_t
+ct_now_ms(void)
+{
+	return (marimba_now_ms());
+}
+
+void
+ct_sleep_ms(int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void
+ct_getenv(char *dst, size_t len, const char *name, const char *def)
+{
+	const char	*v;
+
+	if ((v = getenv(name)) == NULL || *v == '\0')
+		v = def;
+	(void)snprintf(dst, len, "%s", v);
+}
+
+void
+ct_env_init(struct ct_env *e, const char *name, int partitions)
+{
+	rd_kafka_conf_t	*conf;
+	char		 err[512], port[16];
+	long long	 stamp;
+
+	memset(e, 0, sizeof(*e));
+	stamp = (long long)(ct_now_ms() % 100000000);
+	(void)snprintf(e->name, sizeof(e->name), "ct-%s-%d-%lld", name,
+	    (int)getpid(), stamp);
+	(void)snprintf(e->topic, sizeof(e->topic), "%s", e->name);
+	(void)snprintf(e->dlq_topic, sizeof(e->dlq_topic), "%s.dlq", e->name);
+	(void)snprintf(e->group, sizeof(e->group), "%s", e->name);
+	(void)snprintf(e->prefix, sizeof(e->prefix), "%s", e->name);
+	(void)snprintf(e->mongo_db, sizeof(e->mongo_db), "ct_%s_%d_%lld",
+	    name, (int)getpid(), stamp);
+	ct_getenv(e->brokers, sizeof(e->brokers), "MARIMBA_KAFKA_BROKERS",
+	    "127.0.0.1:9092");
+	ct_getenv(e->mongo_uri, sizeof(e->mongo_uri), "MARIMBA_MONGO_URI",
+	    "mongodb://127.0.0.1:27017/?appname=marimba-test");
+	ct_getenv(e->redis_host, sizeof(e->redis_host), "MARIMBA_REDIS_HOST",
+	    "127.0.0.1");
+	ct_getenv(port, sizeof(port), "MARIMBA_REDIS_PORT", "6379");
+	e->redis_port = atoi(port);
+	e->partitions = partitions;
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", e->brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "acks", "all", err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err)) !=
+	    RD_KAFKA_CONF_OK)
+		ct_die("producer conf: %s", err);
+	if ((e->producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+	    sizeof(err))) == NULL)
+		ct_die("producer: %s", err);
+	ct_topics(e, 1);
+}
+
+/* Creates (create=1) or deletes the test's topic and DLQ topic. */
+static void
+ct_topics(struct ct_env *e, int create)
+{
+	rd_kafka_NewTopic_t		*nt[2];
+	rd_kafka_DeleteTopic_t		*dt[2];
+	rd_kafka_queue_t		*q;
+	rd_kafka_event_t		*ev;
+	const rd_kafka_topic_result_t	**res;
+	size_t				 i, n;
+	char				 err[256];
+
+	q = rd_kafka_queue_new(e->producer);
+	if (create) {
+		nt[0] = rd_kafka_NewTopic_new(e->topic, e->partitions, 1, err,
+		    sizeof(err));
+		nt[1] = rd_kafka_NewTopic_new(e->dlq_topic, 1, 1, err,
+		    sizeof(err));
+		if (nt[0] == NULL || nt[1] == NULL)
+			ct_die("NewTopic: %s", err);
+		rd_kafka_CreateTopics(e->producer, nt, 2, NULL, q);
+		rd_kafka_NewTopic_destroy_array(nt, 2);
+	} else {
+		dt[0] = rd_kafka_DeleteTopic_new(e->topic);
+		dt[1] = rd_kafka_DeleteTopic_new(e->dlq_topic);
+		rd_kafka_DeleteTopics(e->producer, dt, 2, NULL, q);
+		rd_kafka_DeleteTopic_destroy_array(dt, 2);
+	}
+	ev = rd_kafka_queue_poll(q, 30000);
+	if (ev == NULL)
+		ct_die("topic admin: no answer");
+	if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		ct_die("topic admin: %s", rd_kafka_event_error_string(ev));
+	if (create)
+		res = rd_kafka_CreateTopics_result_topics(
+		    rd_kafka_event_CreateTopics_result(ev), &n);
+	else
+		res = rd_kafka_DeleteTopics_result_topics(
+		    rd_kafka_event_DeleteTopics_result(ev), &n);
+	for (i = 0; i < n; i++) {
+		if (rd_kafka_topic_result_error(res[i]) !=
+		    RD_KAFKA_RESP_ERR_NO_ERROR && create)
+			ct_die("create %s: %s", rd_kafka_topic_result_name(
+			    res[i]), rd_kafka_topic_result_error_string(
+			    res[i]));
+	}
+	rd_kafka_event_destroy(ev);
+	rd_kafka_queue_destroy(q);
+}
+
+void
+ct_env_cleanup(struct ct_env *e)
+{
+	mongoc_client_t		*client;
+	mongoc_database_t	*db;
+
+	(void)ct_redis_del_pattern(e, "*");
+	client = mongoc_client_new(e->mongo_uri);
+	if (client != NULL) {
+		db = mongoc_client_get_database(client, e->mongo_db);
+		(void)mongoc_database_drop(db, NULL);
+		mongoc_database_destroy(db);
+		mongoc_client_destroy(client);
+	}
+	ct_topics(e, 0);
+	rd_kafka_flush(e->producer, 5000);
+	rd_kafka_destroy(e->producer);
+	free(e->ids);
+	e->ids = NULL;
+}
+
+const char *
+ct_band(size_t i)
+{
+	return (ct_bands[i % CT_BANDS]);
+}
+
+const char *
+ct_album(size_t i)
+{
+	return (ct_albums[(i / CT_BANDS) % 2]);
+}
+
+const char *
+ct_source(size_t i)
+{
+	return ((i / 7) % 2 ? "grpc" : "rest");
+}
+
+void
+ct_produce_votes(struct ct_env *e, size_t first, size_t n)
+{
+	struct vote		 v;
+	rd_kafka_resp_err_t	 rerr;
+	uint8_t			 buf[1024];
+	size_t			 i, len;
+	void			*grown;
+
+	if (first + n > e->nids) {
+		grown = realloc(e->ids, (first + n) * sizeof(*e->ids));
+		if (grown == NULL)
+			ct_die("out of memory");
+		e->ids = grown;
+		e->nids = first + n;
+	}
+	for (i = first; i < first + n; i++) {
+		memset(&v, 0, sizeof(v));
+		(void)snprintf(v.name, sizeof(v.name), "%s", ct_band(i));
+		(void)snprintf(v.album, sizeof(v.album), "%s", ct_album(i));
+		(void)snprintf(v.source, sizeof(v.source), "%s", ct_source(i));
+		v.year = 1990 + (uint32_t)(i % 30);
+		v.rank = 1 + (uint32_t)(i % 10);
+		v.received_at_ms = ct_now_ms();
+		if (vote_id_new(v.id, v.received_at_ms) == -1)
+			ct_die("vote_id_new");
+		memcpy(e->ids[i], v.id, sizeof(e->ids[i]));
+		if (vote_encode(&v, buf, sizeof(buf), &len) != VOTE_OK)
+			ct_die("vote_encode");
+		for (;;) {
+			rerr = rd_kafka_producev(e->producer,
+			    RD_KAFKA_V_TOPIC(e->topic),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_KEY(v.id, VOTE_ID_LEN),
+			    RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_END);
+			if (rerr != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+				break;
+			rd_kafka_poll(e->producer, 10);
+		}
+		if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+			ct_die("produce: %s", rd_kafka_err2str(rerr));
+		rd_kafka_poll(e->producer, 0);
+	}
+	if (rd_kafka_flush(e->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		ct_die("flush: %d messages left", rd_kafka_outq_len(e->producer));
+}
+
+void
+ct_produce_raw(struct ct_env *e, int32_t partition, const void *buf,
+    size_t len)
+{
+	rd_kafka_resp_err_t	rerr;
+
+	rerr = rd_kafka_producev(e->producer, RD_KAFKA_V_TOPIC(e->topic),
+	    RD_KAFKA_V_PARTITION(partition),
+	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_VALUE((void *)buf, len),
+	    RD_KAFKA_V_HEADER("origin", "test", -1), RD_KAFKA_V_END);
+	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+		ct_die("produce raw: %s", rd_kafka_err2str(rerr));
+	if (rd_kafka_flush(e->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		ct_die("flush raw");
+}
+
+pid_t
+ct_consumer_start(struct ct_env *e, const char *group, ...)
+{
+	char		**envp, *kv;
+	const char	*extra;
+	va_list		 ap;
+	size_t		 n, i, k;
+	pid_t		 pid;
+	char		 buf[1024];
+
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	if ((envp = calloc(n + 32, sizeof(*envp))) == NULL)
+		ct_die("out of memory");
+	k = 0;
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "MARIMBA_", 8) != 0)
+			envp[k++] = environ[i];
+	}
+#define CT_SETENV(...)	do {						\
+		(void)snprintf(buf, sizeof(buf), __VA_ARGS__);		\
+		if ((kv = strdup(buf)) == NULL)				\
+			ct_die("out of memory");			\
+		envp[k++] = kv;						\
+	} while (0)
+	CT_SETENV("MARIMBA_KAFKA_BROKERS=%s", e->brokers);
+	CT_SETENV("MARIMBA_KAFKA_TOPIC=%s", e->topic);
+	CT_SETENV("MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
+	CT_SETENV("MARIMBA_CONSUMER_GROUP=%s", group ? group : e->group);
+	CT_SETENV("MARIMBA_REDIS_HOST=%s", e->redis_host);
+	CT_SETENV("MARIMBA_REDIS_PORT=%d", e->redis_port);
+	CT_SETENV("MARIMBA_REDIS_PREFIX=%s", e->prefix);
+	CT_SETENV("MARIMBA_MONGO_URI=%s", e->mongo_uri);
+	CT_SETENV("MARIMBA_MONGO_DB=%s", e->mongo_db);
+	CT_SETENV("MARIMBA_SESSION_TIMEOUT_MS=%d", 6000);
+	va_start(ap, group);
+	while ((extra = va_arg(ap, const char *)) != NULL && k < n + 31)
+		CT_SETENV("%s", extra);
+	va_end(ap);
+#undef CT_SETENV
+	envp[k] = NULL;
+
+	if ((pid = fork()) == -1)
+		ct_die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		/* A test killed by its timeout takes its consumers along. */
+		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execve(MARIMBA_CONSUMER_BIN, (char *[]){
+		    "marimba-consumer", NULL }, envp);
+		_exit(127);
+	}
+	for (i = 0; i < k; i++) {
+		if (strncmp(envp[i], "MARIMBA_", 8) == 0)
+			free(envp[i]);
+	}
+	free(envp);
+	return (pid);
+}
+
+int
+ct_consumer_stop(pid_t pid, int sig, int timeout_ms)
+{
+	int64_t	deadline;
+	int	status;
+	pid_t	r;
+
+	if (sig != 0)
+		(void)kill(pid, sig);
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r == -1)
+			return (-1);
+		if (ct_now_ms() > deadline) {
+			(void)kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			return (-1);
+		}
+		ct_sleep_ms(20);
+	}
+	if (WIFEXITED(status))
+		return (WEXITSTATUS(status));
+	return (128 + WTERMSIG(status));
+}
+
+static redisContext *
+ct_redis(struct ct_env *e)
+{
+	redisContext	*c;
+	struct timeval	 tv = { 2, 0 };
+
+	c = redisConnectWithTimeout(e->redis_host, e->redis_port, tv);
+	if (c == NULL || c->err) {
+		if (c != NULL)
+			redisFree(c);
+		return (NULL);
+	}
+	(void)redisSetTimeout(c, tv);
+	return (c);
+}
+
+static long long
+ct_reply_number(redisReply *r)
+{
+	long long	v;
+
+	v = -1;
+	if (r != NULL && r->type == REDIS_REPLY_STRING)
+		v = strtoll(r->str, NULL, 10);
+	else if (r != NULL && r->type == REDIS_REPLY_INTEGER)
+		v = r->integer;
+	if (r != NULL)
+		freeReplyObject(r);
+	return (v);
+}
+
+long long
+ct_redis_get(struct ct_env *e, const char *key)
+{
+	redisContext	*c;
+	long long	 v;
+
+	if ((c = ct_redis(e)) == NULL)
+		return (-2);
+	v = ct_reply_number(redisCommand(c, "GET %s:%s", e->prefix, key));
+	redisFree(c);
+	return (v);
+}
+
+long long
+ct_redis_hget(struct ct_env *e, const char *key, const char *field)
+{
+	redisContext	*c;
+	long long	 v;
+
+	if ((c = ct_redis(e)) == NULL)
+		return (-2);
+	v = ct_reply_number(redisCommand(c, "HGET %s:%s %s", e->prefix, key,
+	    field));
+	redisFree(c);
+	return (v);
+}
+
+long long
+ct_redis_series_sum(struct ct_env *e, const char *field)
+{
+	redisContext	*c;
+	redisReply	*r, *ent, *fields;
+	long long	 sum;
+	size_t		 i, j;
+
+	if ((c = ct_redis(e)) == NULL)
+		return (-2);
+	r = redisCommand(c, "XRANGE %s:series - +", e->prefix);
+	sum = -1;
+	if (r != NULL && r->type == REDIS_REPLY_ARRAY) {
+		sum = 0;
+		for (i = 0; i < r->elements; i++) {
+			ent = r->element[i];
+			if (ent->type != REDIS_REPLY_ARRAY ||
+			    ent->elements != 2)
+				continue;
+			fields = ent->element[1];
+			for (j = 0; j + 1 < fields->elements; j += 2) {
+				if (strcmp(fields->element[j]->str, field) == 0)
+					sum += strtoll(
+					    fields->element[j + 1]->str,
+					    NULL, 10);
+			}
+		}
+	}
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return (sum);
+}
+
+long long
+ct_redis_del_pattern(struct ct_env *e, const char *pattern)
+{
+	redisContext	*c;
+	redisReply	*r, *keys;
+	char		 cursor[32];
+	long long	 deleted;
+	size_t		 i;
+
+	if ((c = ct_redis(e)) == NULL)
+		return (-2);
+	deleted = 0;
+	(void)snprintf(cursor, sizeof(cursor), "0");
+	do {
+		r = redisCommand(c, "SCAN %s MATCH %s:%s COUNT 1000", cursor,
+		    e->prefix, pattern);
+		if (r == NULL || r->type != REDIS_REPLY_ARRAY ||
+		    r->elements != 2) {
+			if (r != NULL)
+				freeReplyObject(r);
+			break;
+		}
+		(void)snprintf(cursor, sizeof(cursor), "%s",
+		    r->element[0]->str);
+		keys = r->element[1];
+		for (i = 0; i < keys->elements; i++)
+			redisAppendCommand(c, "UNLINK %s", keys->element[i]->str);
+		for (i = 0; i < keys->elements; i++) {
+			redisReply	*d;
+
+			if (redisGetReply(c, (void **)&d) != REDIS_OK)
+				break;
+			deleted += d->type == REDIS_REPLY_INTEGER ?
+			    d->integer : 0;
+			freeReplyObject(d);
+		}
+		freeReplyObject(r);
+	} while (strcmp(cursor, "0") != 0);
+	redisFree(c);
+	return (deleted);
+}
+
+long long
+ct_wait_total(struct ct_env *e, long long want, int timeout_ms)
+{
+	int64_t		deadline;
+	long long	v;
+
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		v = ct_redis_get(e, "total");
+		if (v == want || ct_now_ms() > deadline)
+			return (v);
+		ct_sleep_ms(100);
+	}
+}
+
+long long
+ct_wait_series(struct ct_env *e, long long want, int timeout_ms)
+{
+	int64_t		deadline;
+	long long	v;
+
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		v = ct_redis_series_sum(e, "total");
+		if (v == want || ct_now_ms() > deadline)
+			return (v);
+		ct_sleep_ms(200);
+	}
+}
+
+static long long
+ct_mongo_count_filter(struct ct_env *e, const bson_t *filter)
+{
+	mongoc_client_t		*client;
+	mongoc_collection_t	*coll;
+	bson_error_t		 berr;
+	int64_t			 n;
+
+	if ((client = mongoc_client_new(e->mongo_uri)) == NULL)
+		return (-2);
+	coll = mongoc_client_get_collection(client, e->mongo_db, "logs");
+	n = mongoc_collection_count_documents(coll, filter, NULL, NULL, NULL,
+	    &berr);
+	if (n < 0)
+		fprintf(stderr, "harness: count: %s\n", berr.message);
+	mongoc_collection_destroy(coll);
+	mongoc_client_destroy(client);
+	return (n);
+}
+
+long long
+ct_mongo_count(struct ct_env *e)
+{
+	bson_t		filter;
+	long long	n;
+
+	bson_init(&filter);
+	n = ct_mongo_count_filter(e, &filter);
+	bson_destroy(&filter);
+	return (n);
+}
+
+long long
+ct_mongo_count_ids(struct ct_env *e)
+{
+	bson_t		filter, in, arr;
+	char		idx[16];
+	const char	*key;
+	size_t		i, j, chunk;
+	long long	n, total;
+
+	total = 0;
+	for (i = 0; i < e->nids; i += chunk) {
+		chunk = e->nids - i < 1000 ? e->nids - i : 1000;
+		bson_init(&filter);
+		BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
+		BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+		for (j = 0; j < chunk; j++) {
+			(void)bson_uint32_to_string((uint32_t)j, &key, idx,
+			    sizeof(idx));
+			BSON_APPEND_UTF8(&arr, key, e->ids[i + j]);
+		}
+		bson_append_array_end(&in, &arr);
+		bson_append_document_end(&filter, &in);
+		n = ct_mongo_count_filter(e, &filter);
+		bson_destroy(&filter);
+		if (n < 0)
+			return (n);
+		total += n;
+	}
+	return (total);
+}
+
+long long
+ct_committed(struct ct_env *e, const char *group)
+{
+	rd_kafka_conf_t			*conf;
+	rd_kafka_t			*rk;
+	rd_kafka_topic_partition_list_t	*parts;
+	char				 err[256];
+	long long			 sum;
+	int				 i;
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", e->brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "group.id", group ? group : e->group, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK)
+		ct_die("committed conf: %s", err);
+	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
+	    NULL)
+		ct_die("committed: %s", err);
+	parts = rd_kafka_topic_partition_list_new(e->partitions);
+	for (i = 0; i < e->partitions; i++)
+		(void)rd_kafka_topic_partition_list_add(parts, e->topic, i);
+	sum = -1;
+	if (rd_kafka_committed(rk, parts, 10000) ==
+	    RD_KAFKA_RESP_ERR_NO_ERROR) {
+		sum = 0;
+		for (i = 0; i < parts->cnt; i++) {
+			if (parts->elems[i].offset >= 0)
+				sum += parts->elems[i].offset;
+		}
+	}
+	rd_kafka_topic_partition_list_destroy(parts);
+	rd_kafka_destroy(rk);
+	return (sum);
+}
+
+long long
+ct_wait_committed(struct ct_env *e, const char *group, long long want,
+    int timeout_ms)
+{
+	int64_t		deadline;
+	long long	v;
+
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		v = ct_committed(e, group);
+		if (v == want || ct_now_ms() > deadline)
+			return (v);
+		ct_sleep_ms(250);
+	}
+}
+
+static void
+ct_header(rd_kafka_headers_t *hdrs, const char *name, char *dst, size_t len)
+{
+	const void	*val;
+	size_t		 vlen;
+
+	dst[0] = '\0';
+	if (hdrs == NULL || rd_kafka_header_get_last(hdrs, name, &val, &vlen) !=
+	    RD_KAFKA_RESP_ERR_NO_ERROR || val == NULL)
+		return;
+	if (vlen >= len)
+		vlen = len - 1;
+	memcpy(dst, val, vlen);
+	dst[vlen] = '\0';
+}
+
+int
+ct_dlq_read(const char *brokers, const char *topic, struct ct_dlq_record *recs,
+    int max, int want, int timeout_ms)
+{
+	rd_kafka_conf_t			*conf;
+	rd_kafka_t			*rk;
+	rd_kafka_topic_partition_list_t	*parts;
+	rd_kafka_message_t		*msg;
+	rd_kafka_headers_t		*hdrs;
+	char				 err[256];
+	int64_t				 deadline;
+	int				 n;
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "group.id", "ct-dlq-reader", err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK)
+		ct_die("dlq reader conf: %s", err);
+	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
+	    NULL)
+		ct_die("dlq reader: %s", err);
+	parts = rd_kafka_topic_partition_list_new(1);
+	rd_kafka_topic_partition_list_add(parts, topic, 0)->offset =
+	    RD_KAFKA_OFFSET_BEGINNING;
+	if (rd_kafka_assign(rk, parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
+		ct_die("dlq reader: assign");
+	rd_kafka_topic_partition_list_destroy(parts);
+
+	n = 0;
+	deadline = ct_now_ms() + timeout_ms;
+	while (n < max && n < want && ct_now_ms() < deadline) {
+		if ((msg = rd_kafka_consumer_poll(rk, 200)) == NULL)
+			continue;
+		if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+			memset(&recs[n], 0, sizeof(recs[n]));
+			recs[n].len = msg->len;
+			if ((recs[n].payload = malloc(msg->len + 1)) == NULL)
+				ct_die("out of memory");
+			if (msg->len > 0)
+				memcpy(recs[n].payload, msg->payload, msg->len);
+			if (rd_kafka_message_headers(msg, &hdrs) !=
+			    RD_KAFKA_RESP_ERR_NO_ERROR)
+				hdrs = NULL;
+			ct_header(hdrs, "marimba-dlq-reason", recs[n].reason,
+			    sizeof(recs[n].reason));
+			ct_header(hdrs, "marimba-dlq-topic", recs[n].src_topic,
+			    sizeof(recs[n].src_topic));
+			ct_header(hdrs, "marimba-dlq-partition",
+			    recs[n].src_partition,
+			    sizeof(recs[n].src_partition));
+			ct_header(hdrs, "marimba-dlq-offset", recs[n].src_offset,
+			    sizeof(recs[n].src_offset));
+			ct_header(hdrs, "origin", recs[n].origin,
+			    sizeof(recs[n].origin));
+			n++;
+		}
+		rd_kafka_message_destroy(msg);
+	}
+	(void)rd_kafka_consumer_close(rk);
+	rd_kafka_destroy(rk);
+	return (n);
+}
+
+void
+ct_dlq_records_free(struct ct_dlq_record *recs, int n)
+{
+	int	i;
+
+	for (i = 0; i < n; i++)
+		free(recs[i].payload);
+}

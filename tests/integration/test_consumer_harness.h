@@ -1,0 +1,92 @@
+/*
+ * Shared helpers of the marimba-consumer integration tests: a private
+ * topic, consumer group, Redis key prefix and Mongo database per test,
+ * a producer of deterministic votes, the consumer binary as a child
+ * process, and readers of what ended up in Kafka, Redis and MongoDB.
+ */
+#ifndef TEST_CONSUMER_HARNESS_H
+#define TEST_CONSUMER_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <librdkafka/rdkafka.h>
+
+#define CT_BANDS	5
+
+struct ct_env {
+	char		name[64];
+	char		brokers[256];
+	char		topic[128];
+	char		dlq_topic[128];
+	char		group[128];
+	char		prefix[64];
+	char		mongo_uri[512];
+	char		mongo_db[64];
+	char		redis_host[128];
+	int		redis_port;
+	int		partitions;
+	rd_kafka_t	*producer;
+	char		(*ids)[27];	/* ids of the votes produced */
+	size_t		 nids;
+};
+
+/* Names everything after name + pid + time and creates the topics. */
+void		 ct_env_init(struct ct_env *, const char *, int);
+/* Deletes the topics, the Redis keys and the Mongo database. */
+void		 ct_env_cleanup(struct ct_env *);
+
+/* Band, album and source of the i-th deterministic vote. */
+const char	*ct_band(size_t);
+const char	*ct_album(size_t);
+const char	*ct_source(size_t);
+
+/* Produces votes first..first+n-1 (acks=all, waits for every report). */
+void		 ct_produce_votes(struct ct_env *, size_t, size_t);
+/* Produces raw bytes to one partition. */
+void		 ct_produce_raw(struct ct_env *, int32_t, const void *, size_t);
+
+/* Starts marimba-consumer with the env's settings (+ NULL-ended VAR=val). */
+pid_t		 ct_consumer_start(struct ct_env *, const char *group, ...);
+/* Sends sig and waits up to timeout ms; returns the exit status or -1. */
+int		 ct_consumer_stop(pid_t, int, int);
+
+/* Redis readers on the env's prefix; -1 if the key is missing. */
+long long	 ct_redis_get(struct ct_env *, const char *);
+long long	 ct_redis_hget(struct ct_env *, const char *, const char *);
+long long	 ct_redis_series_sum(struct ct_env *, const char *);
+long long	 ct_redis_del_pattern(struct ct_env *, const char *);
+/* Polls <prefix>:total until it equals want; returns the last value. */
+long long	 ct_wait_total(struct ct_env *, long long, int);
+long long	 ct_wait_series(struct ct_env *, long long, int);
+
+/* Documents in <db>.logs, and how many of the produced votes' ids. */
+long long	 ct_mongo_count(struct ct_env *);
+long long	 ct_mongo_count_ids(struct ct_env *);
+
+/* Sum of the group's committed offsets on the topic; -1 on error. */
+long long	 ct_committed(struct ct_env *, const char *);
+long long	 ct_wait_committed(struct ct_env *, const char *, long long, int);
+
+
+/* One message read back from a DLQ topic, with its headers. */
+struct ct_dlq_record {
+	void		*payload;
+	size_t		 len;
+	char		 reason[256];
+	char		 src_topic[128];
+	char		 src_partition[16];
+	char		 src_offset[32];
+	char		 origin[32];	/* the original "origin" header */
+};
+
+/* Reads partition 0 of topic from the start until want records or timeout. */
+int		 ct_dlq_read(const char *, const char *, struct ct_dlq_record *,
+		    int, int, int);
+void		 ct_dlq_records_free(struct ct_dlq_record *, int);
+
+void		 ct_sleep_ms(int);
+int64_t		 ct_now_ms(void);
+
+#endif
