@@ -76,7 +76,8 @@ test_queue_full_and_timeout(void **state)
 	memset(&sc, 0, sizeof(sc));
 	sc.addr = srv.addr;
 	assert_int_equal(pthread_create(&t, NULL, slow_cast_run, &sc), 0);
-	usleep(500 * 1000);
+	/* Well inside the first vote's 2-3 s wait, long enough to connect. */
+	usleep(1000 * 1000);
 
 	tg_vote(&v, 2);
 	t0 = tg_now_ms();
