@@ -119,15 +119,20 @@ rpc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
 		goto done;
 
 	if (!unary) {
-		/* A failed send means the server already gave its status. */
+		/*
+		 * A failed send means the call is over (the server may answer
+		 * before reading everything): its status is what counts.
+		 */
 		memset(ops, 0, sizeof(ops));
 		ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
 		if (rpc_send(call, cq, ops, 1, wait) == 0) {
 			for (i = 0; i < n; i++) {
 				send = gbuf_from_bytes(msgs[i].data,
 				    msgs[i].len);
-				if (send == NULL)
+				if (send == NULL) {
+					grpc_call_cancel(call, NULL);
 					break;
+				}
 				memset(ops, 0, sizeof(ops));
 				ops[0].op = GRPC_OP_SEND_MESSAGE;
 				ops[0].data.send_message.send_message = send;
@@ -141,8 +146,7 @@ rpc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
 				memset(ops, 0, sizeof(ops));
 				ops[0].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
 				(void)rpc_send(call, cq, ops, 1, wait);
-			} else
-				grpc_call_cancel(call, NULL);
+			}
 		}
 	}
 

@@ -247,6 +247,20 @@ test_bad_requests(void **state)
 	for (i = 0; i < 4; i++)
 		free((void *)batch[i].data);
 
+	/* The first vote bad: the answer comes while the client still sends. */
+	big = calloc(MAX_BATCH, sizeof(*big));
+	assert_non_null(big);
+	for (i = 0; i < MAX_BATCH; i++)
+		big[i] = request(i == 0 ? "" : "Alux Nahual", "Alux Nahual",
+		    1981, 1);
+	assert_int_equal(raw_call(f, RPC_METHOD_CAST_STREAM, big, MAX_BATCH,
+	    1, why, sizeof(why)), GRPC_STATUS_INVALID_ARGUMENT);
+	if (strstr(why, "vote 0: name") == NULL)
+		fail_msg("details '%s' do not name vote 0", why);
+	for (i = 0; i < MAX_BATCH; i++)
+		free((void *)big[i].data);
+	free(big);
+
 	/* An empty stream, and one longer than MARIMBA_MAX_BATCH. */
 	assert_int_equal(raw_call(f, RPC_METHOD_CAST_STREAM, NULL, 0, 1, why,
 	    sizeof(why)), GRPC_STATUS_INVALID_ARGUMENT);
