@@ -10,7 +10,8 @@
 3. Built-in kinds are validated with kubernetes-validate (strict: unknown
    fields are errors) against Kubernetes K8S_VERSION.
 4. Custom resources (Strimzi Kafka, KafkaNodePool, KafkaTopic; Gateway API
-   Gateway, HTTPRoute, GRPCRoute; GKE HealthCheckPolicy) get minimal
+   Gateway, HTTPRoute, GRPCRoute; GKE HealthCheckPolicy; Managed
+   Prometheus PodMonitoring, Rules) get minimal
    checks of their own: exact apiVersion, required fields.
 5. References resolve: routes -> Gateway listener and Services/ports,
    probes -> container ports, Services -> pods and named ports, HPA/PDB ->
@@ -48,6 +49,8 @@ CRD_API = {
     "HTTPRoute": "gateway.networking.k8s.io/v1",
     "GRPCRoute": "gateway.networking.k8s.io/v1",
     "HealthCheckPolicy": "networking.gke.io/v1",
+    "PodMonitoring": "monitoring.googleapis.com/v1",
+    "Rules": "monitoring.googleapis.com/v1",
 }
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
@@ -596,6 +599,38 @@ def check_gateway(idx, where, probs):
                           f"Service {ref['name']}")
 
 
+def check_monitoring(idx, where, probs):
+    """PodMonitoring selects pods of these manifests (or of the Strimzi
+    operator) and scrapes a port they have; every rule has an expression
+    and is an alert or a recording rule."""
+    for pm in idx.kind("PodMonitoring"):
+        w = f"{where} PodMonitoring/{get(pm, 'metadata', 'name')}"
+        sel = require(probs, w, pm, "spec", "selector", "matchLabels") or {}
+        eps = require(probs, w, pm, "spec", "endpoints") or []
+        pods = [d for d in idx.docs if d.get("kind") in WORKLOADS and
+                matches(sel, pod_labels(d))]
+        if not pods:
+            if not any(k.startswith("strimzi.io/") for k in sel):
+                probs.add(w, f"selector {sel} matches no pod template")
+            continue
+        for ep in eps:
+            port = ep.get("port")
+            ok = any(port in (cp.get("name"), cp.get("containerPort"))
+                     for d in pods for c in pod_containers(d)
+                     for cp in c.get("ports", []) or [])
+            if not ok:
+                probs.add(w, f"endpoint port {port!r} is not a port of the "
+                          "selected pods")
+    for r in idx.kind("Rules"):
+        w = f"{where} Rules/{get(r, 'metadata', 'name')}"
+        for g in require(probs, w, r, "spec", "groups") or []:
+            for rule in g.get("rules", []) or []:
+                if not rule.get("expr") or not (rule.get("alert") or
+                                                rule.get("record")):
+                    probs.add(w, f"group {g.get('name')}: rule {rule} "
+                              "needs expr and alert or record")
+
+
 def check_grafana(idx, where, probs):
     """The dashboard provider's path is where the dashboards are mounted."""
     g = idx.find("Deployment", "grafana")
@@ -650,6 +685,7 @@ def check_docs(where, docs, probs, version):
     kafkas = check_strimzi(idx, where, probs)
     check_config_vs_kafka(idx, where, kafkas, probs)
     check_gateway(idx, where, probs)
+    check_monitoring(idx, where, probs)
     check_grafana(idx, where, probs)
 
 

@@ -30,6 +30,8 @@ MUTATIONS = [
      "health check port 50052 is not served"),
     ("k8s/overlays/gke/gateway.yaml", "    - kind: Gateway\n      name: marimba",
      "    - kind: Gateway\n      name: marimba-old", "is no Gateway here"),
+    ("k8s/overlays/gke/monitoring.yaml", "    - port: http\n",
+     "    - port: metrics\n", "endpoint port 'metrics' is not a port"),
     ("k8s/base/grpc.yaml", "      appProtocol: kubernetes.io/h2c\n", "",
      "needs appProtocol kubernetes.io/h2c"),
     ("k8s/base/kore.yaml", "path: /readyz\n              port: http",
