@@ -8,6 +8,9 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -318,6 +321,14 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 	if (pid == 0) {
 		/* A test killed by its timeout takes its consumers along. */
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (e->log_path[0] != '\0') {
+			int	fd;
+
+			fd = open(e->log_path, O_WRONLY | O_CREAT | O_APPEND,
+			    0644);
+			if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
+				_exit(126);
+		}
 		execve(MARIMBA_CONSUMER_BIN, (char *[]){
 		    "marimba-consumer", NULL }, envp);
 		_exit(127);
@@ -724,4 +735,55 @@ ct_dlq_records_free(struct ct_dlq_record *recs, int n)
 
 	for (i = 0; i < n; i++)
 		free(recs[i].payload);
+}
+
+int
+ct_free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len;
+	int			fd, port;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		ct_die("socket: %s", strerror(errno));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	len = sizeof(sin);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
+		ct_die("bind: %s", strerror(errno));
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return (port);
+}
+
+int
+ct_stack(const char *cmd, const char *what, const char *dir, int port)
+{
+	char	line[1024];
+	int	rv;
+
+	(void)snprintf(line, sizeof(line), "cd '%s' && MARIMBA_STACK_DIR='%s' "
+	    "MARIMBA_%s_PORT=%d scripts/stack %s %s >&2", MARIMBA_SOURCE_DIR,
+	    dir, strcmp(what, "redis") == 0 ? "REDIS" : "MONGO", port, cmd,
+	    what);
+	rv = system(line);
+	return (WIFEXITED(rv) ? WEXITSTATUS(rv) : -1);
+}
+
+int
+ct_file_has(const char *path, const char *text)
+{
+	FILE	*f;
+	char	 line[4096];
+	int	 found;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return (0);
+	found = 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL)
+		found = strstr(line, text) != NULL;
+	fclose(f);
+	return (found);
 }

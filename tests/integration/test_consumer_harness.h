@@ -28,6 +28,8 @@ struct ct_env {
 	int		redis_port;
 	int		partitions;
 	rd_kafka_t	*producer;
+	char		 mongo_port[16];	/* set: a private FerretDB */
+	char		 log_path[256];	/* set: consumers' stderr goes here */
 	char		(*ids)[27];	/* ids of the votes produced */
 	size_t		 nids;
 };
@@ -85,6 +87,13 @@ struct ct_dlq_record {
 int		 ct_dlq_read(const char *, const char *, struct ct_dlq_record *,
 		    int, int, int);
 void		 ct_dlq_records_free(struct ct_dlq_record *, int);
+
+/* A free TCP port on 127.0.0.1. */
+int		 ct_free_port(void);
+/* Runs scripts/stack up|down <what> with a private state dir and ports. */
+int		 ct_stack(const char *, const char *, const char *, int);
+/* 1 if the file contains the text. */
+int		 ct_file_has(const char *, const char *);
 
 void		 ct_sleep_ms(int);
 int64_t		 ct_now_ms(void);

@@ -1,0 +1,115 @@
+/*
+ * marimba-consumer while a store is down: with a PRIVATE Redis (or
+ * FerretDB) started and stopped through scripts/stack on a free port, the
+ * consumer pauses, commits nothing the stores lack, says so in its log,
+ * and once the store is back it catches up to exactly N everywhere.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <mongoc/mongoc.h>
+
+#include "test_consumer_harness.h"
+
+#define N_BEFORE	1500
+#define N_DURING	2500
+
+static void
+outage(const char *store)
+{
+	struct ct_env	e;
+	char		dir[128], rm[512];
+	pid_t		pid;
+	int		port;
+
+	ct_env_init(&e, store, 3);
+	(void)snprintf(dir, sizeof(dir), "var/stack-consumertest-%d-%s",
+	    (int)getpid(), store);
+	(void)snprintf(e.log_path, sizeof(e.log_path), "%s/%s/consumer.log",
+	    MARIMBA_SOURCE_DIR, dir);
+	port = ct_free_port();
+	assert_int_equal(ct_stack("up", store, dir, port), 0);
+	if (strcmp(store, "redis") == 0)
+		e.redis_port = port;
+	else
+		(void)snprintf(e.mongo_uri, sizeof(e.mongo_uri),
+		    "mongodb://127.0.0.1:%d/?appname=marimba-test", port);
+
+	pid = ct_consumer_start(&e, NULL, NULL);
+	ct_produce_votes(&e, 0, N_BEFORE);
+	assert_int_equal(ct_wait_total(&e, N_BEFORE, 30000), N_BEFORE);
+	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE, 15000),
+	    N_BEFORE);
+
+	assert_int_equal(ct_stack("down", store, dir, port), 0);
+	ct_produce_votes(&e, N_BEFORE, N_DURING);
+	ct_sleep_ms(4000);
+	/* Nothing committed that a store lacks. */
+	assert_int_equal(ct_committed(&e, NULL), N_BEFORE);
+	if (strcmp(store, "mongo") == 0)
+		assert_true(ct_redis_get(&e, "total") <= N_BEFORE + N_DURING);
+
+	assert_int_equal(ct_stack("up", store, dir, port), 0);
+	assert_int_equal(ct_wait_total(&e, N_BEFORE + N_DURING, 40000),
+	    N_BEFORE + N_DURING);
+	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE + N_DURING,
+	    30000), N_BEFORE + N_DURING);
+	assert_int_equal(ct_wait_series(&e, N_BEFORE + N_DURING, 10000),
+	    N_BEFORE + N_DURING);
+	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
+
+	assert_int_equal(ct_mongo_count(&e), N_BEFORE + N_DURING);
+	assert_int_equal(ct_mongo_count_ids(&e), N_BEFORE + N_DURING);
+	assert_int_equal(ct_redis_hget(&e, "bands", ct_band(1)),
+	    (N_BEFORE + N_DURING) / CT_BANDS);
+	if (strcmp(store, "redis") == 0) {
+		assert_true(ct_file_has(e.log_path, "redis down: "));
+		assert_true(ct_file_has(e.log_path, "redis back: resuming"));
+	} else {
+		assert_true(ct_file_has(e.log_path, "mongo down: "));
+		assert_true(ct_file_has(e.log_path, "mongo back: resuming"));
+	}
+
+	ct_env_cleanup(&e);
+	assert_int_equal(ct_stack("down", store, dir, port), 0);
+	(void)snprintf(rm, sizeof(rm), "rm -rf '%s/%s'", MARIMBA_SOURCE_DIR,
+	    dir);
+	(void)system(rm);
+}
+
+static void
+test_redis_down_then_back(void **state)
+{
+	(void)state;
+	outage("redis");
+}
+
+static void
+test_mongo_down_then_back(void **state)
+{
+	(void)state;
+	outage("mongo");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_redis_down_then_back),
+		cmocka_unit_test(test_mongo_down_then_back),
+	};
+	int	rv;
+
+	mongoc_init();
+	rv = cmocka_run_group_tests(tests, NULL, NULL);
+	mongoc_cleanup();
+	return (rv);
+}
