@@ -69,12 +69,14 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 	long long	top;
 	double		x, y, step;
 
+	/* Stretched to the panel's width; the strokes keep their width. */
 	kore_buf_appendf(b, "<svg class=\"spark\" role=\"img\" viewBox=\"0 0 "
-	    "%d %d\" width=\"%d\" height=\"%d\" aria-label=\"votes per "
-	    "second, last minute\">", SPARK_W, SPARK_H, SPARK_W, SPARK_H);
+	    "%d %d\" width=\"100%%\" height=\"%d\" "
+	    "preserveAspectRatio=\"none\" aria-label=\"votes per "
+	    "second, last minute\">", SPARK_W, SPARK_H, SPARK_H);
 	if (s->n < 2) {
-		kore_buf_appendf(b, "<text class=\"bar-empty\" x=\"0\" "
-		    "y=\"40\">no votes in the last minute</text></svg>");
+		kore_buf_appendf(b, "</svg><p class=\"empty\">no votes in the "
+		    "last minute</p>");
 		return;
 	}
 	top = 1;
@@ -99,8 +101,9 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 		    (SPARK_H - 14);
 		kore_buf_appendf(b, "%.1f,%.1f ", x, y);
 	}
-	kore_buf_appendf(b, "\"></polyline><text class=\"spark-max\" x=\"4\" "
-	    "y=\"12\">peak %lld/s</text></svg>", top);
+	kore_buf_appendf(b, "\" vector-effect=\"non-scaling-stroke\">"
+	    "</polyline></svg><p class=\"spark-max\">peak %lld votes/s</p>",
+	    top);
 }
 
 /* At most LABEL_CHARS code points of s, escaped, then "…" if cut. */

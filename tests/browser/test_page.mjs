@@ -1,0 +1,141 @@
+// Browser test of the log viewer: Debian's headless chromium driven by
+// playwright-core (no browser download). Loads the page of a private
+// pipeline, checks the rows, sends more votes and waits for htmx to swap
+// them in without a reload, checks that no Content-Security-Policy
+// violation happened, and saves a screenshot in the build tree.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { chromium } from 'playwright-core';
+
+import { Pipeline, XSS_ALBUM, XSS_BAND, buildDir, makeVote, runChecks }
+    from '../integration/web/harness.mjs';
+
+const CHROMIUM = process.env.MARIMBA_CHROMIUM ?? '/usr/bin/chromium';
+const N = 60;
+const NEW_BAND = 'Los Elásticos';
+
+const pl = new Pipeline('webbrowser');
+const shot = path.join(buildDir, 'web-tests', 'log-viewer.png');
+let ctx;
+let profile;
+
+async function setup() {
+	await pl.startKore();
+	const ids = await pl.postVotes(Array.from({ length: N - 1 },
+	    (_, i) => makeVote(i)), 20);
+	ids.push(...await pl.postVotes([{ name: XSS_BAND, album: XSS_ALBUM,
+	    year: 2001, rank: 7 }]));
+	pl.startConsumer();
+	await pl.waitTotal(N);
+
+	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'marimba-chromium-'));
+	ctx = await chromium.launchPersistentContext(profile, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--headless', '--no-sandbox', '--disable-gpu',
+		    '--disable-quic', '--no-first-run',
+		    '--disable-background-networking',
+		    '--disable-component-update', '--disable-sync'],
+		viewport: { width: 1280, height: 900 },
+	});
+	const page = ctx.pages()[0] ?? await ctx.newPage();
+	const s = { page, ids: ids.sort().reverse(), console: [],
+	    navigations: 0, errors: [] };
+	page.on('console', (m) => s.console.push(`${m.type()}: ${m.text()}`));
+	page.on('pageerror', (e) => s.errors.push(String(e)));
+	page.on('framenavigated', (f) => {
+		if (f === page.mainFrame())
+			s.navigations++;
+	});
+	await page.addInitScript(() => {
+		window.__csp = [];
+		document.addEventListener('securitypolicyviolation', (e) =>
+		    window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+	});
+	return s;
+}
+
+const rowIds = (page) => page.$$eval('#logs tbody tr',
+    (trs) => trs.map((tr) => tr.dataset.id));
+
+const checks = [
+	['the page shows the 20 newest votes and htmx is loaded', async (s) => {
+		const r = await s.page.goto(`${pl.base}/`);
+		assert.equal(r.status(), 200);
+		await s.page.waitForFunction(() => window.htmx !== undefined);
+		assert.deepEqual(await rowIds(s.page), s.ids.slice(0, 20));
+		assert.equal(await s.page.textContent('#total'), String(N));
+		// The XSS vote is text in the table, not an element.
+		const cell = await s.page.$$eval('#logs td.band',
+		    (tds) => tds.map((td) => td.textContent));
+		assert.ok(cell.includes(XSS_BAND));
+		assert.equal(await s.page.$$eval('#logs script, #logs img',
+		    (e) => e.length), 0);
+	}],
+	['new votes appear without a reload', async (s) => {
+		await s.page.evaluate(() => {
+			window.__marker = 'still-here';
+		});
+		const before = s.navigations;
+		const more = Array.from({ length: 5 }, (_, i) => ({
+		    name: NEW_BAND, album: 'Navidad en Guatemala',
+		    year: 2020, rank: i + 1 }));
+		const ids = await pl.postVotes(more);
+		await s.page.waitForFunction((band) =>
+		    [...document.querySelectorAll('#logs td.band')]
+		    .filter((td) => td.textContent === band).length === 5,
+		    NEW_BAND, { timeout: 30000 });
+		const top = (await rowIds(s.page)).slice(0, 5);
+		assert.deepEqual(top, ids.sort().reverse());
+		await s.page.waitForFunction((n) =>
+		    document.querySelector('#total').textContent === String(n),
+		    N + 5, { timeout: 15000 });
+		assert.equal(await s.page.evaluate(() => window.__marker),
+		    'still-here');
+		assert.equal(s.navigations, before);
+	}],
+	['the band filter is a plain GET form with a shareable URL',
+	    async (s) => {
+		// The select lists the bands known when the page loaded.
+		await s.page.goto(`${pl.base}/`);
+		await s.page.selectOption('select[name=band]', NEW_BAND);
+		await s.page.selectOption('select[name=limit]', '50');
+		await Promise.all([s.page.waitForURL(/band=/),
+		    s.page.click('form.filters button')]);
+		const url = new URL(s.page.url());
+		assert.equal(url.searchParams.get('band'), NEW_BAND);
+		assert.equal(url.searchParams.get('limit'), '50');
+		const bands = await s.page.$$eval('#logs td.band',
+		    (tds) => tds.map((td) => td.textContent));
+		assert.equal(bands.length, 5);
+		assert.ok(bands.every((b) => b === NEW_BAND));
+		await s.page.goto(`${pl.base}/`);
+		await s.page.waitForFunction(() => window.htmx !== undefined);
+		// One htmx refresh cycle on the unfiltered page.
+		await s.page.waitForTimeout(3500);
+	}],
+	['no CSP violation, no script error', async (s) => {
+		const csp = await s.page.evaluate(() => window.__csp);
+		assert.deepEqual(csp, []);
+		assert.deepEqual(s.console.filter((l) =>
+		    /Content.Security.Policy|Refused/i.test(l)), []);
+		assert.deepEqual(s.errors, []);
+	}],
+	['screenshot saved', async (s) => {
+		fs.mkdirSync(path.dirname(shot), { recursive: true });
+		await s.page.screenshot({ path: shot, fullPage: true });
+		assert.ok(fs.statSync(shot).size > 10000);
+		console.log(`      screenshot: ${shot}`);
+	}],
+];
+
+runChecks('test_browser_page', setup, checks, async () => {
+	if (ctx)
+		await ctx.close();
+	if (profile)
+		fs.rmSync(profile, { recursive: true, force: true });
+	await pl.stop();
+});
