@@ -9,6 +9,7 @@
  *       <n> <timeout_s>
  *   consumer_bench_tool latency <brokers> <topic> <redis_port> <prefix>
  *       <rate> <seconds>
+ *   consumer_bench_tool cleanup <brokers> <mongo_uri> <db> <topic>...
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include <hiredis/hiredis.h>
+#include <mongoc/mongoc.h>
 #include <librdkafka/rdkafka.h>
 
 #include "vote.h"
@@ -304,9 +306,51 @@ latency(int argc, char **argv)
 	return (npend ? 1 : 0);
 }
 
+/* Deletes the bench's topics and drops its Mongo database. */
+static int
+cleanup(int argc, char **argv)
+{
+	rd_kafka_t		*rk;
+	rd_kafka_DeleteTopic_t	*dt[8];
+	rd_kafka_queue_t	*q;
+	rd_kafka_event_t	*ev;
+	mongoc_client_t		*client;
+	mongoc_database_t	*db;
+	int			 i, n;
+
+	if (argc < 5)
+		die("usage: cleanup <brokers> <mongo_uri> <db> <topic>...",
+		    NULL);
+	rk = producer(argv[2]);
+	n = 0;
+	for (i = 5; i < argc && n < 8; i++)
+		dt[n++] = rd_kafka_DeleteTopic_new(argv[i]);
+	if (n > 0) {
+		q = rd_kafka_queue_new(rk);
+		rd_kafka_DeleteTopics(rk, dt, n, NULL, q);
+		rd_kafka_DeleteTopic_destroy_array(dt, n);
+		if ((ev = rd_kafka_queue_poll(q, 30000)) != NULL)
+			rd_kafka_event_destroy(ev);
+		rd_kafka_queue_destroy(q);
+	}
+	rd_kafka_destroy(rk);
+
+	mongoc_init();
+	if ((client = mongoc_client_new(argv[3])) != NULL) {
+		db = mongoc_client_get_database(client, argv[4]);
+		(void)mongoc_database_drop(db, NULL);
+		mongoc_database_destroy(db);
+		mongoc_client_destroy(client);
+	}
+	mongoc_cleanup();
+	return (0);
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc >= 2 && strcmp(argv[1], "cleanup") == 0)
+		return (cleanup(argc, argv));
 	if (argc >= 2 && strcmp(argv[1], "fill") == 0)
 		return (fill(argc, argv));
 	if (argc >= 2 && strcmp(argv[1], "committed") == 0)

@@ -36,6 +36,10 @@ struct consumer_stats {
 	uint64_t	stored;		/* votes committed */
 	uint64_t	poison;		/* messages sent to the DLQ */
 	uint64_t	commits;
+	uint64_t	batches;	/* stored and committed */
+	uint64_t	redis_ms;	/* time spent in each stage */
+	uint64_t	mongo_ms;
+	uint64_t	commit_ms;
 	uint64_t	last_consumed;
 	int64_t		last_health_ms;
 };

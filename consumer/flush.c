@@ -140,6 +140,7 @@ flush_redis(struct consumer *c, char *err, size_t errlen)
 {
 	const struct vote	**votes;
 	size_t			  i, n, fresh;
+	int64_t			  t0;
 	int			  rv;
 
 	if ((votes = flush_pending(&c->batch, 0, &n)) == NULL) {
@@ -148,7 +149,9 @@ flush_redis(struct consumer *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
+	t0 = marimba_now_ms();
 	rv = redis_store_count(c->redis, votes, n, &fresh, err, errlen);
+	c->stats.redis_ms += (uint64_t)(marimba_now_ms() - t0);
 	free(votes);
 	if (rv == -1)
 		return (-1);
@@ -163,6 +166,7 @@ flush_mongo(struct consumer *c, char *err, size_t errlen)
 {
 	const struct vote	**votes;
 	size_t			  i, n;
+	int64_t			  t0;
 	int			  rv;
 
 	if ((votes = flush_pending(&c->batch, 1, &n)) == NULL) {
@@ -171,8 +175,9 @@ flush_mongo(struct consumer *c, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	rv = mongo_store_insert(c->mongo, votes, n, marimba_now_ms(),
-	    err, errlen);
+	t0 = marimba_now_ms();
+	rv = mongo_store_insert(c->mongo, votes, n, t0, err, errlen);
+	c->stats.mongo_ms += (uint64_t)(marimba_now_ms() - t0);
 	free(votes);
 	if (rv == -1)
 		return (-1);
@@ -220,10 +225,14 @@ flush_commit(struct consumer *c)
 	rd_kafka_resp_err_t		 rerr;
 	size_t				 votes;
 	size_t				 i;
+	int64_t				 t0;
 
 	if ((offsets = batch_offsets(&c->batch)) == NULL)
 		return;
+	t0 = marimba_now_ms();
 	rerr = rd_kafka_commit(c->rk, offsets, 0);
+	c->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
+	c->stats.batches++;
 	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
 		log_warn("commit of %d partitions failed: %s (the messages "
 		    "will be read again, writes are idempotent)",

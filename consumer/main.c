@@ -84,10 +84,15 @@ main(void)
 	rv = consumer_run(&c);
 	kafka_in_close(&c);
 	log_info("stopped: %llu messages, %llu votes stored, %llu new to "
-	    "redis, %llu to the dlq", (unsigned long long)c.stats.consumed,
+	    "redis, %llu to the dlq; %llu batches, ms in redis %llu, mongo "
+	    "%llu, commit %llu", (unsigned long long)c.stats.consumed,
 	    (unsigned long long)c.stats.stored,
 	    (unsigned long long)c.stats.counted,
-	    (unsigned long long)c.stats.poison);
+	    (unsigned long long)c.stats.poison,
+	    (unsigned long long)c.stats.batches,
+	    (unsigned long long)c.stats.redis_ms,
+	    (unsigned long long)c.stats.mongo_ms,
+	    (unsigned long long)c.stats.commit_ms);
 out:
 	kafka_in_close(&c);
 	dlq_free(c.dlq);
