@@ -694,6 +694,9 @@ def main():
     ap.add_argument("--root", default=ROOT,
                     help="repository (or copy) to check")
     ap.add_argument("--k8s-version", default=K8S_VERSION)
+    ap.add_argument("--only", action="append", default=[],
+                    help="render and check only this top-level "
+                    "kustomization (e.g. k8s/base); repeatable")
     args = ap.parse_args()
     base = os.path.abspath(args.root)
     probs = Problems()
@@ -705,6 +708,8 @@ def main():
     if os.path.isdir(ov):
         tops += sorted(os.path.join(ov, o) for o in os.listdir(ov)
                        if kustomization_file(os.path.join(ov, o)))
+    if args.only:
+        tops = [t for t in tops if os.path.relpath(t, base) in args.only]
     total = 0
     for top in tops:
         if not kustomization_file(top):

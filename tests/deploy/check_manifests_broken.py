@@ -14,7 +14,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "check_manifests.py")
 
-# (file, text, replacement, message expected in the checker's output)
+# (file, text, replacement, message expected in the checker's output
+#  [, the top-level kustomization to check when it is not the file's own])
 MUTATIONS = [
     ("k8s/overlays/gke/gateway.yaml",
      "        - name: kore\n          port: 8080",
@@ -33,7 +34,7 @@ MUTATIONS = [
     ("k8s/overlays/gke/monitoring.yaml", "    - port: http\n",
      "    - port: metrics\n", "endpoint port 'metrics' is not a port"),
     ("k8s/base/grpc.yaml", "      appProtocol: kubernetes.io/h2c\n", "",
-     "needs appProtocol kubernetes.io/h2c"),
+     "needs appProtocol kubernetes.io/h2c", "k8s/overlays/gke"),
     ("k8s/base/kore.yaml", "path: /readyz\n              port: http",
      "path: /readyz\n              port: 9090",
      "readinessProbe.httpGet port 9090 is not a port of the container"),
@@ -73,15 +74,28 @@ def copy_tree(dst):
         shutil.copytree(os.path.join(ROOT, top), os.path.join(dst, top))
 
 
-def run(root):
-    res = subprocess.run([sys.executable, CHECKER, "--root", root],
-                         capture_output=True, text=True)
+def top_of(rel):
+    """The top-level kustomization a changed file ends up in."""
+    for prefix, top in (("k8s/overlays/gke/", "k8s/overlays/gke"),
+                        ("k8s/locust/", "k8s/locust"),
+                        ("locust/", "k8s/locust")):
+        if rel.startswith(prefix):
+            return top
+    return "k8s/base"
+
+
+def run(root, only=None):
+    cmd = [sys.executable, CHECKER, "--root", root]
+    if only:
+        cmd += ["--only", only]
+    res = subprocess.run(cmd, capture_output=True, text=True)
     return res.returncode, res.stdout + res.stderr
 
 
 def try_mutation(tmp, i):
     """Runs the checker on a copy with mutation i; returns (ok, report)."""
-    rel, old, new, want = MUTATIONS[i]
+    rel, old, new, want = MUTATIONS[i][:4]
+    top = MUTATIONS[i][4] if len(MUTATIONS[i]) > 4 else top_of(rel)
     root = os.path.join(tmp, f"m{i}")
     copy_tree(root)
     try:
@@ -93,7 +107,7 @@ def try_mutation(tmp, i):
                 "(update this test)"
         with open(path, "w", encoding="utf-8") as f:
             f.write(text.replace(old, new, 1))
-        rc, out = run(root)
+        rc, out = run(root, top)
         if rc == 1 and want in out:
             return True, f"ok   {rel}: {want}"
         return False, f"FAIL {rel}: {old!r} -> {new!r} gave status {rc}, " \
