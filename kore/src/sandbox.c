@@ -25,4 +25,7 @@ KORE_SECCOMP_FILTER("marimba",
 	KORE_SYSCALL_ALLOW(getgid),
 	KORE_SYSCALL_ALLOW(getegid),
 	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),
+	/* ASan's setup of threads started after the sandbox is on (the
+	 * log viewer's task threads and mongoc's pool monitor). */
+	KORE_SYSCALL_ALLOW(sched_getaffinity),
 );
