@@ -44,6 +44,8 @@ static void	*stores_health(void *);
 static int	 stores_ping_redis(struct stores *);
 static int	 stores_ping_mongo(struct stores *);
 static void	 stores_uri_default(mongoc_uri_t *, const char *, int32_t);
+static void	 stores_mongo_log(mongoc_log_level_t, const char *,
+		    const char *, void *);
 
 struct stores *
 stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
@@ -55,6 +57,7 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	int			 rc;
 
 	mongoc_init();
+	mongoc_log_set_handler(stores_mongo_log, NULL);
 	if ((uri = mongoc_uri_new_with_error(cfg->mongo_uri, &berr)) ==
 	    NULL) {
 		(void)snprintf(err, errlen, "MARIMBA_MONGO_URI: %s",
@@ -297,4 +300,16 @@ stores_uri_default(mongoc_uri_t *uri, const char *opt, int32_t value)
 {
 	if (!mongoc_uri_has_option(uri, opt))
 		(void)mongoc_uri_set_option_as_int32(uri, opt, value);
+}
+
+/* Warnings and worse, one line each on stderr (any thread may log). */
+static void
+stores_mongo_log(mongoc_log_level_t level, const char *domain,
+    const char *message, void *arg)
+{
+	(void)arg;
+	if (level > MONGOC_LOG_LEVEL_WARNING)
+		return;
+	(void)fprintf(stderr, "marimba: mongoc %s: %s: %s\n",
+	    mongoc_log_level_str(level), domain, message);
 }
