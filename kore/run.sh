@@ -12,6 +12,9 @@
 # MARIMBA_KORE_WORKERS	worker processes (2)
 # MARIMBA_KORE_VAR	directory for the config and pid file (var/kore)
 # MARIMBA_KORE_TRACE	"yes" to log seccomp violations (seccomp_tracing)
+# MARIMBA_KORE_WRAP	a command to run kore under (e.g. "strace -f -o f"):
+#			threads the sandbox kills die silently, strace shows
+#			the system call
 #
 # A module built with ASan/UBSan is detected and its runtimes preloaded
 # into the (uninstrumented) kore binary.
@@ -67,4 +70,4 @@ fi
 
 cd "$vardir"
 # -f foreground, -n no chroot, -r keep the user: the sandbox is seccomp.
-exec kore -f -n -r -c "$conf"
+exec ${MARIMBA_KORE_WRAP:-} kore -f -n -r -c "$conf"

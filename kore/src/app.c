@@ -22,6 +22,7 @@
 static struct app	app;
 
 static void	app_poll(void *, u_int64_t);
+static void	app_drain(struct app *);
 
 struct app *
 app_get(void)
@@ -79,8 +80,6 @@ kore_worker_configure(void)
 void
 kore_worker_teardown(void)
 {
-	int	i, left;
-
 	app.stopping = 1;
 	if (app.poll_timer != NULL) {
 		kore_timer_remove(app.poll_timer);
@@ -88,26 +87,34 @@ kore_worker_teardown(void)
 	}
 	readiness_stop(app.readiness);
 	app.readiness = NULL;
+	/* Answer the parked votes first; the log viewer's stores last. */
+	if (app.producer != NULL)
+		app_drain(&app);
 	web_worker_teardown(&app);
-	if (app.producer == NULL)
-		return;
+}
+
+/* Flushes the producer, answers every parked request, frees the producer. */
+static void
+app_drain(struct app *a)
+{
+	int	i, left;
 
 	kore_log(LOG_NOTICE, "marimba: stopping: %zu requests parked, "
-	    "%d messages in flight", votes_parked_count(&app),
-	    vote_producer_queue_len(app.producer));
+	    "%d messages in flight", votes_parked_count(a),
+	    vote_producer_queue_len(a->producer));
 
 	/* Delivery reports served here wake the parked requests. */
-	if (vote_producer_flush(app.producer, app.cfg.ack_timeout_ms) != 0) {
+	if (vote_producer_flush(a->producer, a->cfg.ack_timeout_ms) != 0) {
 		kore_log(LOG_NOTICE, "marimba: %d messages unreported at exit",
-		    vote_producer_queue_len(app.producer));
+		    vote_producer_queue_len(a->producer));
 	}
-	votes_fail_parked(&app);
+	votes_fail_parked(a);
 	for (i = 0; i < APP_DRAIN_ROUNDS && http_request_count > 0; i++)
 		http_process();
 
-	left = vote_producer_queue_len(app.producer);
-	vote_producer_free(app.producer);
-	app.producer = NULL;
+	left = vote_producer_queue_len(a->producer);
+	vote_producer_free(a->producer);
+	a->producer = NULL;
 	kore_log(LOG_NOTICE, "marimba: worker stopped (%d unreported)", left);
 }
 

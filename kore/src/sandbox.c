@@ -21,7 +21,12 @@ KORE_SECCOMP_FILTER("marimba",
 	KORE_SYSCALL_ALLOW(recvmsg),
 	KORE_SYSCALL_ALLOW(bind),
 	KORE_SYSCALL_ALLOW(mremap),
+	/* A thread whose sleep a signal (SIGTERM) interrupted resumes it. */
+	KORE_SYSCALL_ALLOW(restart_syscall),
 	KORE_SYSCALL_ALLOW(getdents64),
+	/* mongoc's log handler (the log viewer) prints the thread id. */
+	KORE_SYSCALL_ALLOW(gettid),
+	KORE_SYSCALL_ALLOW(sched_yield),
 	KORE_SYSCALL_ALLOW(getgid),
 	KORE_SYSCALL_ALLOW(getegid),
 	KORE_SYSCALL_ALLOW_ARG(socket, 0, AF_NETLINK),

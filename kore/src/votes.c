@@ -55,7 +55,7 @@ votes_post(struct http_request *req)
 		return (votes_finish(app, req, ctx));
 
 	if (req->method != HTTP_METHOD_POST)
-		return (reply_method_not_allowed(req, "POST"));
+		return (reply_method_not_allowed(req, "GET, HEAD, POST"));
 	return (votes_start(app, req));
 }
 

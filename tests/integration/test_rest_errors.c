@@ -236,9 +236,13 @@ test_routes_and_methods(void **state)
 	expect(f, "GET", "/nope", NULL, NULL, 0, 404, NULL, -1);
 	expect(f, "POST", "/api/votes/", "application/json", good,
 	    strlen(good), 404, NULL, -1);
-	expect(f, "GET", "/", NULL, NULL, 0, 404, NULL, -1);
-	expect(f, "GET", "/api/votes", NULL, NULL, 0, 405, NULL, -1);
+	expect(f, "GET", "/api", NULL, NULL, 0, 404, NULL, -1);
+	/* GET /api/votes is the tallies (kore/src/tallies.c). */
 	expect(f, "DELETE", "/api/votes", NULL, NULL, 0, 405, NULL, -1);
+	expect(f, "PATCH", "/api/votes", "application/json", good,
+	    strlen(good), 405, NULL, -1);
+	expect(f, "POST", "/readyz", "application/json", good, strlen(good),
+	    405, NULL, -1);
 	expect(f, "PUT", "/api/votes", "application/json", good,
 	    strlen(good), 405, NULL, -1);
 }

@@ -395,6 +395,26 @@ done:
 	return (got);
 }
 
+int
+rest_json_string(const char *json, const char *key, char *out, size_t len)
+{
+	const char	*path[] = { key, NULL };
+	yajl_val	 root, v;
+	char		 err[128];
+	int		 rc;
+
+	if ((root = yajl_tree_parse(json, err, sizeof(err))) == NULL)
+		return (-1);
+	rc = -1;
+	if ((v = yajl_tree_get(root, path, yajl_t_string)) != NULL &&
+	    YAJL_GET_STRING(v) != NULL) {
+		snprintf(out, len, "%s", YAJL_GET_STRING(v));
+		rc = 0;
+	}
+	yajl_tree_free(root);
+	return (rc);
+}
+
 size_t
 rest_parse_ids(const char *json, char (*ids)[VOTE_ID_LEN + 1], size_t max)
 {

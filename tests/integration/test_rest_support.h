@@ -72,6 +72,9 @@ long	rest_topic_count(const char *, const char *);
  */
 long	rest_topic_votes(const char *, const char *, struct vote *, size_t);
 
+/* Copies the string member key of a JSON object body into out; 0 if found. */
+int	rest_json_string(const char *, const char *, char *, size_t);
+
 /*
  * Pulls the string values of "id" or of the "ids" array out of a 202
  * body into ids (up to max); returns how many.
