@@ -1,7 +1,7 @@
 /*
- * Writes the batch in flight to its stores, in this order: poison messages
- * to the DLQ (and their delivery reports awaited), votes to Redis, votes
- * to MongoDB; then commits the offsets. While a store fails, the assigned
+ * Writes the batch in flight to its stores: poison messages to the DLQ
+ * (and their delivery reports awaited), then the votes to Redis and
+ * MongoDB at the same time; then commits the offsets. While a store fails, the assigned
  * partitions are paused and the same batch is retried with capped
  * exponential backoff; nothing is committed that a store doesn't have.
  */
@@ -16,8 +16,7 @@
 #include "vote_id.h"
 
 static int	flush_dlq(struct consumer *, char *, size_t);
-static int	flush_redis(struct consumer *, char *, size_t);
-static int	flush_mongo(struct consumer *, char *, size_t);
+static int	flush_stores(struct consumer *, int);
 static void	flush_commit(struct consumer *);
 static void	flush_state(struct consumer *, const char *, int *, int,
 		    const char *, int);
@@ -45,16 +44,8 @@ consumer_flush(struct consumer *c, enum consumer_flush_mode mode)
 	for (;;) {
 		rv = flush_dlq(c, err, sizeof(err));
 		flush_state(c, "dlq", &c->dlq_down, rv, err, backoff);
-		if (rv == 0) {
-			rv = flush_redis(c, err, sizeof(err));
-			flush_state(c, "redis", &c->redis_down, rv, err,
-			    backoff);
-		}
-		if (rv == 0) {
-			rv = flush_mongo(c, err, sizeof(err));
-			flush_state(c, "mongo", &c->mongo_down, rv, err,
-			    backoff);
-		}
+		if (rv == 0)
+			rv = flush_stores(c, backoff);
 		if (rv == 0)
 			break;
 		if (c->batch.len == 0)
@@ -135,55 +126,63 @@ flush_dlq(struct consumer *c, char *err, size_t errlen)
 	return (0);
 }
 
+/*
+ * Redis and MongoDB get the batch at the same time: the EVALSHA pipeline
+ * is written out, MongoDB's insert_many runs while Redis works through
+ * it, then the Redis replies are read. Each store's success is kept per
+ * message, so a retry only redoes the store that failed.
+ */
 static int
-flush_redis(struct consumer *c, char *err, size_t errlen)
+flush_stores(struct consumer *c, int backoff)
 {
-	const struct vote	**votes;
-	size_t			  i, n, fresh;
-	int64_t			  t0;
-	int			  rv;
+	const struct vote	**rvotes, **mvotes;
+	char			  rerr[512], merr[512];
+	size_t			  i, rn, mn, fresh;
+	int64_t			  t0, now;
+	int			  rrv, mrv;
 
-	if ((votes = flush_pending(&c->batch, 0, &n)) == NULL) {
-		if (n == 0)
-			return (0);
-		(void)snprintf(err, errlen, "out of memory");
+	rvotes = flush_pending(&c->batch, 0, &rn);
+	mvotes = flush_pending(&c->batch, 1, &mn);
+	if ((rn > 0 && rvotes == NULL) || (mn > 0 && mvotes == NULL)) {
+		free(rvotes);
+		free(mvotes);
+		log_error("out of memory building a batch");
 		return (-1);
 	}
+
+	rrv = mrv = 0;
 	t0 = marimba_now_ms();
-	rv = redis_store_count(c->redis, votes, n, &fresh, err, errlen);
-	c->stats.redis_ms += (uint64_t)(marimba_now_ms() - t0);
-	free(votes);
-	if (rv == -1)
-		return (-1);
-	c->stats.counted += fresh;
-	for (i = 0; i < c->batch.len; i++)
-		c->batch.msgs[i].redis_done = 1;
-	return (0);
-}
-
-static int
-flush_mongo(struct consumer *c, char *err, size_t errlen)
-{
-	const struct vote	**votes;
-	size_t			  i, n;
-	int64_t			  t0;
-	int			  rv;
-
-	if ((votes = flush_pending(&c->batch, 1, &n)) == NULL) {
-		if (n == 0)
-			return (0);
-		(void)snprintf(err, errlen, "out of memory");
-		return (-1);
+	if (rn > 0)
+		rrv = redis_store_count_send(c->redis, rvotes, rn, rerr,
+		    sizeof(rerr));
+	now = marimba_now_ms();
+	c->stats.redis_ms += (uint64_t)(now - t0);
+	if (mn > 0) {
+		mrv = mongo_store_insert(c->mongo, mvotes, mn, now, merr,
+		    sizeof(merr));
+		t0 = marimba_now_ms();
+		c->stats.mongo_ms += (uint64_t)(t0 - now);
 	}
-	t0 = marimba_now_ms();
-	rv = mongo_store_insert(c->mongo, votes, n, t0, err, errlen);
-	c->stats.mongo_ms += (uint64_t)(marimba_now_ms() - t0);
-	free(votes);
-	if (rv == -1)
-		return (-1);
-	for (i = 0; i < c->batch.len; i++)
-		c->batch.msgs[i].mongo_done = 1;
-	return (0);
+	if (rn > 0 && rrv == 0) {
+		t0 = marimba_now_ms();
+		rrv = redis_store_count_recv(c->redis, &fresh, rerr,
+		    sizeof(rerr));
+		c->stats.redis_ms += (uint64_t)(marimba_now_ms() - t0);
+		if (rrv == 0)
+			c->stats.counted += fresh;
+	}
+	free(rvotes);
+	free(mvotes);
+
+	for (i = 0; i < c->batch.len; i++) {
+		if (rrv == 0)
+			c->batch.msgs[i].redis_done = 1;
+		if (mrv == 0)
+			c->batch.msgs[i].mongo_done = 1;
+	}
+	flush_state(c, "redis", &c->redis_down, rrv, rerr, backoff);
+	flush_state(c, "mongo", &c->mongo_down, mrv, merr, backoff);
+	return (rrv == 0 && mrv == 0 ? 0 : -1);
 }
 
 /* The votes that store (0 redis, 1 mongo) lacks; NULL if none or ENOMEM. */

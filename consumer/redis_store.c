@@ -37,14 +37,17 @@ struct redis_store {
 	char		 k_series[REDIS_KEY_MAX];
 	char		 k_sec[REDIS_KEY_MAX];
 	char		 k_seen[REDIS_KEY_MAX];
+	const struct vote *const *inflight;	/* sent, replies unread */
+	size_t		 ninflight;
 };
 
 static int	redis_connect(struct redis_store *, char *, size_t);
 static void	redis_drop(struct redis_store *);
 static int	redis_load(struct redis_store *, const char *, char *,
 		    char *, size_t);
-static int	redis_count_once(struct redis_store *,
-		    const struct vote *const *, size_t, size_t *, int *,
+static int	redis_append(struct redis_store *,
+		    const struct vote *const *, size_t, char *, size_t);
+static int	redis_replies(struct redis_store *, size_t, size_t *, int *,
 		    char *, size_t);
 static struct timeval	redis_tv(int);
 
@@ -84,24 +87,62 @@ int
 redis_store_count(struct redis_store *rs, const struct vote *const *votes,
     size_t n, size_t *fresh, char *err, size_t errlen)
 {
-	int	noscript, attempt;
+	if (redis_store_count_send(rs, votes, n, err, errlen) == -1)
+		return (-1);
+	return (redis_store_count_recv(rs, fresh, err, errlen));
+}
+
+int
+redis_store_count_send(struct redis_store *rs,
+    const struct vote *const *votes, size_t n, char *err, size_t errlen)
+{
+	int	done;
+
+	rs->inflight = NULL;
+	rs->ninflight = 0;
+	if (redis_connect(rs, err, errlen) == -1 ||
+	    redis_append(rs, votes, n, err, errlen) == -1)
+		return (-1);
+	done = 0;
+	while (!done) {
+		if (redisBufferWrite(rs->ctx, &done) != REDIS_OK) {
+			(void)snprintf(err, errlen, "write: %s",
+			    rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+	}
+	rs->inflight = votes;
+	rs->ninflight = n;
+	return (0);
+}
+
+int
+redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
+    size_t errlen)
+{
+	const struct vote *const	*votes = rs->inflight;
+	size_t				 n = rs->ninflight;
+	int				 noscript;
 
 	*fresh = 0;
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (redis_connect(rs, err, errlen) == -1)
-			return (-1);
-		noscript = 0;
-		if (redis_count_once(rs, votes, n, fresh, &noscript,
-		    err, errlen) == 0)
-			return (0);
-		if (!noscript)
-			return (-1);
-		/* Redis lost its script cache (restart, SCRIPT FLUSH). */
-		if (redis_load(rs, count_vote_lua, rs->vote_sha,
-		    err, errlen) == -1)
-			return (-1);
+	rs->inflight = NULL;
+	rs->ninflight = 0;
+	if (rs->ctx == NULL) {
+		(void)snprintf(err, errlen, "not connected");
+		return (-1);
 	}
-	return (-1);
+	noscript = 0;
+	if (redis_replies(rs, n, fresh, &noscript, err, errlen) == 0)
+		return (0);
+	if (!noscript)
+		return (-1);
+
+	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
+	if (redis_load(rs, count_vote_lua, rs->vote_sha, err, errlen) == -1 ||
+	    redis_append(rs, votes, n, err, errlen) == -1)
+		return (-1);
+	return (redis_replies(rs, n, fresh, &noscript, err, errlen));
 }
 
 int
@@ -146,16 +187,15 @@ redis_store_flush_series(struct redis_store *rs, long long *added,
 	return (-1);
 }
 
+/* Queues one EVALSHA count_vote per vote in the output buffer. */
 static int
-redis_count_once(struct redis_store *rs, const struct vote *const *votes,
-    size_t n, size_t *fresh, int *noscript, char *err, size_t errlen)
+redis_append(struct redis_store *rs, const struct vote *const *votes,
+    size_t n, char *err, size_t errlen)
 {
 	const struct vote	*v;
-	redisReply		*r;
 	char			 seen[REDIS_KEY_MAX + VOTE_ID_LEN];
 	char			 album[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
-	size_t			 i, got;
-	int			 failed;
+	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		v = votes[i];
@@ -174,8 +214,18 @@ redis_count_once(struct redis_store *rs, const struct vote *const *votes,
 			return (-1);
 		}
 	}
+	return (0);
+}
 
-	/* Read every reply, even after an error, to keep the pipeline in step. */
+/* Reads n replies, even after an error, to keep the pipeline in step. */
+static int
+redis_replies(struct redis_store *rs, size_t n, size_t *fresh, int *noscript,
+    char *err, size_t errlen)
+{
+	redisReply	*r;
+	size_t		 got;
+	int		 failed;
+
 	failed = 0;
 	for (got = 0; got < n; got++) {
 		if (redisGetReply(rs->ctx, (void **)&r) != REDIS_OK ||

@@ -26,6 +26,16 @@ void			 redis_store_free(struct redis_store *);
 int	redis_store_count(struct redis_store *, const struct vote *const *,
 	    size_t, size_t *, char *, size_t);
 
+/*
+ * The same in two halves, so the caller can do other I/O (MongoDB) while
+ * Redis works: send writes every EVALSHA of the batch out, recv reads the
+ * replies. votes must stay valid until recv returns.
+ */
+int	redis_store_count_send(struct redis_store *,
+	    const struct vote *const *, size_t, char *, size_t);
+int	redis_store_count_recv(struct redis_store *, size_t *, char *,
+	    size_t);
+
 /* Writes sealed seconds to the series stream; *added gets how many. */
 int	redis_store_flush_series(struct redis_store *, long long *, char *,
 	    size_t);
