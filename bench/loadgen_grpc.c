@@ -1,0 +1,199 @@
+/*
+ * gRPC load (see loadgen.h): `concurrency` blocking callers share one
+ * channel, take vote numbers from a counter and make a unary Cast for
+ * each at t0 + k / rate. The caller must have called grpc_init().
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <grpc/grpc.h>
+
+#include "vote.pb-c.h"
+
+#include "cast_request.h"
+#include "loadgen.h"
+#include "rpc_client.h"
+
+#define GRPC_NAP_US	50000	/* longest sleep between stop checks */
+
+struct grpc_impl {
+	grpc_channel	*ch;
+	struct rpc_msg	*msgs;		/* a CastRequest per vote */
+	size_t		 nmsgs;
+};
+
+static void	*grpc_caller(void *);
+static int	 grpc_wait_until(struct lg_gen *, int64_t);
+static void	 grpc_count(struct lg_gen *, struct rpc_result *, int,
+		    int64_t);
+static void	 grpc_free(struct lg_gen *);
+
+int
+lg_grpc_start(struct lg_gen *g)
+{
+	struct grpc_impl	*gi;
+	uint8_t			*buf;
+	size_t			 i, len;
+	int			 n;
+
+	if (g->rate <= 0 || g->concurrency < 1 || g->nvotes == 0) {
+		fprintf(stderr, "loadgen: grpc: bad settings\n");
+		return (-1);
+	}
+	if (pthread_mutex_init(&g->lock, NULL) != 0 ||
+	    (gi = calloc(1, sizeof(*gi))) == NULL)
+		return (-1);
+	g->impl = gi;
+	g->impl_free = grpc_free;
+	if ((gi->msgs = calloc(g->nvotes, sizeof(*gi->msgs))) == NULL)
+		goto fail;
+	for (i = 0; i < g->nvotes; i++) {
+		if (cast_request_encode(&g->votes[i], &buf, &len) == -1)
+			goto fail;
+		gi->msgs[i].data = buf;
+		gi->msgs[i].len = len;
+		gi->nmsgs++;
+	}
+	if ((gi->ch = rpc_channel_new(g->addr)) == NULL) {
+		fprintf(stderr, "loadgen: grpc: no channel to %s\n", g->addr);
+		goto fail;
+	}
+	if ((g->threads = calloc((size_t)g->concurrency,
+	    sizeof(*g->threads))) == NULL)
+		goto fail;
+	atomic_store(&g->next, 0);
+	g->t0_us = lg_now_us();
+	for (n = 0; n < g->concurrency; n++) {
+		if (pthread_create(&g->threads[n], NULL, grpc_caller, g) != 0)
+			break;
+		g->nthreads++;
+	}
+	if (g->nthreads == 0) {
+		fprintf(stderr, "loadgen: grpc: cannot start a caller\n");
+		goto fail;
+	}
+	return (0);
+fail:
+	grpc_free(g);
+	return (-1);
+}
+
+static void *
+grpc_caller(void *arg)
+{
+	struct lg_gen		*g = arg;
+	struct grpc_impl	*gi = g->impl;
+	grpc_completion_queue	*cq;
+	struct rpc_result	 res;
+	int64_t			 due, sent;
+	long			 k;
+	int			 rc;
+
+	if ((cq = rpc_cq_new()) == NULL)
+		return (NULL);
+	while (!atomic_load(&g->stop)) {
+		k = atomic_fetch_add(&g->next, 1);
+		due = g->t0_us + (int64_t)((double)k * 1e6 / g->rate);
+		if (lg_now_us() - due > 1000000) {
+			/* Over a second behind: the vote is not sent. */
+			pthread_mutex_lock(&g->lock);
+			g->counts.skipped++;
+			pthread_mutex_unlock(&g->lock);
+			continue;
+		}
+		if (grpc_wait_until(g, due) == -1)
+			break;
+		sent = lg_now_us();
+		memset(&res, 0, sizeof(res));
+		rc = rpc_call(gi->ch, cq, RPC_METHOD_CAST,
+		    &gi->msgs[(size_t)k % gi->nmsgs], 1, 0, g->timeout_ms,
+		    &res);
+		grpc_count(g, &res, rc, sent);
+		rpc_result_clear(&res);
+	}
+	rpc_cq_free(cq);
+	pthread_mutex_lock(&g->lock);
+	g->t1_us = lg_now_us();
+	pthread_mutex_unlock(&g->lock);
+	return (NULL);
+}
+
+/* Sleeps until the monotonic time `at`; -1 if told to stop meanwhile. */
+static int
+grpc_wait_until(struct lg_gen *g, int64_t at)
+{
+	struct timespec	ts;
+	int64_t		now, nap;
+
+	while ((now = lg_now_us()) < at) {
+		if (atomic_load(&g->stop))
+			return (-1);
+		nap = at - now < GRPC_NAP_US ? at - now : GRPC_NAP_US;
+		ts.tv_sec = nap / 1000000;
+		ts.tv_nsec = (long)(nap % 1000000) * 1000;
+		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+			;
+	}
+	return (0);
+}
+
+static void
+grpc_count(struct lg_gen *g, struct rpc_result *res, int rc, int64_t sent)
+{
+	Marimba__V1__CastReply	*reply;
+	char			 id[VOTE_ID_LEN + 1];
+	int64_t			 took;
+	int			 acked;
+
+	took = lg_now_us() - sent;
+	acked = 0;
+	if (rc == 0 && res->status == GRPC_STATUS_OK && res->reply != NULL &&
+	    (reply = marimba__v1__cast_reply__unpack(NULL, res->reply_len,
+	    res->reply)) != NULL) {
+		if (strlen(reply->id) == VOTE_ID_LEN) {
+			memcpy(id, reply->id, sizeof(id));
+			acked = 1;
+		}
+		marimba__v1__cast_reply__free_unpacked(reply, NULL);
+	}
+
+	pthread_mutex_lock(&g->lock);
+	g->counts.sent++;
+	if (acked) {
+		g->counts.acked++;
+		(void)latency_add(&g->lat, took);
+	} else if (rc == -1)
+		g->counts.failed++;
+	else if (res->status == GRPC_STATUS_UNAVAILABLE ||
+	    res->status == GRPC_STATUS_RESOURCE_EXHAUSTED)
+		g->counts.unavailable++;
+	else if (res->status == GRPC_STATUS_DEADLINE_EXCEEDED ||
+	    res->status == GRPC_STATUS_CANCELLED)
+		g->counts.failed++;
+	else
+		g->counts.other++;
+	pthread_mutex_unlock(&g->lock);
+	if (acked)
+		lg_sink_ack(g->sink, id, sent);
+}
+
+static void
+grpc_free(struct lg_gen *g)
+{
+	struct grpc_impl	*gi = g->impl;
+	size_t			 i;
+
+	if (gi == NULL)
+		return;
+	if (gi->ch != NULL)
+		grpc_channel_destroy(gi->ch);
+	for (i = 0; i < gi->nmsgs; i++)
+		free((void *)gi->msgs[i].data);
+	free(gi->msgs);
+	free(gi);
+	g->impl = NULL;
+	g->impl_free = NULL;
+}
