@@ -206,6 +206,33 @@ def drop_database(db):
         print(f"warning: could not drop the database {db}: {e}")
 
 
+def check_layout(dash):
+    """What Grafana needs besides the queries: a uid, unique panel ids,
+    panels inside the 24-column grid, and every query on the data source
+    that k8s/grafana/provisioning/datasources.yaml provisions."""
+    import yaml
+
+    path = os.path.join(ROOT, "k8s", "grafana", "provisioning",
+                        "datasources.yaml")
+    with open(path, encoding="utf-8") as f:
+        sources = {(d["type"], d["uid"]) for d in
+                   yaml.safe_load(f)["datasources"]}
+    if not dash.get("uid") or not dash.get("title"):
+        fail("the dashboard needs a uid and a title")
+    ids = [p.get("id") for p in dash.get("panels", [])]
+    if len(ids) != len(set(ids)) or None in ids:
+        fail(f"panel ids must be unique: {ids}")
+    for p in dash.get("panels", []):
+        g = p.get("gridPos", {})
+        if g.get("x", 0) + g.get("w", 0) > 24 or g.get("w", 0) < 1:
+            fail(f"panel {p.get('title')!r} is outside the grid: {g}")
+        for t in p.get("targets", []) + [p]:
+            ds = t.get("datasource")
+            if ds and (ds.get("type"), ds.get("uid")) not in sources:
+                fail(f"panel {p.get('title')!r}: data source {ds} is not "
+                     f"provisioned ({sorted(sources)})")
+
+
 def parse_range(dash):
     """The dashboard's default time range in Unix ms (now-Nm/h .. now)."""
     now = int(time.time() * 1000)
@@ -275,6 +302,7 @@ def main():
 
     with open(args.dashboard, encoding="utf-8") as f:
         dash = json.load(f)
+    check_layout(dash)
     host = conf_env("MARIMBA_REDIS_HOST", "127.0.0.1")
     port = int(conf_env("MARIMBA_REDIS_PORT", "6379"))
     r = redis.Redis(host=host, port=port, decode_responses=True,
