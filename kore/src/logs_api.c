@@ -45,7 +45,7 @@ logs_api(struct http_request *req)
 		kore_log(LOG_NOTICE, "logs: %s", job->logs_err);
 		http_response_header(req, "retry-after", APP_RETRY_AFTER);
 		return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "logs unavailable: MongoDB is down", NULL));
+		    LOGS_DOWN_MSG(job->logs_rc), NULL));
 	}
 	return (logs_json(req, job));
 }

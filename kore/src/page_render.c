@@ -116,8 +116,8 @@ render_logs(struct kore_buf *b, const struct logs_query *q,
 	char			 when[40];
 
 	if (job->logs_rc != 0) {
-		kore_buf_appendf(b, "<p class=\"down\" role=\"status\">logs "
-		    "unavailable: MongoDB is down</p>");
+		kore_buf_appendf(b, "<p class=\"down\" role=\"status\">%s</p>",
+		    LOGS_DOWN_MSG(job->logs_rc));
 		return;
 	}
 	if (job->nlogs == 0) {

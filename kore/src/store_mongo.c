@@ -4,6 +4,10 @@
  * time in milliseconds, so that is newest first, and ids are unique, so
  * "_id < cursor" continues a listing with no gap and no repeat even when
  * many votes share a millisecond. Runs on a task thread.
+ *
+ * With MongoDB this is a backward walk of the _id index that reads
+ * limit + 1 documents whatever the collection's size; see docs/web.md for
+ * FerretDB on SQLite, which sorts in memory.
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +72,8 @@ store_logs(struct stores *st, const struct logs_query *q,
 	rc = 0;
 	if (mongoc_cursor_error(cur, &berr)) {
 		(void)snprintf(err, errlen, "%s", berr.message);
-		rc = -1;
+		/* No server to talk to, or one that answered too late. */
+		rc = berr.domain == MONGOC_ERROR_SERVER_SELECTION ? -1 : -2;
 		got = 0;
 		*more = 0;
 	}

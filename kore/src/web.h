@@ -61,7 +61,11 @@ void		 stores_free(struct stores *);
 int		 stores_redis_up(struct stores *);
 int		 stores_mongo_up(struct stores *);
 
-/* store_mongo.c: the newest logs matching q; *more if there are others. */
+/*
+ * store_mongo.c: the newest logs matching q; *more if there are others.
+ * 0, -1 when no server could be reached, -2 when the query failed (a
+ * timeout of a slow server, an error it returned).
+ */
 int	store_logs(struct stores *, const struct logs_query *,
 	    struct log_entry *, size_t *, int *, char *, size_t);
 
@@ -122,6 +126,11 @@ void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
 	    const char *);
 void	web_time_iso(int64_t, char *, size_t);
+
+/* Why the logs are missing, for the page and the API. */
+#define LOGS_DOWN_MSG(rc)	((rc) == -1 ? \
+	"logs unavailable: MongoDB is down" : \
+	"logs unavailable: MongoDB did not answer in time")
 
 /* page_render.c: the page and its fragments as HTML. */
 void	render_page(struct kore_buf *, const struct logs_query *,

@@ -53,7 +53,8 @@ web_job_entry(struct kore_task *t)
 		job->logs_rc = store_logs(job->stores, &job->q, job->logs,
 		    &job->nlogs, &job->more, job->logs_err,
 		    sizeof(job->logs_err));
-		stores_set_up(job->stores, -1, job->logs_rc == 0);
+		if (job->logs_rc != -2)
+			stores_set_up(job->stores, -1, job->logs_rc == 0);
 	}
 	if (job->want & JOB_TALLIES) {
 		job->tallies_rc = store_tallies(job->stores, &job->tallies,
