@@ -82,8 +82,9 @@ setup(void **state)
 	return (0);
 
 fail:
-	/* cmocka skips the teardown of a failed setup: stop what started. */
+	/* Stop what started here; cmocka's teardown then finds nothing. */
 	(void)teardown(state);
+	*state = NULL;
 	return (-1);
 }
 
@@ -94,6 +95,8 @@ teardown(void **state)
 	char		 cmd[512];
 	int		 rc = 0;
 
+	if (f == NULL)
+		return (0);
 	if (f->kore_up && rest_kore_stop(&f->kore, 15000) != 0)
 		rc = -1;
 	if (stack(f, "down") == -1)
