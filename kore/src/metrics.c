@@ -68,7 +68,8 @@ struct metrics {
 int	metrics_page(struct http_request *);
 
 static int	metrics_call(void *, struct http_request *);
-static void	metrics_observe(struct metrics_route *, int, u_int64_t);
+static void	metrics_observe(struct metrics_route *, int, u_int64_t,
+		    int);
 static int	metrics_code(int);
 static u_int64_t	metrics_now_us(void);
 static void	metrics_queue(void *, u_int64_t);
@@ -184,7 +185,8 @@ metrics_call(void *addr, struct http_request *req)
 	}
 	if (!first && (p = metrics_pending_find(r->m, req, 0)) != NULL)
 		p->req = NULL;
-	metrics_observe(r, req->status, metrics_now_us() - start);
+	metrics_observe(r, req->status, metrics_now_us() - start,
+	    r->votes && req->method == HTTP_METHOD_POST);
 	return (rc);
 }
 
@@ -198,7 +200,8 @@ metrics_now_us(void)
 }
 
 static void
-metrics_observe(struct metrics_route *r, int status, u_int64_t us)
+metrics_observe(struct metrics_route *r, int status, u_int64_t us,
+    int vote_post)
 {
 	struct metrics_shm	*shm = r->m->shm;
 	int			 b, c;
@@ -211,7 +214,7 @@ metrics_observe(struct metrics_route *r, int status, u_int64_t us)
 	}
 	atomic_fetch_add(&shm->buckets[r->idx][b], 1);
 	atomic_fetch_add(&shm->sum_us[r->idx], us);
-	if (r->votes && status >= 400)
+	if (vote_post && status >= 400)
 		atomic_fetch_add(&shm->votes_rejected[c], 1);
 }
 
