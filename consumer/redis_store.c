@@ -11,6 +11,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "log.h"
 #include "redis_store.h"
 
 #define REDIS_CONNECT_TIMEOUT_MS	1000
@@ -139,6 +140,8 @@ redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
 		return (-1);
 
 	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
+	log_info("redis: NOSCRIPT (script cache flushed): loading "
+	    "count_vote.lua again");
 	if (redis_load(rs, count_vote_lua, rs->vote_sha, err, errlen) == -1 ||
 	    redis_append(rs, votes, n, err, errlen) == -1)
 		return (-1);
@@ -173,6 +176,8 @@ redis_store_flush_series(struct redis_store *rs, long long *added,
 			(void)snprintf(err, errlen, "series flush: %s", r->str);
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0) {
 				freeReplyObject(r);
+				log_info("redis: NOSCRIPT (script cache "
+				    "flushed): loading series_flush.lua again");
 				if (redis_load(rs, series_flush_lua,
 				    rs->flush_sha, err, errlen) == -1)
 					return (-1);

@@ -461,6 +461,23 @@ ct_redis_series_sum(struct ct_env *e, const char *field)
 	return (sum);
 }
 
+int
+ct_redis_simple(struct ct_env *e, const char *cmd)
+{
+	redisContext	*c;
+	redisReply	*r;
+	int		 rv;
+
+	if ((c = ct_redis(e)) == NULL)
+		return (-1);
+	r = redisCommand(c, cmd);
+	rv = (r != NULL && r->type == REDIS_REPLY_STATUS) ? 0 : -1;
+	if (r != NULL)
+		freeReplyObject(r);
+	redisFree(c);
+	return (rv);
+}
+
 long long
 ct_redis_del_pattern(struct ct_env *e, const char *pattern)
 {

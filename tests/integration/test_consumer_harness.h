@@ -59,6 +59,8 @@ long long	 ct_redis_get(struct ct_env *, const char *);
 long long	 ct_redis_hget(struct ct_env *, const char *, const char *);
 long long	 ct_redis_series_sum(struct ct_env *, const char *);
 long long	 ct_redis_del_pattern(struct ct_env *, const char *);
+/* Runs a command without arguments (e.g. "SCRIPT FLUSH"); 0 if OK. */
+int		 ct_redis_simple(struct ct_env *, const char *);
 /* Polls <prefix>:total until it equals want; returns the last value. */
 long long	 ct_wait_total(struct ct_env *, long long, int);
 long long	 ct_wait_series(struct ct_env *, long long, int);
