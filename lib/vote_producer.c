@@ -14,7 +14,7 @@
 #include "vote_codec.h"
 #include "vote_producer.h"
 
-#define PRODUCER_LINGER_MS	"5"
+#define PRODUCER_LINGER_MS	"1"
 
 struct vote_producer {
 	rd_kafka_t		*rk;
@@ -155,6 +155,17 @@ int
 vote_producer_queue_len(struct vote_producer *vp)
 {
 	return (rd_kafka_outq_len(vp->rk));
+}
+
+void
+vote_producer_notify_fd(struct vote_producer *vp, int fd)
+{
+	rd_kafka_queue_t	*q;
+
+	/* Delivery reports are served from the main queue. */
+	q = rd_kafka_queue_get_main(vp->rk);
+	rd_kafka_queue_io_event_enable(q, fd, "r", 1);
+	rd_kafka_queue_destroy(q);
 }
 
 int

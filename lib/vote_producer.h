@@ -44,6 +44,13 @@ int			 vote_producer_flush(struct vote_producer *, int);
 /* Messages enqueued and not yet reported. */
 int			 vote_producer_queue_len(struct vote_producer *);
 
+/*
+ * Asks librdkafka to write a byte to fd (non-blocking, e.g. a pipe) each
+ * time delivery reports become ready, so an event loop can call
+ * vote_producer_poll() when there is work instead of on a timer.
+ */
+void			 vote_producer_notify_fd(struct vote_producer *, int);
+
 /* 1 if a broker answered a metadata request within timeout ms, else 0. */
 int			 vote_producer_broker_up(struct vote_producer *, int);
 

@@ -4,15 +4,21 @@
  * a timer that serves delivery reports, and the readiness thread; on
  * shutdown the worker flushes the producer and answers what is parked.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <kore/hooks.h>
 
 #include "app.h"
 
-/* How often the worker serves librdkafka's delivery reports. */
-#define APP_POLL_MS		5
+/*
+ * Delivery reports are served when librdkafka signals the notify pipe;
+ * the timer is only a safety net.
+ */
+#define APP_POLL_MS		100
 /* Kore accepts bodies up to this many times MARIMBA_MAX_BODY, so bodies
  * a little over the limit get our JSON 413 rather than Kore's empty one. */
 #define APP_BODY_SLACK		4
@@ -23,6 +29,7 @@ static struct app	app;
 
 static void	app_poll(void *, u_int64_t);
 static void	app_drain(struct app *);
+static void	app_notified(void *, int);
 
 struct app *
 app_get(void)
@@ -72,6 +79,13 @@ kore_worker_configure(void)
 	app.readiness = readiness_start(app.producer, 1000, err, sizeof(err));
 	if (app.readiness == NULL)
 		fatal("marimba: readiness: %s", err);
+	if (pipe2(app.notify_fd, O_NONBLOCK | O_CLOEXEC) == -1)
+		fatal("marimba: pipe2: %s", errno_s);
+	app.notify_evt.type = 0;
+	app.notify_evt.flags = 0;
+	app.notify_evt.handle = app_notified;
+	kore_platform_event_level_read(app.notify_fd[0], &app.notify_evt);
+	vote_producer_notify_fd(app.producer, app.notify_fd[1]);
 	app.poll_timer = kore_timer_add(app_poll, APP_POLL_MS, &app, 0);
 	if (web_worker_configure(&app, err, sizeof(err)) == -1)
 		fatal("marimba: log viewer: %s", err);
@@ -115,6 +129,9 @@ app_drain(struct app *a)
 	left = vote_producer_queue_len(a->producer);
 	vote_producer_free(a->producer);
 	a->producer = NULL;
+	/* Closing the fd also takes it out of Kore's epoll set. */
+	(void)close(a->notify_fd[0]);
+	(void)close(a->notify_fd[1]);
 	kore_log(LOG_NOTICE, "marimba: worker stopped (%d unreported)", left);
 }
 
@@ -125,4 +142,18 @@ app_poll(void *arg, u_int64_t now)
 
 	(void)now;
 	(void)vote_producer_poll(a->producer, 0);
+}
+
+/* librdkafka wrote to the notify pipe: empty it and serve the reports. */
+static void
+app_notified(void *evt, int err)
+{
+	char	buf[256];
+
+	(void)evt;
+	(void)err;
+	while (read(app.notify_fd[0], buf, sizeof(buf)) > 0)
+		;
+	if (app.producer != NULL)
+		(void)vote_producer_poll(app.producer, 0);
 }

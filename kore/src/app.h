@@ -26,6 +26,8 @@ struct app {
 	struct vote_limits	 limits;
 	struct vote_producer	*producer;
 	struct kore_timer	*poll_timer;
+	struct kore_event	 notify_evt;	/* delivery reports ready */
+	int			 notify_fd[2];	/* librdkafka writes [1] */
 	int			 stopping;	/* shutting down: refuse work */
 	LIST_HEAD(, votes_ctx)	 parked;	/* requests awaiting acks */
 	struct readiness	*readiness;

@@ -19,12 +19,12 @@
 #include "test_rest_support.h"
 
 #define CLIENTS		40
-#define PER_BATCH	200
+#define PER_BATCH	500
 
 struct client {
 	CURL			*easy;
 	struct curl_slist	*hdrs;
-	char			 body[16384];
+	char			 body[32768];
 	size_t			 len;
 	long			 status;
 	int			 done;
@@ -74,7 +74,7 @@ test_sigterm_with_requests_in_flight(void **state)
 	struct vote		*got;
 	CURLM			*multi;
 	CURLMsg			*msg;
-	char			 topic[128], err[256], url[128], body[32768];
+	char			 topic[128], err[256], url[128], body[65536];
 	char			 ids[PER_BATCH][VOTE_ID_LEN + 1];
 	size_t			 off, i, j, k, n, accepted, answered;
 	int			 running, left, signalled, rc, found;
