@@ -194,8 +194,10 @@ export class Pipeline {
 			clearTimeout(t);
 		}
 		this.procs = [];
-		// The Redis keys of this run's prefix (Mongo db and topics
-		// stay: they are named after the run).
+		// The run's Mongo database and Redis keys (its Kafka topics
+		// stay: deleting them needs the admin API).
+		if (!this.overrides.MARIMBA_MONGO_URI)
+			await dropMongoDb(this.name);
 		try {
 			const keys = execFileSync('redis-cli', ['-p',
 			    this.overrides.MARIMBA_REDIS_PORT ?? '6379', '--scan',
@@ -208,6 +210,47 @@ export class Pipeline {
 				    { stdio: 'ignore' });
 		} catch { /* a private Redis that is down */ }
 	}
+}
+
+// BSON of {<cmd>: 1, $db: db}: an int32 and a string element.
+function bsonCommand(cmd, db) {
+	const el = (type, name, value) => Buffer.concat([Buffer.from([type]),
+	    Buffer.from(`${name}\0`), value]);
+	const i32 = Buffer.alloc(4);
+	i32.writeInt32LE(1);
+	const str = Buffer.from(`${db}\0`);
+	const slen = Buffer.alloc(4);
+	slen.writeInt32LE(str.length);
+	const body = Buffer.concat([el(0x10, cmd, i32),
+	    el(0x02, '$db', Buffer.concat([slen, str])), Buffer.from([0])]);
+	const len = Buffer.alloc(4);
+	len.writeInt32LE(body.length + 4);
+	return Buffer.concat([len, body]);
+}
+
+// Drops a database with one OP_MSG (no driver needed); true if "ok".
+export function dropMongoDb(db, port = 27017) {
+	return new Promise((resolve) => {
+		const doc = bsonCommand('dropDatabase', db);
+		const head = Buffer.alloc(21);
+		head.writeInt32LE(21 + doc.length, 0);
+		head.writeInt32LE(1, 4);
+		head.writeInt32LE(0, 8);
+		head.writeInt32LE(2013, 12);	// OP_MSG
+		head.writeUInt32LE(0, 16);	// flags; byte 20: section kind 0
+		const s = net.connect(port, '127.0.0.1');
+		let got = Buffer.alloc(0);
+		s.setTimeout(5000, () => { s.destroy(); resolve(false); });
+		s.on('error', () => resolve(false));
+		s.on('connect', () => s.write(Buffer.concat([head, doc])));
+		s.on('data', (d) => {
+			got = Buffer.concat([got, d]);
+			if (got.length >= 4 && got.length >= got.readInt32LE(0)) {
+				s.destroy();
+				resolve(got.includes(Buffer.from('ok\0')));
+			}
+		});
+	});
 }
 
 // Runs named checks in order, reports each, exits 1 if any failed.
