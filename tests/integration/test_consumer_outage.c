@@ -97,6 +97,75 @@ outage(const char *store)
 	(void)system(rm);
 }
 
+/* Signals the private Redis of dir (SIGSTOP: a hung server). */
+static void
+signal_redis(const char *dir, int sig)
+{
+	FILE	*f;
+	char	 path[512];
+	int	 pid;
+
+	(void)snprintf(path, sizeof(path), "%s/%s/redis/redis.pid",
+	    MARIMBA_SOURCE_DIR, dir);
+	assert_non_null(f = fopen(path, "r"));
+	assert_int_equal(fscanf(f, "%d", &pid), 1);
+	fclose(f);
+	assert_int_equal(kill(pid, sig), 0);
+}
+
+/*
+ * A Redis that hangs (SIGSTOP) instead of refusing: hiredis' I/O timeout
+ * turns it into a failed batch, the consumer pauses instead of hanging,
+ * and after SIGCONT the stalled and the retried writes count once.
+ */
+static void
+test_redis_stalled(void **state)
+{
+	struct ct_env	e;
+	char		dir[128], rm[512];
+	pid_t		pid;
+	int		port;
+
+	(void)state;
+	ct_env_init(&e, "stall", 3);
+	(void)snprintf(dir, sizeof(dir), "var/stack-consumertest-%d-stall",
+	    (int)getpid());
+	port = ct_free_port();
+	assert_int_equal(ct_stack("up", "redis", dir, port), 0);
+	e.redis_port = port;
+	(void)snprintf(e.log_path, sizeof(e.log_path), "%s/%s/redis/"
+	    "consumer.log", MARIMBA_SOURCE_DIR, dir);
+
+	pid = ct_consumer_start(&e, NULL, NULL);
+	ct_produce_votes(&e, 0, N_BEFORE);
+	assert_int_equal(ct_wait_total(&e, N_BEFORE, 30000), N_BEFORE);
+	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE, 15000),
+	    N_BEFORE);
+
+	signal_redis(dir, SIGSTOP);
+	ct_produce_votes(&e, N_BEFORE, N_DURING);
+	ct_sleep_ms(6000);
+	assert_int_equal(ct_committed(&e, NULL), N_BEFORE);
+	assert_true(ct_file_has(e.log_path, "redis down: "));
+	signal_redis(dir, SIGCONT);
+
+	assert_int_equal(ct_wait_total(&e, N_BEFORE + N_DURING, 40000),
+	    N_BEFORE + N_DURING);
+	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE + N_DURING,
+	    30000), N_BEFORE + N_DURING);
+	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
+	assert_int_equal(ct_redis_hget(&e, "sources", "rest") +
+	    ct_redis_hget(&e, "sources", "grpc"), N_BEFORE + N_DURING);
+	assert_int_equal(ct_mongo_count(&e), N_BEFORE + N_DURING);
+	assert_true(ct_file_has(e.log_path, "redis back: resuming"));
+
+	ct_env_cleanup(&e);
+	assert_int_equal(ct_stack("down", "redis", dir, port), 0);
+	(void)snprintf(rm, sizeof(rm), "rm -rf '%s/%s'", MARIMBA_SOURCE_DIR,
+	    dir);
+	(void)system(rm);
+}
+
 static void
 test_redis_down_then_back(void **state)
 {
@@ -117,6 +186,7 @@ main(void)
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_redis_down_then_back),
 		cmocka_unit_test(test_mongo_down_then_back),
+		cmocka_unit_test(test_redis_stalled),
 	};
 	int	rv;
 
