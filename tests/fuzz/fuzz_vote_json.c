@@ -18,6 +18,7 @@
 
 #define FUZZ_MAX_BODY	4096
 #define FUZZ_MAX_BATCH	8
+#define DEFAULT_MAX_BATCH	1000	/* vote_json.c's, for limits NULL */
 
 static const struct vote_limits	fuzz_limits = {
 	.max_body = FUZZ_MAX_BODY,
@@ -119,7 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size <= FUZZ_MAX_BODY) {
 		s3 = vote_parse_json_batch(data, size, NULL, &dvotes, &dn,
 		    &e3);
-		check_batch(s3, dvotes, dn, &e3, 1000);
+		check_batch(s3, dvotes, dn, &e3, DEFAULT_MAX_BATCH);
 		if (s2 == VOTE_OK) {
 			FUZZ_CHECK(s3 == VOTE_OK && dn == n);
 			for (i = 0; i < n; i++)
