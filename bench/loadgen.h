@@ -22,9 +22,10 @@ struct lg_counts {
 	long	sent;		/* requests made (one vote each) */
 	long	acked;		/* 202 / OK, with an id */
 	long	unavailable;	/* 503 / UNAVAILABLE / RESOURCE_EXHAUSTED */
-	long	failed;		/* no answer: refused, reset, timed out */
+	long	failed;		/* no answer: refused, reset, timed out, 408 */
 	long	other;		/* any other answer */
 	long	skipped;	/* over 1 s behind schedule: never sent */
+	long	other_code;	/* the last "other": HTTP or gRPC status */
 };
 
 /* Where acknowledged ids go; one sink may serve several generators. */

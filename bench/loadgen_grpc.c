@@ -173,8 +173,10 @@ grpc_count(struct lg_gen *g, struct rpc_result *res, int rc, int64_t sent)
 	else if (res->status == GRPC_STATUS_DEADLINE_EXCEEDED ||
 	    res->status == GRPC_STATUS_CANCELLED)
 		g->counts.failed++;
-	else
+	else {
 		g->counts.other++;
+		g->counts.other_code = res->status;
+	}
 	pthread_mutex_unlock(&g->lock);
 	if (acked)
 		lg_sink_ack(g->sink, id, sent);

@@ -93,6 +93,12 @@ lg_rest_start(struct lg_gen *g)
 		    (long)g->timeout_ms);
 		curl_easy_setopt(r->slots[n].easy, CURLOPT_CONNECTTIMEOUT_MS,
 		    (long)g->timeout_ms);
+		/*
+		 * Kore answers 408 and closes a keep-alive connection idle
+		 * for http_header_timeout (10 s); reusing one at that
+		 * moment reads the 408 as the answer. Don't reuse old ones.
+		 */
+		curl_easy_setopt(r->slots[n].easy, CURLOPT_MAXAGE_CONN, 5L);
 		curl_easy_setopt(r->slots[n].easy, CURLOPT_WRITEFUNCTION,
 		    rest_write);
 		curl_easy_setopt(r->slots[n].easy, CURLOPT_WRITEDATA,
@@ -232,10 +238,12 @@ rest_done(struct lg_gen *g, struct rest_impl *r, CURLMsg *msg)
 		(void)latency_add(&g->lat, took);
 	} else if (status == 503)
 		g->counts.unavailable++;
-	else if (msg->data.result != CURLE_OK)
-		g->counts.failed++;
-	else
+	else if (msg->data.result != CURLE_OK || status == 408)
+		g->counts.failed++;	/* 408: the request was not read */
+	else {
 		g->counts.other++;
+		g->counts.other_code = status;
+	}
 	pthread_mutex_unlock(&g->lock);
 	if (acked)
 		lg_sink_ack(g->sink, id, sent_us);

@@ -1,0 +1,74 @@
+/*
+ * The chaos test's shared state: a private Kafka, Redis and FerretDB
+ * (scripts/stack in its own state dir, on free ports), the pipeline's
+ * processes on top of them, and the vote load with the ids it got back.
+ */
+#ifndef MARIMBA_CHAOS_H
+#define MARIMBA_CHAOS_H
+
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "loadgen.h"
+#include "test_consumer_harness.h"
+#include "test_grpc_util.h"
+#include "test_rest_support.h"
+
+struct chaos {
+	char		 dir[128];	/* state dir, relative to the source */
+	char		 path[200];	/* the same, absolute */
+	int		 kafka_port;
+	int		 kafka_cport;
+	int		 redis_port;
+	int		 mongo_port;
+	int		 stack_up;
+	int		 keep;		/* leave the state dir for a look */
+	char		 brokers[64];
+	char		 mongo_uri[128];
+	int64_t		 t0_ms;
+
+	struct ct_env	 env;		/* topic, group, prefix, db */
+	int		 env_up;
+	pid_t		 consumer;
+	struct tg_server grpc;
+	struct rest_kore kore;
+
+	struct vote	*votes;
+	size_t		 nvotes;
+	FILE		*ids;		/* acknowledged ids, as they come */
+	char		 ids_path[600];
+	struct lg_sink	 sink;
+	struct lg_gen	 rest;
+	struct lg_gen	 grpcload;
+	int		 load_up;
+};
+
+/* What the stores hold after the run, against what the clients were told. */
+struct chaos_figures {
+	long	sent;
+	long	acked;
+	long	unavailable;	/* 503 / UNAVAILABLE / RESOURCE_EXHAUSTED */
+	long	failed;		/* no answer (refused, reset, timed out) */
+	long	other;
+	long	other_code;	/* the last other answer's status */
+	long	acked_dups;	/* the same id acknowledged twice */
+	long	topic_msgs;	/* messages on the topic */
+	long	topic_ids;	/* distinct vote ids on the topic */
+	long	acked_not_in_topic;
+	long	counted;	/* Redis <prefix>:total */
+	long	by_source;	/* sum of <prefix>:sources */
+	long	logged;		/* documents in <db>.logs */
+	long	logged_dups;	/* documents sharing an _id (never, if unique) */
+	long	acked_logged;	/* acknowledged ids found by _id */
+	long	acked_seen;	/* acknowledged ids with a seen key */
+	long	topic_logged;	/* topic ids found by _id */
+};
+
+/* Prints "chaos: +12.3 s: ..." on stdout. */
+void	chaos_say(struct chaos *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+/* Gathers the figures (the load must be stopped, the consumer caught up). */
+int	chaos_measure(struct chaos *, struct chaos_figures *);
+
+#endif
