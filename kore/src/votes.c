@@ -257,6 +257,10 @@ votes_onfree(struct http_request *req)
 	if (ctx == NULL)
 		return;
 	ctx->req = NULL;
+	if (ctx->outstanding > 0) {
+		kore_log(LOG_NOTICE, "votes: client gone with %zu votes in "
+		    "flight", ctx->outstanding);
+	}
 	if (ctx->outstanding == 0)
 		votes_ctx_release(ctx);
 }
