@@ -92,7 +92,7 @@ static void
 test_clients_hang_up_while_parked(void **state)
 {
 	struct marimba_config	 cfg;
-	struct rest_kore	 kore;
+	struct rest_kore	*kore;
 	struct rest_resp	 resp;
 	struct curl_slist	*hdrs;
 	char			 topic[128], err[256], url[128], *body;
@@ -101,13 +101,16 @@ test_clients_hang_up_while_parked(void **state)
 	const char		 one[] = "{\"name\":\"Alux Nahual\",\"album\":"
 	    "\"Alux Nahual\",\"year\":1982,\"rank\":3}";
 
-	(void)state;
+	kore = calloc(1, sizeof(*kore));
+	assert_non_null(kore);
+	/* rest_kore_teardown stops it if an assertion fails. */
+	*state = kore;
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	rest_unique_topic(topic, sizeof(topic), "test-rest-hangup");
 	assert_int_equal(rest_topic_create(cfg.kafka_brokers, topic, 3), 0);
-	assert_int_equal(rest_kore_start(&kore, cfg.kafka_brokers, topic,
+	assert_int_equal(rest_kore_start(kore, cfg.kafka_brokers, topic,
 	    NULL), 0);
-	assert_int_equal(rest_wait_ready(&kore, 15000, 200), 0);
+	assert_int_equal(rest_wait_ready(kore, 15000, 200), 0);
 
 	body = malloc(BATCH * (sizeof(one) + 1) + 2);
 	assert_non_null(body);
@@ -122,13 +125,13 @@ test_clients_hang_up_while_parked(void **state)
 	body[off++] = ']';
 
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/votes",
-	    kore.port);
+	    kore->port);
 	hdrs = curl_slist_append(NULL, "Expect:");
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	/* Rounds until some request was freed while parked (timing). */
 	for (round = 0; round < ROUNDS; round++) {
 		hang_up_round(url, hdrs, body, off);
-		(void)log_has_errors(kore.log, &gone);
+		(void)log_has_errors(kore->log, &gone);
 		if (gone > 0)
 			break;
 	}
@@ -136,15 +139,15 @@ test_clients_hang_up_while_parked(void **state)
 	free(body);
 
 	/* The late delivery reports arrive while Kore serves others. */
-	assert_int_equal(rest_request(&kore, "POST", "/api/votes",
+	assert_int_equal(rest_request(kore, "POST", "/api/votes",
 	    "application/json", one, sizeof(one) - 1, &resp), 0);
 	assert_int_equal(resp.status, 202);
-	assert_int_equal(rest_request(&kore, "GET", "/healthz", NULL, NULL,
+	assert_int_equal(rest_request(kore, "GET", "/healthz", NULL, NULL,
 	    0, &resp), 0);
 	assert_int_equal(resp.status, 200);
 
-	assert_int_equal(rest_kore_stop(&kore, 20000), 0);
-	assert_false(log_has_errors(kore.log, &gone));
+	assert_int_equal(rest_kore_stop(kore, 20000), 0);
+	assert_false(log_has_errors(kore->log, &gone));
 	fprintf(stderr, "hang-up: %d requests freed with votes in flight\n",
 	    gone);
 	/* Only worth something if some were freed while parked. */
@@ -155,7 +158,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_clients_hang_up_while_parked),
+		cmocka_unit_test_teardown(test_clients_hang_up_while_parked,
+		    rest_kore_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,7 +27,7 @@ static void
 test_full_queue_is_503_at_once(void **state)
 {
 	struct marimba_config	 cfg;
-	struct rest_kore	 kore;
+	struct rest_kore	*kore;
 	struct rest_resp	 resp;
 	char			 topic[128], err[256], batch[1024];
 	const char		*env[] = { "MARIMBA_QUEUE_MAX=1",
@@ -35,17 +36,20 @@ test_full_queue_is_503_at_once(void **state)
 	int64_t			 t0, took;
 	int			 i;
 
-	(void)state;
+	kore = calloc(1, sizeof(*kore));
+	assert_non_null(kore);
+	/* rest_kore_teardown stops it if an assertion fails. */
+	*state = kore;
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	rest_unique_topic(topic, sizeof(topic), "test-rest-full");
 	assert_int_equal(rest_topic_create(cfg.kafka_brokers, topic, 1), 0);
-	assert_int_equal(rest_kore_start(&kore, cfg.kafka_brokers, topic,
+	assert_int_equal(rest_kore_start(kore, cfg.kafka_brokers, topic,
 	    env), 0);
-	assert_int_equal(rest_wait_ready(&kore, 15000, 200), 0);
+	assert_int_equal(rest_wait_ready(kore, 15000, 200), 0);
 
 	snprintf(batch, sizeof(batch), "[%s,%s,%s]", one, one, one);
 	t0 = marimba_now_ms();
-	assert_int_equal(rest_request(&kore, "POST", "/api/votes",
+	assert_int_equal(rest_request(kore, "POST", "/api/votes",
 	    "application/json", batch, strlen(batch), &resp), 0);
 	took = marimba_now_ms() - t0;
 	assert_int_equal(resp.status, 503);
@@ -56,7 +60,7 @@ test_full_queue_is_503_at_once(void **state)
 
 	/* Once the batch's first vote is acknowledged there is room again. */
 	for (i = 0; i < 50; i++) {
-		assert_int_equal(rest_request(&kore, "POST", "/api/votes",
+		assert_int_equal(rest_request(kore, "POST", "/api/votes",
 		    "application/json", one, strlen(one), &resp), 0);
 		if (resp.status != 503)
 			break;
@@ -66,14 +70,15 @@ test_full_queue_is_503_at_once(void **state)
 	/* The batch's first vote and this one; never the rest of it. */
 	assert_int_equal(rest_topic_count(cfg.kafka_brokers, topic), 2);
 
-	assert_int_equal(rest_kore_stop(&kore, 15000), 0);
+	assert_int_equal(rest_kore_stop(kore, 15000), 0);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_queue_is_503_at_once),
+		cmocka_unit_test_teardown(test_full_queue_is_503_at_once,
+		    rest_kore_teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

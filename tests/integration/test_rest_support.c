@@ -233,6 +233,20 @@ rest_kore_stop(struct rest_kore *k, int timeout_ms)
 }
 
 int
+rest_kore_teardown(void **state)
+{
+	struct rest_kore	*k = *state;
+
+	if (k == NULL)
+		return (0);
+	if (k->pid > 0)
+		(void)rest_kore_stop(k, 15000);
+	free(k);
+	*state = NULL;
+	return (0);
+}
+
+int
 rest_request(struct rest_kore *k, const char *method, const char *path,
     const char *content_type, const void *body, size_t len,
     struct rest_resp *resp)

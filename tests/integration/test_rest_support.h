@@ -59,6 +59,12 @@ int	rest_wait_ready(struct rest_kore *, long, int);
  */
 int	rest_kore_stop(struct rest_kore *, int);
 
+/*
+ * cmocka teardown for tests that keep a calloc'd struct rest_kore in
+ * *state: stops Kore if a failed assertion left it running, frees it.
+ */
+int	rest_kore_teardown(void **);
+
 /* One request; content_type and body may be NULL. 0 if it was answered. */
 int	rest_request(struct rest_kore *, const char *, const char *,
 	    const char *, const void *, size_t, struct rest_resp *);
