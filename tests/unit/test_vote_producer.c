@@ -1,0 +1,246 @@
+/*
+ * lib/vote_producer.c against librdkafka's in-process mock cluster (no
+ * services): delivery reports carry the send-time opaque, the notify fd
+ * fires, a full queue is VOTE_SEND_FULL, and with the broker down a
+ * message fails within the ack timeout and broker_up says 0.
+ */
+#include <poll.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "config.h"
+#include "vote.h"
+#include "vote_id.h"
+#include "vote_producer.h"
+
+#define TOPIC	"votes-unit"
+
+struct mock {
+	rd_kafka_t		*rk;
+	rd_kafka_mock_cluster_t	*cluster;
+	struct marimba_config	 cfg;
+};
+
+struct reports {
+	int	ok;
+	int	failed;
+	int	wrong_opaque;
+};
+
+static int
+setup(void **state)
+{
+	struct mock	*m;
+	rd_kafka_conf_t	*conf;
+	char		 err[256];
+
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return (-1);
+	conf = rd_kafka_conf_new();
+	(void)rd_kafka_conf_set(conf, "log_level", "0", err, sizeof(err));
+	if ((m->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+	    sizeof(err))) == NULL) {
+		free(m);
+		return (-1);
+	}
+	if ((m->cluster = rd_kafka_mock_cluster_new(m->rk, 1)) == NULL ||
+	    rd_kafka_mock_topic_create(m->cluster, TOPIC, 3, 1) != 0) {
+		rd_kafka_destroy(m->rk);
+		free(m);
+		return (-1);
+	}
+	if (marimba_config_load(&m->cfg, err, sizeof(err)) == -1)
+		return (-1);
+	snprintf(m->cfg.kafka_brokers, sizeof(m->cfg.kafka_brokers), "%s",
+	    rd_kafka_mock_cluster_bootstraps(m->cluster));
+	snprintf(m->cfg.kafka_topic, sizeof(m->cfg.kafka_topic), "%s", TOPIC);
+	m->cfg.ack_timeout_ms = 1500;
+	*state = m;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct mock	*m = *state;
+
+	rd_kafka_mock_cluster_destroy(m->cluster);
+	rd_kafka_destroy(m->rk);
+	free(m);
+	return (0);
+}
+
+static void
+delivered(void *opaque, int err, const char *reason, void *arg)
+{
+	struct reports	*r = arg;
+
+	(void)reason;
+	if (opaque != (void *)r)
+		r->wrong_opaque++;
+	if (err == 0)
+		r->ok++;
+	else
+		r->failed++;
+}
+
+static void
+make_vote(struct vote *v, uint32_t rank)
+{
+	memset(v, 0, sizeof(*v));
+	snprintf(v->name, sizeof(v->name), "Alux Nahual");
+	snprintf(v->album, sizeof(v->album), "Alux Nahual");
+	v->year = 1982;
+	v->rank = rank;
+	assert_int_equal(vote_accept(v, "rest"), 0);
+}
+
+/* Polls until want reports arrived or ms passed. */
+static void
+poll_reports(struct vote_producer *vp, struct reports *r, int want, int ms)
+{
+	int	waited;
+
+	for (waited = 0; r->ok + r->failed < want && waited < ms;
+	    waited += 50)
+		(void)vote_producer_poll(vp, 50);
+}
+
+static void
+test_delivery_reports(void **state)
+{
+	struct mock		*m = *state;
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	char			 err[256];
+	int			 i;
+
+	memset(&r, 0, sizeof(r));
+	vp = vote_producer_new(&m->cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	for (i = 0; i < 10; i++) {
+		make_vote(&v, (uint32_t)i + 1);
+		assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	}
+	poll_reports(vp, &r, 10, 10000);
+	assert_int_equal(r.ok, 10);
+	assert_int_equal(r.failed, 0);
+	assert_int_equal(r.wrong_opaque, 0);
+	assert_int_equal(vote_producer_queue_len(vp), 0);
+	assert_int_equal(vote_producer_broker_up(vp, 2000), 1);
+	assert_int_equal(vote_producer_flush(vp, 1000), 0);
+	vote_producer_free(vp);
+}
+
+static void
+test_notify_fd(void **state)
+{
+	struct mock		*m = *state;
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	struct pollfd		 pfd;
+	char			 err[256], buf[16];
+	int			 fds[2];
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(pipe(fds), 0);
+	vp = vote_producer_new(&m->cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	vote_producer_notify_fd(vp, fds[1]);
+	make_vote(&v, 1);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+
+	/* The report wakes the reader of the pipe; nobody polled before. */
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	assert_int_equal(poll(&pfd, 1, 10000), 1);
+	assert_true(read(fds[0], buf, sizeof(buf)) > 0);
+	assert_int_equal(r.ok, 0);
+	assert_true(vote_producer_poll(vp, 0) >= 1);
+	assert_int_equal(r.ok, 1);
+
+	vote_producer_free(vp);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void
+test_queue_full(void **state)
+{
+	struct mock		*m = *state;
+	struct marimba_config	 cfg = m->cfg;
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	char			 err[256];
+
+	memset(&r, 0, sizeof(r));
+	cfg.queue_max = 1;
+	vp = vote_producer_new(&cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	make_vote(&v, 1);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	make_vote(&v, 2);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_FULL);
+	poll_reports(vp, &r, 1, 10000);
+	assert_int_equal(r.ok, 1);
+	vote_producer_free(vp);
+}
+
+static void
+test_broker_down(void **state)
+{
+	struct mock		*m = *state;
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	char			 err[256];
+	int64_t			 t0, took;
+
+	memset(&r, 0, sizeof(r));
+	vp = vote_producer_new(&m->cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	assert_int_equal(rd_kafka_mock_broker_set_down(m->cluster, 1), 0);
+
+	t0 = marimba_now_ms();
+	make_vote(&v, 1);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	poll_reports(vp, &r, 1, 10000);
+	took = marimba_now_ms() - t0;
+	assert_int_equal(r.failed, 1);
+	/* message.timeout.ms is the ack timeout (librdkafka scans each s). */
+	assert_true(took < m->cfg.ack_timeout_ms + 1500);
+	assert_int_equal(vote_producer_broker_up(vp, 500), 0);
+
+	assert_int_equal(rd_kafka_mock_broker_set_up(m->cluster, 1), 0);
+	vote_producer_free(vp);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_delivery_reports, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_notify_fd, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_queue_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_broker_down, setup,
+		    teardown),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
