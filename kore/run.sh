@@ -51,7 +51,10 @@ esac
 mkdir -p "$vardir"
 vardir="$(cd "$vardir" && pwd)"
 conf="$vardir/kore-$port.conf"
+bodies="$vardir/bodies-$port"
+mkdir -p "$bodies"
 sed -e "s|@PORT@|$port|" -e "s|@MODULE@|$module|" \
+    -e "s|@BODY_DIR@|$bodies|" \
     -e "s|@PIDFILE@|$vardir/kore-$port.pid|" -e "s|@WORKERS@|$workers|" \
     -e "s|@SECCOMP_TRACING@|$trace|" \
     "$root/conf/kore.conf.in" >"$conf"

@@ -19,9 +19,13 @@
  * the timer is only a safety net.
  */
 #define APP_POLL_MS		100
-/* Kore accepts bodies up to this many times MARIMBA_MAX_BODY, so bodies
- * a little over the limit get our JSON 413 rather than Kore's empty one. */
-#define APP_BODY_SLACK		4
+/*
+ * Kore accepts bodies up to this many times MARIMBA_MAX_BODY, so bodies
+ * over the limit get our JSON 413 rather than Kore's empty one; those
+ * over MARIMBA_MAX_BODY are spooled to disk (http_body_disk_path), never
+ * held in memory, and votes.c refuses them without reading.
+ */
+#define APP_BODY_SLACK		64
 /* Rounds of http_process() at shutdown to answer parked requests. */
 #define APP_DRAIN_ROUNDS	50
 
@@ -69,8 +73,7 @@ kore_worker_configure(void)
 	LIST_INIT(&app.parked);
 	app.stopping = 0;
 	http_body_max = app.cfg.max_body * APP_BODY_SLACK;
-	/* Bodies stay in memory: votes.c reads req->http_body. */
-	http_body_disk_offload = 0;
+	http_body_disk_offload = app.cfg.max_body;
 
 	app.producer = vote_producer_new(&app.cfg, votes_delivered, &app,
 	    err, sizeof(err));
