@@ -3,8 +3,7 @@
  * after kill -9 and a restart every vote is still counted exactly once;
  * after SIGTERM it exits 0 with its committed offsets equal to what it
  * stored, so a restart reads nothing twice (checked with the dedupe keys
- * removed, where a second read would count twice); two replicas hand
- * partitions over in a cooperative rebalance without losing or doubling.
+ * removed, where a second read would count twice).
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -22,7 +21,6 @@
 
 #define N_CRASH		20000
 #define N_TERM		6000
-#define N_REPLICAS	12000
 
 /* Waits until <prefix>:total reaches at least want. */
 static long long
@@ -109,57 +107,12 @@ test_sigterm_commits_what_it_stored(void **state)
 	ct_env_cleanup(&e);
 }
 
-/*
- * Two replicas in one group: B joins mid-run (cooperative rebalance, A
- * stores and commits before giving partitions away), then A leaves with
- * SIGTERM and B takes everything. Exactly N at the end.
- */
-static void
-test_two_replicas_rebalance(void **state)
-{
-	struct ct_env	e;
-	pid_t		a, b;
-	long long	third = N_REPLICAS / 3;
-
-	(void)state;
-	ct_env_init(&e, "replicas", 6);
-	(void)snprintf(e.log_path, sizeof(e.log_path), "%s/var/%s.log",
-	    MARIMBA_SOURCE_DIR, e.name);
-
-	a = ct_consumer_start(&e, NULL, NULL);
-	ct_produce_votes(&e, 0, third);
-	assert_int_equal(ct_wait_total(&e, third, 30000), third);
-
-	/* B joins: A gives some partitions away. */
-	b = ct_consumer_start(&e, NULL, NULL);
-	ct_sleep_ms(4000);
-	ct_produce_votes(&e, third, third);
-	assert_int_equal(ct_wait_total(&e, 2 * third, 30000), 2 * third);
-
-	/* A leaves: B takes them all. */
-	assert_int_equal(ct_consumer_stop(a, SIGTERM, 15000), 0);
-	ct_produce_votes(&e, 2 * third, N_REPLICAS - 2 * third);
-	assert_int_equal(ct_wait_total(&e, N_REPLICAS, 60000), N_REPLICAS);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_REPLICAS, 20000),
-	    N_REPLICAS);
-	assert_int_equal(ct_wait_series(&e, N_REPLICAS, 10000), N_REPLICAS);
-	assert_int_equal(ct_consumer_stop(b, SIGTERM, 15000), 0);
-	assert_int_equal(ct_mongo_count(&e), N_REPLICAS);
-	assert_int_equal(ct_mongo_count_ids(&e), N_REPLICAS);
-	assert_int_equal(ct_redis_hget(&e, "bands", ct_band(2)),
-	    N_REPLICAS / CT_BANDS);
-	assert_true(ct_file_has(e.log_path, "kafka: revoked"));
-	(void)unlink(e.log_path);
-	ct_env_cleanup(&e);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test(test_kill9_and_restart),
 		cmocka_unit_test(test_sigterm_commits_what_it_stored),
-		cmocka_unit_test(test_two_replicas_rebalance),
 	};
 	int	rv;
 
