@@ -1,9 +1,10 @@
 /*
  * Writes the batch in flight to its stores: poison messages to the DLQ
  * (and their delivery reports awaited), then the votes to Redis and
- * MongoDB at the same time; then commits the offsets. While a store fails, the assigned
- * partitions are paused and the same batch is retried with capped
- * exponential backoff; nothing is committed that a store doesn't have.
+ * MongoDB at the same time; then commits the offsets. While a store
+ * fails, the assigned partitions are paused and the same batch is retried
+ * with capped exponential backoff; nothing is committed that a store
+ * doesn't have.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +31,14 @@ consumer_flush(struct consumer *c, enum consumer_flush_mode mode)
 	int64_t	deadline;
 	int	backoff, rv;
 
-	if (c->batch.len == 0)
+	if (c->batch.len == 0) {
+		/* A revoke took what was left of a failing batch. */
+		if (c->paused && !c->flushing) {
+			kafka_in_resume(c);
+			c->paused = 0;
+		}
 		return (0);
+	}
 	if (mode == FLUSH_REVOKE)
 		deadline = marimba_now_ms() + CONSUMER_REVOKE_MS;
 	else if (mode == FLUSH_STOP)

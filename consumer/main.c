@@ -148,7 +148,8 @@ consumer_run(struct consumer *c)
 		now = marimba_now_ms();
 		if (c->batch.len >= (size_t)c->cfg.batch_max ||
 		    (c->batch.len > 0 &&
-		    now - c->batch.started_ms >= CONSUMER_LINGER_MS))
+		    now - c->batch.started_ms >= CONSUMER_LINGER_MS) ||
+		    (c->batch.len == 0 && c->paused))
 			(void)consumer_flush(c, FLUSH_UNTIL_STORED);
 		consumer_tick(c, &last_series);
 	}
