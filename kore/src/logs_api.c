@@ -38,6 +38,8 @@ logs_api(struct http_request *req)
 			return (web_json_error(req,
 			    HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "logs unavailable: not connected", NULL));
+		if (!stores_job_admit(app->stores))
+			return (web_busy(req));
 	}
 	if ((job = web_job_step(req, app->stores, JOB_LOGS, &q)) == NULL)
 		return (KORE_RESULT_RETRY);

@@ -61,6 +61,8 @@ page_serve(struct http_request *req, int want)
 			    HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "stores not configured", NULL));
 		}
+		if (!stores_job_admit(app->stores))
+			return (web_busy(req));
 	}
 	if ((job = web_job_step(req, app->stores, want, &q)) == NULL)
 		return (KORE_RESULT_RETRY);

@@ -19,6 +19,7 @@
 #define STORES_REDIS_IDLE	8	/* idle connections kept */
 #define STORES_TIMEOUT_MS	1000
 #define STORES_HEALTH_MS	1000
+#define STORES_HEALTH_FAILS	2
 
 struct stores {
 	mongoc_client_pool_t	*mpool;
@@ -30,6 +31,8 @@ struct stores {
 	pthread_mutex_t		 lock;
 	redisContext		*idle[STORES_REDIS_IDLE];	/* under lock */
 	size_t			 nidle;				/* under lock */
+
+	int			 jobs;		/* worker thread only */
 
 	atomic_int		 redis_up;
 	atomic_int		 mongo_up;
@@ -91,6 +94,8 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	(void)snprintf(st->redis_host, sizeof(st->redis_host), "%s",
 	    cfg->redis_host);
 	st->redis_port = cfg->redis_port;
+	atomic_init(&st->redis_up, -1);
+	atomic_init(&st->mongo_up, -1);
 	(void)snprintf(st->redis_prefix, sizeof(st->redis_prefix), "%s",
 	    cfg->redis_prefix);
 
@@ -138,19 +143,52 @@ stores_free(struct stores *st)
 	free(st);
 }
 
+/* Up: the last check or read succeeded. -1 (not checked yet) is not up. */
 int
 stores_redis_up(struct stores *st)
 {
-	return (st != NULL && atomic_load(&st->redis_up));
+	return (st != NULL && atomic_load(&st->redis_up) == 1);
 }
 
 int
 stores_mongo_up(struct stores *st)
 {
-	return (st != NULL && atomic_load(&st->mongo_up));
+	return (st != NULL && atomic_load(&st->mongo_up) == 1);
 }
 
-/* A read's outcome also tells the health: redis/mongo -1 = no news. */
+/* Known down: the last check or read failed to reach the store. */
+int
+stores_redis_down(struct stores *st)
+{
+	return (atomic_load(&st->redis_up) == 0);
+}
+
+int
+stores_mongo_down(struct stores *st)
+{
+	return (atomic_load(&st->mongo_up) == 0);
+}
+
+int
+stores_job_admit(struct stores *st)
+{
+	if (st->jobs >= STORES_JOBS_MAX)
+		return (0);
+	st->jobs++;
+	return (1);
+}
+
+void
+stores_job_done(struct stores *st)
+{
+	if (st->jobs > 0)
+		st->jobs--;
+}
+
+/*
+ * A read that worked says its store is up (-1: no news). Only the
+ * health thread says down, after failed checks in a row.
+ */
 void
 stores_set_up(struct stores *st, int redis, int mongo)
 {
@@ -243,10 +281,18 @@ stores_health(void *arg)
 {
 	struct stores	*st = arg;
 	struct timespec	 until;
+	int		 rfail, mfail;
 
+	/* Down after STORES_HEALTH_FAILS failed checks in a row: one slow
+	 * answer (a busy machine) must not fail reads for a second. */
+	rfail = mfail = 0;
 	while (!atomic_load(&st->stop)) {
-		atomic_store(&st->redis_up, stores_ping_redis(st));
-		atomic_store(&st->mongo_up, stores_ping_mongo(st));
+		rfail = stores_ping_redis(st) ? 0 : rfail + 1;
+		mfail = stores_ping_mongo(st) ? 0 : mfail + 1;
+		if (rfail == 0 || rfail >= STORES_HEALTH_FAILS)
+			atomic_store(&st->redis_up, rfail == 0);
+		if (mfail == 0 || mfail >= STORES_HEALTH_FAILS)
+			atomic_store(&st->mongo_up, mfail == 0);
 
 		(void)clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_sec += STORES_HEALTH_MS / 1000;

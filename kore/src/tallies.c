@@ -26,6 +26,8 @@ votes_get(struct http_request *req)
 	if (req->hdlr_extra == NULL && app->stores == NULL)
 		return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "tallies unavailable: not connected", NULL));
+	if (req->hdlr_extra == NULL && !stores_job_admit(app->stores))
+		return (web_busy(req));
 	if ((job = web_job_step(req, app->stores, JOB_TALLIES, NULL)) == NULL)
 		return (KORE_RESULT_RETRY);
 	if (job->tallies_rc != 0) {

@@ -60,6 +60,16 @@ struct stores	*stores_new(const struct marimba_config *, char *, size_t);
 void		 stores_free(struct stores *);
 int		 stores_redis_up(struct stores *);
 int		 stores_mongo_up(struct stores *);
+int		 stores_redis_down(struct stores *);
+int		 stores_mongo_down(struct stores *);
+/*
+ * Admission of store reads on the worker's thread: at most
+ * STORES_JOBS_MAX requests wait for a task at once, so a slow store
+ * cannot pile up work without bound (the next ones get a 503).
+ */
+#define STORES_JOBS_MAX	64
+int		 stores_job_admit(struct stores *);
+void		 stores_job_done(struct stores *);
 
 /*
  * store_mongo.c: the newest logs matching q; *more if there are others.
@@ -113,7 +123,8 @@ struct web_job {
 };
 
 /*
- * The first call starts the reads and parks the request (returns NULL:
+ * The first call (which the caller had admitted with stores_job_admit)
+ * starts the reads and parks the request (returns NULL:
  * the handler returns KORE_RESULT_RETRY). Later calls return the job
  * once the reads are done, NULL while they are not.
  */
@@ -126,6 +137,7 @@ void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
 	    const char *);
 void	web_time_iso(int64_t, char *, size_t);
+int	web_busy(struct http_request *);
 
 /* Why the logs are missing, for the page and the API. */
 #define LOGS_DOWN_MSG(rc)	((rc) == -1 ? \

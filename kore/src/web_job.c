@@ -49,17 +49,31 @@ web_job_entry(struct kore_task *t)
 {
 	struct web_job	*job = (struct web_job *)t;
 
-	if (job->want & JOB_LOGS) {
+	/*
+	 * A store the health check (or a read) just found down fails at
+	 * once instead of holding this thread for a timeout; the check
+	 * runs every second, so a store that comes back is used again.
+	 */
+	if ((job->want & JOB_LOGS) && stores_mongo_down(job->stores)) {
+		job->logs_rc = -1;
+		(void)snprintf(job->logs_err, sizeof(job->logs_err),
+		    "MongoDB is down (health check)");
+	} else if (job->want & JOB_LOGS) {
 		job->logs_rc = store_logs(job->stores, &job->q, job->logs,
 		    &job->nlogs, &job->more, job->logs_err,
 		    sizeof(job->logs_err));
-		if (job->logs_rc != -2)
-			stores_set_up(job->stores, -1, job->logs_rc == 0);
+		if (job->logs_rc == 0)
+			stores_set_up(job->stores, -1, 1);
 	}
-	if (job->want & JOB_TALLIES) {
+	if ((job->want & JOB_TALLIES) && stores_redis_down(job->stores)) {
+		job->tallies_rc = -1;
+		(void)snprintf(job->tallies_err, sizeof(job->tallies_err),
+		    "Redis is down (health check)");
+	} else if (job->want & JOB_TALLIES) {
 		job->tallies_rc = store_tallies(job->stores, &job->tallies,
 		    job->tallies_err, sizeof(job->tallies_err));
-		stores_set_up(job->stores, job->tallies_rc == 0, -1);
+		if (job->tallies_rc == 0)
+			stores_set_up(job->stores, 1, -1);
 	}
 	if ((job->want & JOB_SERIES) &&
 	    (!(job->want & JOB_TALLIES) || job->tallies_rc == 0)) {
@@ -87,5 +101,6 @@ web_job_onfree(struct http_request *req)
 	if (job == NULL || !atomic_load(&job->done))
 		return;
 	tallies_free(&job->tallies);
+	stores_job_done(job->stores);
 	req->onfree = NULL;
 }

@@ -71,6 +71,15 @@ fail:
 	return (KORE_RESULT_OK);
 }
 
+/* Too many store reads waiting already: come back in a second. */
+int
+web_busy(struct http_request *req)
+{
+	http_response_header(req, "retry-after", APP_RETRY_AFTER);
+	return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+	    "busy, retry later", NULL));
+}
+
 /* ms since the epoch as "2026-11-24T02:37:13.123Z" (UTC). */
 void
 web_time_iso(int64_t ms, char *buf, size_t len)
