@@ -1,8 +1,10 @@
 /*
  * Module hooks: the parent loads the configuration once; each worker then
  * makes its own Kafka producer (librdkafka's threads do not survive fork),
- * a timer that serves delivery reports, and the readiness thread; on
- * shutdown the worker flushes the producer and answers what is parked.
+ * a pipe in Kore's event loop that librdkafka signals when delivery
+ * reports are ready (plus a slow safety-net timer), and the readiness
+ * thread; on shutdown the worker flushes the producer and answers what is
+ * parked.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -221,7 +221,7 @@ test_sigterm_with_requests_in_flight(void **state)
 	 * SIGTERM; that is timing, so allow a few attempts.
 	 */
 	parked = 0;
-	for (attempt = 0; attempt < 3 && parked == 0; attempt++)
+	for (attempt = 0; attempt < 5 && parked == 0; attempt++)
 		parked = shutdown_attempt(kore, &cfg);
 	assert_true(parked > 0);
 }
