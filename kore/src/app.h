@@ -64,6 +64,8 @@ void			 readiness_stop(struct readiness *);
 /* reply.c: every answer is JSON made by yajl's generator. */
 int		 reply_error(struct http_request *, int, const char *,
 		    const char *, long);
+int		 reply_vote_error(struct http_request *, int,
+		    const struct vote_error *);
 int		 reply_status(struct http_request *, int, const char *,
 		    const char *);
 int		 reply_ids(struct http_request *, int, const struct vote *,

@@ -44,6 +44,35 @@ fail:
 	return (KORE_RESULT_OK);
 }
 
+/*
+ * A vote that breaks the contract: always error, field and index (field
+ * "" and index -1 when they do not apply), as docs/vote-contract.md says.
+ */
+int
+reply_vote_error(struct http_request *req, int status,
+    const struct vote_error *verr)
+{
+	yajl_gen	g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_string(g, "error") == -1 ||
+	    gen_string(g, verr->message) == -1 ||
+	    gen_string(g, "field") == -1 || gen_string(g, verr->field) == -1 ||
+	    gen_string(g, "index") == -1 ||
+	    yajl_gen_integer(g, verr->index) != yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		goto fail;
+	return (reply_gen(req, status, g));
+
+fail:
+	if (g != NULL)
+		yajl_gen_free(g);
+	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+	return (KORE_RESULT_OK);
+}
+
 int
 reply_status(struct http_request *req, int status, const char *state,
     const char *kafka)

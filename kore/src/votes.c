@@ -108,11 +108,10 @@ votes_start(struct app *app, struct http_request *req)
 	case VOTE_OK:
 		break;
 	case VOTE_ETOOBIG:
-		return (reply_error(req, HTTP_STATUS_REQUEST_ENTITY_TOO_LARGE,
-		    verr.message, verr.field, verr.index));
+		return (reply_vote_error(req,
+		    HTTP_STATUS_REQUEST_ENTITY_TOO_LARGE, &verr));
 	case VOTE_EINVAL:
-		return (reply_error(req, HTTP_STATUS_BAD_REQUEST,
-		    verr.message, verr.field, verr.index));
+		return (reply_vote_error(req, HTTP_STATUS_BAD_REQUEST, &verr));
 	default:
 		return (reply_error(req, HTTP_STATUS_INTERNAL_ERROR,
 		    "out of memory", NULL, -1));

@@ -116,6 +116,13 @@ expect(struct fixture *f, const char *method, const char *path,
 		assert_non_null(v);
 		assert_int_equal(YAJL_GET_INTEGER(v), index);
 	}
+	/* A contract error always says field and index (-1: none). */
+	if (status == 400) {
+		assert_non_null(yajl_tree_get(root, field_path,
+		    yajl_t_string));
+		assert_non_null(yajl_tree_get(root, index_path,
+		    yajl_t_number));
+	}
 	yajl_tree_free(root);
 
 	if (status == 405)
