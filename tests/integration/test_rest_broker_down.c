@@ -51,6 +51,28 @@ stack(struct fixture *f, const char *verb)
 
 static int	teardown(void **);
 
+/*
+ * Stops the private Kafka of an earlier run of this test that died
+ * without its teardown (its pid, in the directory name, is gone).
+ */
+static void
+reap_stale_instances(void)
+{
+	char	cmd[2048];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && for d in var/stack-resttest-*; do "
+	    "[ -d \"$d\" ] || continue; pid=${d##*-}; "
+	    "kill -0 \"$pid\" 2>/dev/null && continue; "
+	    "p=$(sed -n 's/^listeners=PLAINTEXT:[/][/]127.0.0.1:\\([0-9]*\\),"
+	    "CONTROLLER:[/][/]127.0.0.1:\\([0-9]*\\)$/\\1 \\2/p' "
+	    "\"$d/kafka/server.properties\" 2>/dev/null); "
+	    "if [ -n \"$p\" ]; then MARIMBA_STACK_DIR=\"$d\" "
+	    "MARIMBA_KAFKA_PORT=${p%% *} MARIMBA_KAFKA_CONTROLLER_PORT=${p##* } "
+	    "timeout 60 scripts/stack down kafka >&2; fi; rm -rf \"$d\"; "
+	    "done", MARIMBA_SOURCE_DIR);
+	(void)system(cmd);
+}
+
 static int
 setup(void **state)
 {
@@ -70,6 +92,7 @@ setup(void **state)
 	    f->kafka_port);
 	*state = f;
 
+	reap_stale_instances();
 	rest_unique_topic(topic, sizeof(topic), "test-rest-down");
 	if (stack(f, "up") == -1 ||
 	    rest_topic_create(f->brokers, topic, 1) == -1)
