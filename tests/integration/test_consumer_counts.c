@@ -61,50 +61,50 @@ assert_counters(struct ct_env *e, size_t n)
 static void
 test_counts_exact_then_replayed(void **state)
 {
-	struct ct_env	e;
+	struct ct_env	*e;
 	char		group2[160];
 	pid_t		pid;
 	long long	rest, grpc;
 
 	(void)state;
-	ct_env_init(&e, "counts", 3);
-	ct_produce_votes(&e, 0, N_VOTES);
+	e = ct_env_new("counts", 3);
+	ct_produce_votes(e, 0, N_VOTES);
 
-	pid = ct_consumer_start(&e, NULL, NULL);
-	assert_int_equal(ct_wait_total(&e, N_VOTES, 30000), N_VOTES);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_VOTES, 15000),
+	pid = ct_consumer_start(e, NULL, NULL);
+	assert_int_equal(ct_wait_total(e, N_VOTES, 30000), N_VOTES);
+	assert_int_equal(ct_wait_committed(e, NULL, N_VOTES, 15000),
 	    N_VOTES);
-	assert_counters(&e, N_VOTES);
-	assert_int_equal(ct_mongo_count(&e), N_VOTES);
-	assert_int_equal(ct_mongo_count_ids(&e), N_VOTES);
+	assert_counters(e, N_VOTES);
+	assert_int_equal(ct_mongo_count(e), N_VOTES);
+	assert_int_equal(ct_mongo_count_ids(e), N_VOTES);
 
 	/* One stream entry per second; their sums are the totals. */
-	assert_int_equal(ct_wait_series(&e, N_VOTES, 10000), N_VOTES);
-	rest = ct_redis_series_sum(&e, "rest");
-	grpc = ct_redis_series_sum(&e, "grpc");
-	assert_int_equal(rest, ct_redis_hget(&e, "sources", "rest"));
-	assert_int_equal(grpc, ct_redis_hget(&e, "sources", "grpc"));
+	assert_int_equal(ct_wait_series(e, N_VOTES, 10000), N_VOTES);
+	rest = ct_redis_series_sum(e, "rest");
+	grpc = ct_redis_series_sum(e, "grpc");
+	assert_int_equal(rest, ct_redis_hget(e, "sources", "rest"));
+	assert_int_equal(grpc, ct_redis_hget(e, "sources", "grpc"));
 
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
 
 	/* A second group reads every message again: nothing changes. */
-	(void)snprintf(group2, sizeof(group2), "%s-again", e.group);
-	pid = ct_consumer_start(&e, group2, NULL);
-	assert_int_equal(ct_wait_committed(&e, group2, N_VOTES, 30000),
+	(void)snprintf(group2, sizeof(group2), "%s-again", e->group);
+	pid = ct_consumer_start(e, group2, NULL);
+	assert_int_equal(ct_wait_committed(e, group2, N_VOTES, 30000),
 	    N_VOTES);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
-	assert_counters(&e, N_VOTES);
-	assert_int_equal(ct_mongo_count(&e), N_VOTES);
+	assert_counters(e, N_VOTES);
+	assert_int_equal(ct_mongo_count(e), N_VOTES);
 	ct_sleep_ms(3000);	/* let a late series flush show up */
-	assert_int_equal(ct_redis_series_sum(&e, "total"), N_VOTES);
+	assert_int_equal(ct_redis_series_sum(e, "total"), N_VOTES);
 
-	ct_env_cleanup(&e);
+	ct_env_cleanup(e);
 }
 
 static void
 test_poison_to_dlq(void **state)
 {
-	struct ct_env		e;
+	struct ct_env		*e;
 	struct vote		v;
 	struct ct_dlq_record	recs[4];
 	uint8_t			junk[64], enc[512];
@@ -113,12 +113,12 @@ test_poison_to_dlq(void **state)
 	int			n;
 
 	(void)state;
-	ct_env_init(&e, "poison", 1);
+	e = ct_env_new("poison", 1);
 
 	for (i = 0; i < sizeof(junk); i++)
 		junk[i] = (uint8_t)(i * 37 + 11);
 	junk[0] = 0xff;		/* an invalid wire type: not protobuf */
-	ct_produce_raw(&e, 0, junk, sizeof(junk));
+	ct_produce_raw(e, 0, junk, sizeof(junk));
 
 	memset(&v, 0, sizeof(v));
 	(void)snprintf(v.name, sizeof(v.name), "Alux Nahual");
@@ -129,17 +129,17 @@ test_poison_to_dlq(void **state)
 	v.received_at_ms = ct_now_ms();
 	assert_int_equal(vote_id_new(v.id, v.received_at_ms), 0);
 	assert_int_equal(vote_encode(&v, enc, sizeof(enc), &len), VOTE_OK);
-	ct_produce_raw(&e, 0, enc, len);
+	ct_produce_raw(e, 0, enc, len);
 
-	ct_produce_votes(&e, 0, 10);
+	ct_produce_votes(e, 0, 10);
 
-	pid = ct_consumer_start(&e, NULL, NULL);
-	assert_int_equal(ct_wait_total(&e, 10, 30000), 10);
-	assert_int_equal(ct_wait_committed(&e, NULL, 12, 15000), 12);
+	pid = ct_consumer_start(e, NULL, NULL);
+	assert_int_equal(ct_wait_total(e, 10, 30000), 10);
+	assert_int_equal(ct_wait_committed(e, NULL, 12, 15000), 12);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
-	assert_int_equal(ct_mongo_count(&e), 10);
+	assert_int_equal(ct_mongo_count(e), 10);
 
-	n = ct_dlq_read(e.brokers, e.dlq_topic, recs, 4, 2, 15000);
+	n = ct_dlq_read(e->brokers, e->dlq_topic, recs, 4, 2, 15000);
 	assert_int_equal(n, 2);
 	assert_int_equal(recs[0].len, sizeof(junk));
 	assert_memory_equal(recs[0].payload, junk, sizeof(junk));
@@ -147,22 +147,22 @@ test_poison_to_dlq(void **state)
 	assert_memory_equal(recs[1].payload, enc, len);
 	assert_true(recs[0].reason[0] != '\0');
 	assert_non_null(strstr(recs[1].reason, "year"));
-	assert_string_equal(recs[0].src_topic, e.topic);
+	assert_string_equal(recs[0].src_topic, e->topic);
 	assert_string_equal(recs[0].src_offset, "0");
 	assert_string_equal(recs[1].src_offset, "1");
 	assert_string_equal(recs[1].src_partition, "0");
 	assert_string_equal(recs[1].origin, "test");
 	ct_dlq_records_free(recs, n);
 
-	ct_env_cleanup(&e);
+	ct_env_cleanup(e);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_counts_exact_then_replayed),
-		cmocka_unit_test(test_poison_to_dlq),
+		cmocka_unit_test_teardown(test_counts_exact_then_replayed, ct_teardown),
+		cmocka_unit_test_teardown(test_poison_to_dlq, ct_teardown),
 	};
 	int	rv;
 

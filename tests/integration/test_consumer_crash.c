@@ -41,78 +41,78 @@ wait_at_least(struct ct_env *e, long long want, int timeout_ms)
 static void
 test_kill9_and_restart(void **state)
 {
-	struct ct_env	e;
+	struct ct_env	*e;
 	pid_t		pid;
 	long long	seen;
 
 	(void)state;
-	ct_env_init(&e, "kill9", 3);
-	ct_produce_votes(&e, 0, N_CRASH);
+	e = ct_env_new("kill9", 3);
+	ct_produce_votes(e, 0, N_CRASH);
 
 	/* Small batches so the kill lands between many commits. */
-	pid = ct_consumer_start(&e, NULL, "MARIMBA_BATCH_MAX=200", NULL);
-	seen = wait_at_least(&e, N_CRASH / 5, 60000);
+	pid = ct_consumer_start(e, NULL, "MARIMBA_BATCH_MAX=200", NULL);
+	seen = wait_at_least(e, N_CRASH / 5, 60000);
 	assert_true(seen >= N_CRASH / 5);
 	assert_int_equal(ct_consumer_stop(pid, SIGKILL, 5000), 128 + SIGKILL);
-	seen = ct_redis_get(&e, "total");
+	seen = ct_redis_get(e, "total");
 	assert_true(seen < N_CRASH);
 
-	pid = ct_consumer_start(&e, NULL, NULL);
-	assert_int_equal(ct_wait_total(&e, N_CRASH, 60000), N_CRASH);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_CRASH, 20000),
+	pid = ct_consumer_start(e, NULL, NULL);
+	assert_int_equal(ct_wait_total(e, N_CRASH, 60000), N_CRASH);
+	assert_int_equal(ct_wait_committed(e, NULL, N_CRASH, 20000),
 	    N_CRASH);
 	/* Sealed seconds reach the stream while a consumer runs. */
-	assert_int_equal(ct_wait_series(&e, N_CRASH, 10000), N_CRASH);
+	assert_int_equal(ct_wait_series(e, N_CRASH, 10000), N_CRASH);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
 
-	assert_int_equal(ct_redis_hget(&e, "bands", ct_band(0)),
+	assert_int_equal(ct_redis_hget(e, "bands", ct_band(0)),
 	    N_CRASH / CT_BANDS);
-	assert_int_equal(ct_mongo_count(&e), N_CRASH);
-	assert_int_equal(ct_mongo_count_ids(&e), N_CRASH);
-	ct_env_cleanup(&e);
+	assert_int_equal(ct_mongo_count(e), N_CRASH);
+	assert_int_equal(ct_mongo_count_ids(e), N_CRASH);
+	ct_env_cleanup(e);
 }
 
 static void
 test_sigterm_commits_what_it_stored(void **state)
 {
-	struct ct_env	e;
+	struct ct_env	*e;
 	pid_t		pid;
 	long long	committed, total;
 
 	(void)state;
-	ct_env_init(&e, "sigterm", 3);
-	ct_produce_votes(&e, 0, N_TERM);
+	e = ct_env_new("sigterm", 3);
+	ct_produce_votes(e, 0, N_TERM);
 
-	pid = ct_consumer_start(&e, NULL, "MARIMBA_BATCH_MAX=100", NULL);
-	assert_true(wait_at_least(&e, N_TERM / 6, 60000) >= N_TERM / 6);
+	pid = ct_consumer_start(e, NULL, "MARIMBA_BATCH_MAX=100", NULL);
+	assert_true(wait_at_least(e, N_TERM / 6, 60000) >= N_TERM / 6);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
 
-	committed = ct_committed(&e, NULL);
-	total = ct_redis_get(&e, "total");
+	committed = ct_committed(e, NULL);
+	total = ct_redis_get(e, "total");
 	assert_true(committed > 0);
 	assert_int_equal(total, committed);
-	assert_int_equal(ct_mongo_count(&e), committed);
+	assert_int_equal(ct_mongo_count(e), committed);
 
 	/*
 	 * Without the dedupe keys a vote read twice would count twice: the
 	 * restart must start exactly where the commit says.
 	 */
-	assert_true(ct_redis_del_pattern(&e, "seen:*") == committed);
-	pid = ct_consumer_start(&e, NULL, NULL);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_TERM, 60000), N_TERM);
+	assert_true(ct_redis_del_pattern(e, "seen:*") == committed);
+	pid = ct_consumer_start(e, NULL, NULL);
+	assert_int_equal(ct_wait_committed(e, NULL, N_TERM, 60000), N_TERM);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
-	assert_int_equal(ct_redis_get(&e, "total"), N_TERM);
-	assert_int_equal(ct_mongo_count(&e), N_TERM);
-	assert_int_equal(ct_mongo_count_ids(&e), N_TERM);
-	ct_env_cleanup(&e);
+	assert_int_equal(ct_redis_get(e, "total"), N_TERM);
+	assert_int_equal(ct_mongo_count(e), N_TERM);
+	assert_int_equal(ct_mongo_count_ids(e), N_TERM);
+	ct_env_cleanup(e);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_kill9_and_restart),
-		cmocka_unit_test(test_sigterm_commits_what_it_stored),
+		cmocka_unit_test_teardown(test_kill9_and_restart, ct_teardown),
+		cmocka_unit_test_teardown(test_sigterm_commits_what_it_stored, ct_teardown),
 	};
 	int	rv;
 

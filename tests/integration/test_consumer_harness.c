@@ -35,6 +35,8 @@ static const char	*ct_bands[CT_BANDS] = {
 };
 static const char	*ct_albums[2] = { "En Vivo", "Lo Mejor — 1990s" };
 
+static struct ct_env	*ct_current;	/* for ct_teardown */
+
 static void	ct_die(const char *, ...) __attribute__((format(printf, 1, 2)));
 static void	ct_topics(struct ct_env *, int);
 static redisContext	*ct_redis(struct ct_env *);
@@ -80,6 +82,18 @@ ct_getenv(char *dst, size_t len, const char *name, const char *def)
 	(void)snprintf(dst, len, "%s", v);
 }
 
+struct ct_env *
+ct_env_new(const char *name, int partitions)
+{
+	struct ct_env	*e;
+
+	if ((e = malloc(sizeof(*e))) == NULL)
+		ct_die("out of memory");
+	ct_env_init(e, name, partitions);
+	e->heap = 1;
+	return (e);
+}
+
 void
 ct_env_init(struct ct_env *e, const char *name, int partitions)
 {
@@ -88,6 +102,7 @@ ct_env_init(struct ct_env *e, const char *name, int partitions)
 	long long	 stamp;
 
 	memset(e, 0, sizeof(*e));
+	ct_current = e;
 	stamp = (long long)(ct_now_ms() % 100000000);
 	(void)snprintf(e->name, sizeof(e->name), "ct-%s-%d-%lld", name,
 	    (int)getpid(), stamp);
@@ -176,7 +191,15 @@ ct_env_cleanup(struct ct_env *e)
 {
 	mongoc_client_t		*client;
 	mongoc_database_t	*db;
+	char			 rm[512];
+	size_t			 i;
+	int			 status;
 
+	/* Only our own unreaped children: their pids can't be reused. */
+	for (i = 0; i < sizeof(e->pids) / sizeof(e->pids[0]); i++) {
+		if (e->pids[i] > 0 && waitpid(e->pids[i], &status, WNOHANG) == 0)
+			(void)ct_consumer_stop(e->pids[i], SIGKILL, 5000);
+	}
 	(void)ct_redis_del_pattern(e, "*");
 	client = mongoc_client_new(e->mongo_uri);
 	if (client != NULL) {
@@ -188,8 +211,40 @@ ct_env_cleanup(struct ct_env *e)
 	ct_topics(e, 0);
 	rd_kafka_flush(e->producer, 5000);
 	rd_kafka_destroy(e->producer);
+	if (e->stack_dir[0] != '\0') {
+		(void)ct_stack("down", e->stack_what, e->stack_dir,
+		    e->stack_port);
+		(void)snprintf(rm, sizeof(rm), "rm -rf '%s/%s'",
+		    MARIMBA_SOURCE_DIR, e->stack_dir);
+		if (system(rm) != 0)
+			fprintf(stderr, "harness: %s failed\n", rm);
+	}
 	free(e->ids);
 	e->ids = NULL;
+	if (ct_current == e)
+		ct_current = NULL;
+	if (e->heap)
+		free(e);
+}
+
+int
+ct_teardown(void **state)
+{
+	(void)state;
+	if (ct_current != NULL)
+		ct_env_cleanup(ct_current);
+	return (0);
+}
+
+void
+ct_env_private(struct ct_env *e, const char *what, const char *dir,
+    int port)
+{
+	(void)snprintf(e->stack_dir, sizeof(e->stack_dir), "%s", dir);
+	(void)snprintf(e->stack_what, sizeof(e->stack_what), "%s", what);
+	e->stack_port = port;
+	if (ct_stack("up", what, dir, port) != 0)
+		ct_die("scripts/stack up %s in %s failed", what, dir);
 }
 
 const char *
@@ -338,6 +393,12 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 			free(envp[i]);
 	}
 	free(envp);
+	for (i = 0; i < sizeof(e->pids) / sizeof(e->pids[0]); i++) {
+		if (e->pids[i] == 0) {
+			e->pids[i] = pid;
+			break;
+		}
+	}
 	return (pid);
 }
 
@@ -345,9 +406,17 @@ int
 ct_consumer_stop(pid_t pid, int sig, int timeout_ms)
 {
 	int64_t	deadline;
+	size_t	i;
 	int	status;
 	pid_t	r;
 
+	if (ct_current != NULL) {
+		for (i = 0; i < sizeof(ct_current->pids) /
+		    sizeof(ct_current->pids[0]); i++) {
+			if (ct_current->pids[i] == pid)
+				ct_current->pids[i] = 0;
+		}
+	}
 	if (sig != 0)
 		(void)kill(pid, sig);
 	deadline = ct_now_ms() + timeout_ms;

@@ -32,12 +32,31 @@ struct ct_env {
 	char		 log_path[256];	/* set: consumers' stderr goes here */
 	char		(*ids)[27];	/* ids of the votes produced */
 	size_t		 nids;
+	pid_t		 pids[8];	/* consumers still running */
+	char		 stack_dir[128];	/* a private service to stop */
+	char		 stack_what[16];
+	int		 stack_port;
+	int		 heap;		/* from ct_env_new: cleanup frees */
 };
 
-/* Names everything after name + pid + time and creates the topics. */
+/*
+ * Names everything after name + pid + time and creates the topics. The
+ * env is also the harness' current one, so that ct_teardown can clean up
+ * after a failed assertion.
+ */
+struct ct_env	*ct_env_new(const char *, int);
+/* The same into caller-owned storage (not freed by ct_env_cleanup). */
 void		 ct_env_init(struct ct_env *, const char *, int);
-/* Deletes the topics, the Redis keys and the Mongo database. */
+/*
+ * Kills its consumers, stops its private service, deletes the topics,
+ * the Redis keys and the Mongo database; frees an env of ct_env_new.
+ */
 void		 ct_env_cleanup(struct ct_env *);
+/* cmocka teardown: ct_env_cleanup of the current env, if any is left. */
+int		 ct_teardown(void **);
+/* Starts a private Redis or FerretDB that ct_env_cleanup will stop. */
+void		 ct_env_private(struct ct_env *, const char *, const char *,
+		    int);
 
 /* Band, album and source of the i-th deterministic vote. */
 const char	*ct_band(size_t);

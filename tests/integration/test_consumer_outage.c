@@ -27,74 +27,70 @@
 static void
 outage(const char *store)
 {
-	struct ct_env	e;
-	char		dir[128], rm[512];
+	struct ct_env	*e;
+	char		dir[128];
 	pid_t		pid;
 	long long	n;
 	int		port;
 
-	ct_env_init(&e, store, 3);
+	e = ct_env_new(store, 3);
 	(void)snprintf(dir, sizeof(dir), "var/stack-consumertest-%d-%s",
 	    (int)getpid(), store);
-	(void)snprintf(e.log_path, sizeof(e.log_path), "%s/%s/consumer.log",
+	(void)snprintf(e->log_path, sizeof(e->log_path), "%s/%s/consumer.log",
 	    MARIMBA_SOURCE_DIR, dir);
 	port = ct_free_port();
-	assert_int_equal(ct_stack("up", store, dir, port), 0);
+	ct_env_private(e, store, dir, port);
 	if (strcmp(store, "redis") == 0)
-		e.redis_port = port;
+		e->redis_port = port;
 	else
-		(void)snprintf(e.mongo_uri, sizeof(e.mongo_uri),
+		(void)snprintf(e->mongo_uri, sizeof(e->mongo_uri),
 		    "mongodb://127.0.0.1:%d/?appname=marimba-test", port);
 
-	pid = ct_consumer_start(&e, NULL, NULL);
-	ct_produce_votes(&e, 0, N_BEFORE);
-	assert_int_equal(ct_wait_total(&e, N_BEFORE, 30000), N_BEFORE);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE, 15000),
+	pid = ct_consumer_start(e, NULL, NULL);
+	ct_produce_votes(e, 0, N_BEFORE);
+	assert_int_equal(ct_wait_total(e, N_BEFORE, 30000), N_BEFORE);
+	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE, 15000),
 	    N_BEFORE);
 
 	assert_int_equal(ct_stack("down", store, dir, port), 0);
-	ct_produce_votes(&e, N_BEFORE, N_DURING);
+	ct_produce_votes(e, N_BEFORE, N_DURING);
 	ct_sleep_ms(4000);
 	/* Nothing committed that a store lacks. */
-	assert_int_equal(ct_committed(&e, NULL), N_BEFORE);
+	assert_int_equal(ct_committed(e, NULL), N_BEFORE);
 	if (strcmp(store, "mongo") == 0)
-		assert_true(ct_redis_get(&e, "total") <= N_BEFORE + N_DURING);
+		assert_true(ct_redis_get(e, "total") <= N_BEFORE + N_DURING);
 
 	assert_int_equal(ct_stack("up", store, dir, port), 0);
-	assert_int_equal(ct_wait_total(&e, N_BEFORE + N_DURING, 40000),
+	assert_int_equal(ct_wait_total(e, N_BEFORE + N_DURING, 40000),
 	    N_BEFORE + N_DURING);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE + N_DURING,
+	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE + N_DURING,
 	    30000), N_BEFORE + N_DURING);
 	if (strcmp(store, "redis") == 0) {
 		/* Redis forgets the scripts: NOSCRIPT, reload, retry. */
-		assert_int_equal(ct_redis_simple(&e, "SCRIPT FLUSH"), 0);
-		ct_produce_votes(&e, N_BEFORE + N_DURING, N_AFTER);
+		assert_int_equal(ct_redis_simple(e, "SCRIPT FLUSH"), 0);
+		ct_produce_votes(e, N_BEFORE + N_DURING, N_AFTER);
 	}
 	n = N_BEFORE + N_DURING + (strcmp(store, "redis") == 0 ? N_AFTER : 0);
-	assert_int_equal(ct_wait_total(&e, n, 30000), n);
-	assert_int_equal(ct_wait_committed(&e, NULL, n, 30000), n);
-	assert_int_equal(ct_wait_series(&e, n, 10000), n);
+	assert_int_equal(ct_wait_total(e, n, 30000), n);
+	assert_int_equal(ct_wait_committed(e, NULL, n, 30000), n);
+	assert_int_equal(ct_wait_series(e, n, 10000), n);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
 
-	assert_int_equal(ct_mongo_count(&e), n);
-	assert_int_equal(ct_mongo_count_ids(&e), n);
-	assert_int_equal(ct_redis_hget(&e, "bands", ct_band(1)),
+	assert_int_equal(ct_mongo_count(e), n);
+	assert_int_equal(ct_mongo_count_ids(e), n);
+	assert_int_equal(ct_redis_hget(e, "bands", ct_band(1)),
 	    n / CT_BANDS);
 	if (strcmp(store, "redis") == 0) {
-		assert_true(ct_file_has(e.log_path, "redis down: "));
-		assert_true(ct_file_has(e.log_path, "redis back: resuming"));
-		assert_true(ct_file_has(e.log_path,
+		assert_true(ct_file_has(e->log_path, "redis down: "));
+		assert_true(ct_file_has(e->log_path, "redis back: resuming"));
+		assert_true(ct_file_has(e->log_path,
 		    "NOSCRIPT (script cache flushed): loading count_vote.lua"));
 	} else {
-		assert_true(ct_file_has(e.log_path, "mongo down: "));
-		assert_true(ct_file_has(e.log_path, "mongo back: resuming"));
+		assert_true(ct_file_has(e->log_path, "mongo down: "));
+		assert_true(ct_file_has(e->log_path, "mongo back: resuming"));
 	}
 
-	ct_env_cleanup(&e);
-	assert_int_equal(ct_stack("down", store, dir, port), 0);
-	(void)snprintf(rm, sizeof(rm), "rm -rf '%s/%s'", MARIMBA_SOURCE_DIR,
-	    dir);
-	(void)system(rm);
+	ct_env_cleanup(e);
 }
 
 /* Signals the private Redis of dir (SIGSTOP: a hung server). */
@@ -121,49 +117,45 @@ signal_redis(const char *dir, int sig)
 static void
 test_redis_stalled(void **state)
 {
-	struct ct_env	e;
-	char		dir[128], rm[512];
+	struct ct_env	*e;
+	char		dir[128];
 	pid_t		pid;
 	int		port;
 
 	(void)state;
-	ct_env_init(&e, "stall", 3);
+	e = ct_env_new("stall", 3);
 	(void)snprintf(dir, sizeof(dir), "var/stack-consumertest-%d-stall",
 	    (int)getpid());
 	port = ct_free_port();
-	assert_int_equal(ct_stack("up", "redis", dir, port), 0);
-	e.redis_port = port;
-	(void)snprintf(e.log_path, sizeof(e.log_path), "%s/%s/redis/"
+	ct_env_private(e, "redis", dir, port);
+	e->redis_port = port;
+	(void)snprintf(e->log_path, sizeof(e->log_path), "%s/%s/redis/"
 	    "consumer.log", MARIMBA_SOURCE_DIR, dir);
 
-	pid = ct_consumer_start(&e, NULL, NULL);
-	ct_produce_votes(&e, 0, N_BEFORE);
-	assert_int_equal(ct_wait_total(&e, N_BEFORE, 30000), N_BEFORE);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE, 15000),
+	pid = ct_consumer_start(e, NULL, NULL);
+	ct_produce_votes(e, 0, N_BEFORE);
+	assert_int_equal(ct_wait_total(e, N_BEFORE, 30000), N_BEFORE);
+	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE, 15000),
 	    N_BEFORE);
 
 	signal_redis(dir, SIGSTOP);
-	ct_produce_votes(&e, N_BEFORE, N_DURING);
+	ct_produce_votes(e, N_BEFORE, N_DURING);
 	ct_sleep_ms(6000);
-	assert_int_equal(ct_committed(&e, NULL), N_BEFORE);
-	assert_true(ct_file_has(e.log_path, "redis down: "));
+	assert_int_equal(ct_committed(e, NULL), N_BEFORE);
+	assert_true(ct_file_has(e->log_path, "redis down: "));
 	signal_redis(dir, SIGCONT);
 
-	assert_int_equal(ct_wait_total(&e, N_BEFORE + N_DURING, 40000),
+	assert_int_equal(ct_wait_total(e, N_BEFORE + N_DURING, 40000),
 	    N_BEFORE + N_DURING);
-	assert_int_equal(ct_wait_committed(&e, NULL, N_BEFORE + N_DURING,
+	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE + N_DURING,
 	    30000), N_BEFORE + N_DURING);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
-	assert_int_equal(ct_redis_hget(&e, "sources", "rest") +
-	    ct_redis_hget(&e, "sources", "grpc"), N_BEFORE + N_DURING);
-	assert_int_equal(ct_mongo_count(&e), N_BEFORE + N_DURING);
-	assert_true(ct_file_has(e.log_path, "redis back: resuming"));
+	assert_int_equal(ct_redis_hget(e, "sources", "rest") +
+	    ct_redis_hget(e, "sources", "grpc"), N_BEFORE + N_DURING);
+	assert_int_equal(ct_mongo_count(e), N_BEFORE + N_DURING);
+	assert_true(ct_file_has(e->log_path, "redis back: resuming"));
 
-	ct_env_cleanup(&e);
-	assert_int_equal(ct_stack("down", "redis", dir, port), 0);
-	(void)snprintf(rm, sizeof(rm), "rm -rf '%s/%s'", MARIMBA_SOURCE_DIR,
-	    dir);
-	(void)system(rm);
+	ct_env_cleanup(e);
 }
 
 static void
@@ -184,9 +176,9 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test(test_redis_down_then_back),
-		cmocka_unit_test(test_mongo_down_then_back),
-		cmocka_unit_test(test_redis_stalled),
+		cmocka_unit_test_teardown(test_redis_down_then_back, ct_teardown),
+		cmocka_unit_test_teardown(test_mongo_down_then_back, ct_teardown),
+		cmocka_unit_test_teardown(test_redis_stalled, ct_teardown),
 	};
 	int	rv;
 
