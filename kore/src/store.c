@@ -20,6 +20,8 @@
 #define STORES_TIMEOUT_MS	1000
 #define STORES_HEALTH_MS	1000
 #define STORES_HEALTH_FAILS	2
+#define STORES_MONGO_THREADS	4	/* per worker */
+#define STORES_REDIS_THREADS	2
 
 struct stores {
 	mongoc_client_pool_t	*mpool;
@@ -33,6 +35,9 @@ struct stores {
 	size_t			 nidle;				/* under lock */
 
 	int			 jobs;		/* worker thread only */
+
+	struct web_pool		*mongo_pool;	/* jobs that read MongoDB */
+	struct web_pool		*redis_pool;	/* Redis-only jobs */
 
 	atomic_int		 redis_up;
 	atomic_int		 mongo_up;
@@ -110,6 +115,13 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 		return (NULL);
 	}
 	(void)pthread_condattr_destroy(&attr);
+	if ((st->mongo_pool = web_pool_new(STORES_MONGO_THREADS, err,
+	    errlen)) == NULL ||
+	    (st->redis_pool = web_pool_new(STORES_REDIS_THREADS, err,
+	    errlen)) == NULL) {
+		stores_free(st);
+		return (NULL);
+	}
 	if ((rc = pthread_create(&st->health, NULL, stores_health, st)) != 0) {
 		(void)snprintf(err, errlen, "pthread_create: %s",
 		    strerror(rc));
@@ -127,6 +139,9 @@ stores_free(struct stores *st)
 
 	if (st == NULL)
 		return;
+	/* Pool threads first: they use the connections freed below. */
+	web_pool_free(st->mongo_pool);
+	web_pool_free(st->redis_pool);
 	if (st->health_started) {
 		(void)pthread_mutex_lock(&st->hlock);
 		atomic_store(&st->stop, 1);
@@ -167,6 +182,12 @@ int
 stores_mongo_down(struct stores *st)
 {
 	return (atomic_load(&st->mongo_up) == 0);
+}
+
+struct web_pool *
+stores_pool(struct stores *st, int mongo)
+{
+	return (mongo ? st->mongo_pool : st->redis_pool);
 }
 
 int

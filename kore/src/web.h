@@ -102,6 +102,7 @@ void			 stores_set_up(struct stores *, int, int);
 
 struct web_job {
 	struct kore_task	task;		/* first: the entry finds us */
+	TAILQ_ENTRY(web_job)	pool_list;	/* in a web_pool's queue */
 	struct stores		*stores;
 	int			 want;
 	struct logs_query	 q;
@@ -130,6 +131,17 @@ struct web_job {
  */
 struct web_job	*web_job_step(struct http_request *, struct stores *, int,
 		    const struct logs_query *);
+void		 web_job_run(struct web_job *);
+
+/*
+ * web_pool.c: threads that run jobs from one queue. stores.c makes two
+ * per worker: MongoDB reads, Redis-only reads.
+ */
+struct web_pool;
+struct web_pool	*web_pool_new(int, char *, size_t);
+void		 web_pool_submit(struct web_pool *, struct web_job *);
+void		 web_pool_free(struct web_pool *);
+struct web_pool	*stores_pool(struct stores *, int);
 
 /* web_reply.c: HTML with the security headers, JSON, plain text. */
 void	web_html(struct http_request *, int, struct kore_buf *);

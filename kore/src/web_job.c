@@ -1,9 +1,13 @@
 /*
- * Runs a request's store reads on one of Kore's task threads and parks
- * the request meanwhile (kore_task_bind_request sleeps it; the task's
- * end wakes it). The job lives in req->hdlr_extra (kore_calloc'd, freed
- * by Kore); what the task allocated is freed by web_job_onfree once the
- * task is done, which also covers a client that went away.
+ * Runs a request's store reads on a thread of the log viewer's pools
+ * (web_pool.c) and parks the request meanwhile. Each job carries a
+ * kore_task that is never given to Kore's task threads: it is only the
+ * socketpair the worker's event loop watches. kore_task_bind_request
+ * sleeps the request; when the pool thread is done it closes its end
+ * (kore_task_finish) and Kore's task handler marks the task finished and
+ * wakes the request. The job lives in req->hdlr_extra (kore_calloc'd,
+ * freed by Kore); what the reads allocated is freed by web_job_onfree
+ * once the job is done, which also covers a client that went away.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +16,14 @@
 
 static int	web_job_entry(struct kore_task *);
 static void	web_job_onfree(struct http_request *);
+
+/* Jobs that read MongoDB go to its pool; Redis-only ones never wait
+ * behind them. */
+static struct web_pool *
+web_job_pool(struct stores *st, int want)
+{
+	return (stores_pool(st, (want & JOB_LOGS) != 0));
+}
 
 struct web_job *
 web_job_step(struct http_request *req, struct stores *st, int want,
@@ -39,11 +51,22 @@ web_job_step(struct http_request *req, struct stores *st, int want,
 
 	kore_task_create(&job->task, web_job_entry);
 	kore_task_bind_request(&job->task, req);
-	kore_task_run(&job->task);
+	/* What kore_task_run() does, minus handing it to a Kore thread. */
+	kore_platform_schedule_read(job->task.fds[0], &job->task);
+	kore_task_set_state(&job->task, KORE_TASK_STATE_RUNNING);
+	web_pool_submit(web_job_pool(st, want), job);
 	return (NULL);
 }
 
-/* On a task thread: every read asked for, each failing on its own. */
+/* On a pool thread: the reads, then the end of the task wakes Kore. */
+void
+web_job_run(struct web_job *job)
+{
+	kore_task_set_result(&job->task, web_job_entry(&job->task));
+	kore_task_finish(&job->task);
+}
+
+/* Every read asked for, each failing on its own. */
 static int
 web_job_entry(struct kore_task *t)
 {
