@@ -30,7 +30,7 @@ struct batch {
 	size_t			 len;
 	size_t			 cap;
 	uint64_t		 next_seq;
-	int64_t			 started_ms;	/* when the first message came */
+	int64_t			 started_ms;	/* first message in at */
 };
 
 int		 batch_init(struct batch *, size_t);

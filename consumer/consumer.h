@@ -19,7 +19,7 @@
 #define CONSUMER_LINGER_MS	50	/* longest wait to fill a batch */
 #define CONSUMER_BACKOFF_MIN_MS	100
 #define CONSUMER_BACKOFF_MAX_MS	5000
-#define CONSUMER_REVOKE_MS	5000	/* flush budget when losing partitions */
+#define CONSUMER_REVOKE_MS	5000	/* flush budget at a revoke */
 #define CONSUMER_STOP_MS	10000	/* flush budget at SIGTERM */
 #define CONSUMER_HEALTH_MS	10000
 #define CONSUMER_SERIES_MS	1000
@@ -53,7 +53,7 @@ struct consumer {
 	struct batch		 batch;
 	volatile sig_atomic_t	*stop;
 	int			 flushing;	/* inside consumer_flush() */
-	int			 paused;	/* partitions paused: store down */
+	int			 paused;	/* a store is down */
 	int			 redis_down;
 	int			 mongo_down;
 	int			 dlq_down;

@@ -48,7 +48,8 @@ assert_counters(struct ct_env *e, size_t n)
 		assert_int_equal(ct_redis_hget(e, "bands", ct_band(b)),
 		    band[b]);
 		for (a = 0; a < 2; a++) {
-			(void)snprintf(field, sizeof(field), "%s \xe2\x80\x94 %s",
+			(void)snprintf(field, sizeof(field),
+			    "%s \xe2\x80\x94 %s",
 			    ct_band(b), ct_album(a * CT_BANDS));
 			assert_int_equal(ct_redis_hget(e, "albums", field),
 			    album[b][a]);
@@ -161,7 +162,8 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test_teardown(test_counts_exact_then_replayed, ct_teardown),
+		cmocka_unit_test_teardown(test_counts_exact_then_replayed,
+		    ct_teardown),
 		cmocka_unit_test_teardown(test_poison_to_dlq, ct_teardown),
 	};
 	int	rv;

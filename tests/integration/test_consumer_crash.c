@@ -112,7 +112,8 @@ main(void)
 {
 	const struct CMUnitTest	tests[] = {
 		cmocka_unit_test_teardown(test_kill9_and_restart, ct_teardown),
-		cmocka_unit_test_teardown(test_sigterm_commits_what_it_stored, ct_teardown),
+		cmocka_unit_test_teardown(test_sigterm_commits_what_it_stored,
+		    ct_teardown),
 	};
 	int	rv;
 

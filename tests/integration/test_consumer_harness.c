@@ -197,7 +197,8 @@ ct_env_cleanup(struct ct_env *e)
 
 	/* Only our own unreaped children: their pids can't be reused. */
 	for (i = 0; i < sizeof(e->pids) / sizeof(e->pids[0]); i++) {
-		if (e->pids[i] > 0 && waitpid(e->pids[i], &status, WNOHANG) == 0)
+		if (e->pids[i] > 0 &&
+		    waitpid(e->pids[i], &status, WNOHANG) == 0)
 			(void)ct_consumer_stop(e->pids[i], SIGKILL, 5000);
 	}
 	(void)ct_redis_del_pattern(e, "*");
@@ -309,7 +310,8 @@ ct_produce_votes(struct ct_env *e, size_t first, size_t n)
 		rd_kafka_poll(e->producer, 0);
 	}
 	if (rd_kafka_flush(e->producer, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR)
-		ct_die("flush: %d messages left", rd_kafka_outq_len(e->producer));
+		ct_die("flush: %d messages left",
+		    rd_kafka_outq_len(e->producer));
 }
 
 void
@@ -573,7 +575,8 @@ ct_redis_del_pattern(struct ct_env *e, const char *pattern)
 		    r->element[0]->str);
 		keys = r->element[1];
 		for (i = 0; i < keys->elements; i++)
-			redisAppendCommand(c, "UNLINK %s", keys->element[i]->str);
+			redisAppendCommand(c, "UNLINK %s",
+			    keys->element[i]->str);
 		for (i = 0; i < keys->elements; i++) {
 			redisReply	*d;
 
@@ -801,8 +804,8 @@ ct_dlq_read(const char *brokers, const char *topic, struct ct_dlq_record *recs,
 			ct_header(hdrs, "marimba-dlq-partition",
 			    recs[n].src_partition,
 			    sizeof(recs[n].src_partition));
-			ct_header(hdrs, "marimba-dlq-offset", recs[n].src_offset,
-			    sizeof(recs[n].src_offset));
+			ct_header(hdrs, "marimba-dlq-offset",
+			    recs[n].src_offset, sizeof(recs[n].src_offset));
 			ct_header(hdrs, "origin", recs[n].origin,
 			    sizeof(recs[n].origin));
 			n++;

@@ -90,7 +90,8 @@ long long	 ct_mongo_count_ids(struct ct_env *);
 
 /* Sum of the group's committed offsets on the topic; -1 on error. */
 long long	 ct_committed(struct ct_env *, const char *);
-long long	 ct_wait_committed(struct ct_env *, const char *, long long, int);
+long long	 ct_wait_committed(struct ct_env *, const char *, long long,
+		    int);
 
 
 /* One message read back from a DLQ topic, with its headers. */

@@ -176,9 +176,12 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test_teardown(test_redis_down_then_back, ct_teardown),
-		cmocka_unit_test_teardown(test_mongo_down_then_back, ct_teardown),
-		cmocka_unit_test_teardown(test_redis_stalled, ct_teardown),
+		cmocka_unit_test_teardown(test_redis_down_then_back,
+		    ct_teardown),
+		cmocka_unit_test_teardown(test_mongo_down_then_back,
+		    ct_teardown),
+		cmocka_unit_test_teardown(test_redis_stalled,
+		    ct_teardown),
 	};
 	int	rv;
 

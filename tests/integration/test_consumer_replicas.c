@@ -68,7 +68,8 @@ int
 main(void)
 {
 	const struct CMUnitTest	tests[] = {
-		cmocka_unit_test_teardown(test_two_replicas_rebalance, ct_teardown),
+		cmocka_unit_test_teardown(test_two_replicas_rebalance,
+		    ct_teardown),
 	};
 	int	rv;
 
