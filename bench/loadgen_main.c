@@ -213,6 +213,9 @@ run(const struct opts *o)
 		rc = 2;
 	if (rc == 0)
 		nap_ms((long)o->duration_s * 1000);
+	/* Both stop sending at once, then wait for their answers. */
+	atomic_store(&rest.stop, 1);
+	atomic_store(&grpc.stop, 1);
 	lg_stop(&rest);
 	lg_stop(&grpc);
 	secs = (double)(lg_now_us() - t0) / 1e6;

@@ -244,6 +244,8 @@ chaos_faults(struct chaos *c)
 	chaos_status(c, "kore restarted");
 
 	chaos_say(c, "stopping the load");
+	atomic_store(&c->rest.stop, 1);
+	atomic_store(&c->grpcload.stop, 1);
 	lg_stop(&c->rest);
 	lg_stop(&c->grpcload);
 	chaos_status(c, "load stopped");
