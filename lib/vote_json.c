@@ -558,12 +558,30 @@ json_is_blank(const uint8_t *s, size_t len)
 	return (1);
 }
 
+/*
+ * Offset of the first vertical tab or form feed, or NO_OFFSET. yajl skips
+ * both as whitespace between tokens, but RFC 8259 allows neither there,
+ * and inside a string they must be escaped: raw, they are never valid.
+ */
+static size_t
+json_find_vt_ff(const uint8_t *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\v' || s[i] == '\f')
+			return (i);
+	}
+
+	return (NO_OFFSET);
+}
+
 /* The parse both entry points share; ctx says what may come. */
 static enum vote_status
 json_parse(struct json_ctx *ctx, const uint8_t *body, size_t len,
     const struct vote_limits *limits)
 {
-	size_t		max_body;
+	size_t		max_body, ff;
 	yajl_status	ys;
 
 	max_body = limits != NULL ? limits->max_body : DEFAULT_MAX_BODY;
@@ -579,6 +597,12 @@ json_parse(struct json_ctx *ctx, const uint8_t *body, size_t len,
 	}
 	if (body == NULL || json_is_blank(body, len)) {
 		json_fail(ctx, VOTE_EINVAL, "body", "body is empty");
+		return (VOTE_EINVAL);
+	}
+
+	if ((ff = json_find_vt_ff(body, len)) != NO_OFFSET) {
+		json_fail(ctx, VOTE_EINVAL, "body", "body is not valid JSON: "
+		    "control character 0x%02x at byte %zu", body[ff], ff);
 		return (VOTE_EINVAL);
 	}
 

@@ -414,6 +414,12 @@ test_body_shape(void **state)
 	expect_reject("/* c */" SEED, VOTE_EINVAL, "body");
 	expect_reject("{\"name\":\"a\" // c\n}", VOTE_EINVAL, "body");
 	expect_reject("\xef\xbb\xbf" SEED, VOTE_EINVAL, "body");	/* BOM */
+	/* yajl skips \f and \v between tokens; RFC 8259 does not. */
+	expect_reject("\f" SEED, VOTE_EINVAL, "body");
+	expect_reject(SEED "\v", VOTE_EINVAL, "body");
+	assert_int_equal(parse("{\"name\":\v\"a\"}", &v, &err), VOTE_EINVAL);
+	assert_non_null(strstr(err.message, "control character 0x0b"));
+	expect_accept(" \t\r\n" SEED " \t\r\n", &v);
 }
 
 static void
