@@ -46,6 +46,20 @@ client_write(char *data, size_t size, size_t nmemb, void *arg)
 	return (len);
 }
 
+/* bsearch key: an id string against a struct vote. */
+static int
+id_cmp(const void *key, const void *elem)
+{
+	return (strcmp(key, ((const struct vote *)elem)->id));
+}
+
+static int
+vote_cmp(const void *a, const void *b)
+{
+	return (strcmp(((const struct vote *)a)->id,
+	    ((const struct vote *)b)->id));
+}
+
 /* Sum of "stopping: N requests parked" over the workers' log lines. */
 static long
 parked_at_sigterm(const char *log)
@@ -79,7 +93,7 @@ shutdown_attempt(struct rest_kore *kore, const struct marimba_config *cfg)
 	CURLMsg			*msg;
 	char			 topic[128], url[128], body[65536];
 	char			 ids[PER_BATCH][VOTE_ID_LEN + 1];
-	size_t			 off, i, j, k, n, accepted, answered;
+	size_t			 off, i, j, n, accepted, answered;
 	int			 running, left, signalled, rc, found;
 	long			 count, parked;
 
@@ -159,6 +173,8 @@ shutdown_attempt(struct rest_kore *kore, const struct marimba_config *cfg)
 	assert_non_null(got);
 	assert_int_equal(rest_topic_votes(cfg->kafka_brokers, topic, got,
 	    (size_t)count), count);
+	/* Sorted by id (the first member) for bsearch. */
+	qsort(got, (size_t)count, sizeof(*got), vote_cmp);
 	accepted = 0;
 	answered = 0;
 	for (i = 0; i < CLIENTS; i++) {
@@ -170,13 +186,8 @@ shutdown_attempt(struct rest_kore *kore, const struct marimba_config *cfg)
 		n = rest_parse_ids(c->body, ids, PER_BATCH);
 		assert_int_equal(n, PER_BATCH);
 		for (j = 0; j < n; j++) {
-			found = 0;
-			for (k = 0; k < (size_t)count; k++) {
-				if (strcmp(got[k].id, ids[j]) == 0) {
-					found = 1;
-					break;
-				}
-			}
+			found = bsearch(ids[j], got, (size_t)count,
+			    sizeof(*got), id_cmp) != NULL;
 			if (!found)
 				fprintf(stderr, "202'd id %s not in Kafka\n",
 				    ids[j]);
