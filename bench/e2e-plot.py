@@ -11,6 +11,7 @@ usage: bench/e2e-plot.py results.tsv OUTDIR
 """
 import csv
 import math
+import os
 import sys
 from xml.sax.saxutils import escape
 
@@ -72,8 +73,13 @@ def chart(title, xlabel, ylabel, xs, series, ylog, path, diagonal=False):
            f'<rect width="{W}" height="{H}" fill="white"/>',
            f'<text x="{W / 2}" y="22" text-anchor="middle" '
            f'font-size="15">{escape(title)}</text>']
-    yt = log_ticks(ylo, yhi) if ylog else [
-        ylo + i * (yhi - ylo) / 5 for i in range(6)]
+    if ylog:
+        yt = log_ticks(ylo, yhi)
+    else:
+        step = 10 ** math.floor(math.log10(yhi / 5))
+        step *= next(m for m in (1, 2, 5, 10) if yhi / (step * m) <= 6)
+        yhi = math.ceil(yhi / step) * step
+        yt = [i * step for i in range(int(yhi / step) + 1)]
     for v in yt:
         y = py(v)
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + pw}" '
@@ -94,24 +100,25 @@ def chart(title, xlabel, ylabel, xs, series, ylog, path, diagonal=False):
                f'transform="rotate(-90 16 {TOP + ph / 2})">'
                f'{escape(ylabel)}</text>')
     if diagonal:
-        out.append(f'<line x1="{px(xlo):.1f}" y1="{py(xlo):.1f}" '
-                   f'x2="{px(xhi):.1f}" y2="{py(min(xhi, yhi)):.1f}" '
-                   f'stroke="#999" stroke-dasharray="4 4"/>')
+        d = " ".join(f"{px(x):.1f},{py(x):.1f}" for x in xs)
+        out.append(f'<polyline points="{d}" fill="none" stroke="#999" '
+                   f'stroke-dasharray="4 4"/>')
     for i, (name, vals) in enumerate(series):
         color = COLORS[i % len(COLORS)]
         pts = [(px(x), py(y)) for x, y in zip(xs, vals)
                if y is not None and y > 0]
+        dash = ' stroke-dasharray="6 3"' if i % 2 else ""
         if pts:
             d = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
             out.append(f'<polyline points="{d}" fill="none" '
-                       f'stroke="{color}" stroke-width="2"/>')
+                       f'stroke="{color}" stroke-width="2"{dash}/>')
             for x, y in pts:
                 out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" '
                            f'fill="{color}"/>')
         ly = TOP + 14 + i * 20
         out.append(f'<line x1="{LEFT + pw + 12}" y1="{ly - 4}" '
                    f'x2="{LEFT + pw + 32}" y2="{ly - 4}" stroke="{color}" '
-                   f'stroke-width="2"/>')
+                   f'stroke-width="2"{dash}/>')
         out.append(f'<text x="{LEFT + pw + 38}" y="{ly}">'
                    f'{escape(name)}</text>')
     if diagonal:
@@ -138,6 +145,7 @@ def main():
                 for r in rows]
 
     xs = col("offered")
+    os.makedirs(sys.argv[2], exist_ok=True)
     chart("Vote latency against offered load (REST + gRPC, half each)",
           "offered votes/s", "latency, ms (log scale)", xs,
           [("ack p50", col("ack_p50")), ("ack p99", col("ack_p99")),
