@@ -23,6 +23,7 @@
 #define CONSUMER_STOP_MS	10000	/* flush budget at SIGTERM */
 #define CONSUMER_HEALTH_MS	10000
 #define CONSUMER_SERIES_MS	1000
+#define CONSUMER_HEARTBEAT_MS	5000
 
 enum consumer_flush_mode {
 	FLUSH_UNTIL_STORED,	/* main loop: retry until stored or stopping */
@@ -58,6 +59,7 @@ struct consumer {
 	int			 mongo_down;
 	int			 dlq_down;
 	struct consumer_stats	 stats;
+	int64_t			 last_heartbeat_ms;
 };
 
 /* kafka_in.c: the consumer-group member. */
@@ -66,6 +68,9 @@ void	kafka_in_close(struct consumer *);
 void	kafka_in_pause(struct consumer *);
 void	kafka_in_resume(struct consumer *);
 int64_t	kafka_in_lag(struct consumer *, int *);
+
+/* heartbeat.c: touches cfg.heartbeat_file every CONSUMER_HEARTBEAT_MS. */
+void	heartbeat_touch(struct consumer *, int64_t);
 
 /* flush.c: the batch into the stores, then the offsets into Kafka. */
 int	consumer_flush(struct consumer *, enum consumer_flush_mode);

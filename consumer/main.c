@@ -165,7 +165,7 @@ consumer_run(struct consumer *c)
 	return (0);
 }
 
-/* Periodic work: the series flush and the health line. */
+/* Periodic work: the series flush, the health line, the heartbeat. */
 static void
 consumer_tick(struct consumer *c, int64_t *last_series)
 {
@@ -182,6 +182,7 @@ consumer_tick(struct consumer *c, int64_t *last_series)
 	}
 	if (now - c->stats.last_health_ms >= CONSUMER_HEALTH_MS)
 		consumer_health(c, now);
+	heartbeat_touch(c, now);
 }
 
 static void

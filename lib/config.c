@@ -85,6 +85,10 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->series_maxlen = (int)v;
+	if (config_string("MARIMBA_HEARTBEAT_FILE", "",
+	    cfg->heartbeat_file, sizeof(cfg->heartbeat_file),
+	    err, errlen) == -1)
+		return (-1);
 	if (config_string("MARIMBA_REDIS_PREFIX", "marimba",
 	    cfg->redis_prefix, sizeof(cfg->redis_prefix), err, errlen) == -1)
 		return (-1);

@@ -25,6 +25,7 @@ struct marimba_config {
 	int		batch_max;
 	int		dedupe_ttl_s;
 	int		series_maxlen;
+	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
 };

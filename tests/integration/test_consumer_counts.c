@@ -2,8 +2,12 @@
  * marimba-consumer against real Kafka, Redis and FerretDB: N votes give
  * exactly N in every counter, the series and MongoDB; reading the same
  * messages again (a second consumer group) changes nothing; poison
- * messages go to the DLQ with their reason and don't stop the partition.
+ * messages go to the DLQ with their reason and don't stop the partition;
+ * the liveness heartbeat file is touched while the consumer runs.
  */
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <mongoc/mongoc.h>
@@ -158,6 +164,52 @@ test_poison_to_dlq(void **state)
 	ct_env_cleanup(e);
 }
 
+/* Seconds since path was last modified, or -1 if it does not exist. */
+static long
+file_age_s(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1)
+		return (-1);
+	return ((long)(time(NULL) - st.st_mtime));
+}
+
+static void
+test_heartbeat(void **state)
+{
+	struct ct_env	*e;
+	struct timespec	 old[2];
+	char		 path[256], env[300];
+	pid_t		 pid;
+	int		 i;
+
+	(void)state;
+	e = ct_env_new("heartbeat", 1);
+	(void)snprintf(path, sizeof(path), "%s/heartbeat-%d.alive",
+	    P_tmpdir, (int)getpid());
+	(void)unlink(path);
+	(void)snprintf(env, sizeof(env), "MARIMBA_HEARTBEAT_FILE=%s", path);
+
+	pid = ct_consumer_start(e, NULL, env, NULL);
+	for (i = 0; i < 100 && file_age_s(path) == -1; i++)
+		usleep(100 * 1000);
+	assert_true(file_age_s(path) >= 0);
+
+	/* Age the file by an hour: the running loop must touch it again. */
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 3600;
+	old[0].tv_nsec = old[1].tv_nsec = 0;
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+	assert_true(file_age_s(path) >= 3600);
+	for (i = 0; i < 100 && file_age_s(path) >= 3600; i++)
+		usleep(100 * 1000);
+	assert_in_range(file_age_s(path), 0, 10);
+
+	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
+	(void)unlink(path);
+	ct_env_cleanup(e);
+}
+
 int
 main(void)
 {
@@ -165,6 +217,7 @@ main(void)
 		cmocka_unit_test_teardown(test_counts_exact_then_replayed,
 		    ct_teardown),
 		cmocka_unit_test_teardown(test_poison_to_dlq, ct_teardown),
+		cmocka_unit_test_teardown(test_heartbeat, ct_teardown),
 	};
 	int	rv;
 
