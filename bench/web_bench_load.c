@@ -53,8 +53,8 @@ main(int argc, char **argv)
 	cmd = BCON_NEW("createIndexes", BCON_UTF8("logs"), "indexes", "[",
 	    "{", "key", "{", "accepted_at", BCON_INT32(-1), "}",
 	    "name", BCON_UTF8("accepted_at_-1"), "}",
-	    "{", "key", "{", "name", BCON_INT32(1), "accepted_at",
-	    BCON_INT32(-1), "}", "name", BCON_UTF8("name_1_accepted_at_-1"),
+	    "{", "key", "{", "name", BCON_INT32(1), "_id",
+	    BCON_INT32(-1), "}", "name", BCON_UTF8("name_1__id_-1"),
 	    "}", "]");
 	if (!mongoc_client_command_simple(client, argv[2], cmd, NULL, &reply,
 	    &err))

@@ -127,8 +127,10 @@ out:
 }
 
 /*
- * {accepted_at: -1} serves "the newest 20", {name: 1, accepted_at: -1}
- * "the newest 20 of one band"; ties are broken by _id.
+ * The log viewer and /api/logs read newest first by _id (a ULID, so by
+ * acceptance time): the built-in _id index serves "the newest 20" and
+ * {name: 1, _id: -1} "the newest 20 of one band". {accepted_at: -1}
+ * serves queries by time range.
  */
 static int
 mongo_indexes(struct mongo_store *ms, char *err, size_t errlen)
@@ -155,8 +157,8 @@ mongo_indexes(struct mongo_store *ms, char *err, size_t errlen)
 		"{", "key", "{", "accepted_at", BCON_INT32(-1), "}",
 		    "name", BCON_UTF8("accepted_at_-1"), "}",
 		"{", "key", "{", "name", BCON_INT32(1),
-		    "accepted_at", BCON_INT32(-1), "}",
-		    "name", BCON_UTF8("name_1_accepted_at_-1"), "}",
+		    "_id", BCON_INT32(-1), "}",
+		    "name", BCON_UTF8("name_1__id_-1"), "}",
 	    "]");
 	db = mongoc_client_get_database(ms->client, ms->db);
 	ok = mongoc_database_write_command_with_opts(db, cmd, NULL, &reply,
@@ -199,7 +201,7 @@ mongo_has_indexes(struct mongo_store *ms, char *err, size_t errlen)
 			continue;
 		if (strcmp(bson_iter_utf8(&it, NULL), "accepted_at_-1") == 0 ||
 		    strcmp(bson_iter_utf8(&it, NULL),
-		    "name_1_accepted_at_-1") == 0)
+		    "name_1__id_-1") == 0)
 			found++;
 	}
 	if (mongoc_cursor_error(cur, &berr)) {
