@@ -334,6 +334,8 @@ chaos_verdict(struct chaos *c)
 		}							\
 	} while (0)
 	CHAOS_CHECK(f.acked > 0);
+	/* The Kafka outage was real: some votes were refused meanwhile. */
+	CHAOS_CHECK(f.unavailable > 0);
 	CHAOS_CHECK(f.other == 0);
 	CHAOS_CHECK(lost == 0);
 	CHAOS_CHECK(dups == 0);
