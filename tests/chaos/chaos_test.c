@@ -101,6 +101,8 @@ main(void)
 static int
 chaos_setup(struct chaos *c)
 {
+	char	port[16];
+
 	c->kafka_port = ct_free_port();
 	do {
 		c->kafka_cport = ct_free_port();
@@ -131,17 +133,12 @@ chaos_setup(struct chaos *c)
 	chaos_say(c, "stack up");
 
 	/* The harness takes its services from the environment. */
+	(void)snprintf(port, sizeof(port), "%d", c->redis_port);
 	if (setenv("MARIMBA_KAFKA_BROKERS", c->brokers, 1) == -1 ||
 	    setenv("MARIMBA_MONGO_URI", c->mongo_uri, 1) == -1 ||
-	    setenv("MARIMBA_REDIS_HOST", "127.0.0.1", 1) == -1)
+	    setenv("MARIMBA_REDIS_HOST", "127.0.0.1", 1) == -1 ||
+	    setenv("MARIMBA_REDIS_PORT", port, 1) == -1)
 		return (-1);
-	{
-		char	port[16];
-
-		(void)snprintf(port, sizeof(port), "%d", c->redis_port);
-		if (setenv("MARIMBA_REDIS_PORT", port, 1) == -1)
-			return (-1);
-	}
 	ct_env_init(&c->env, "chaos", 6);
 	c->env_up = 1;
 	(void)snprintf(c->env.log_path, sizeof(c->env.log_path),
