@@ -11,6 +11,8 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "config.h"
 #include "vote.h"
 #include "vote_producer.h"
@@ -72,5 +74,9 @@ int		 reply_ids(struct http_request *, int, const struct vote *,
 		    size_t, int);
 int		 reply_method_not_allowed(struct http_request *,
 		    const char *);
+#define REPLY_NOSNIFF	0x01	/* also x-content-type-options: nosniff */
+int		 reply_error_flags(struct http_request *, int, const char *,
+		    const char *, long, int);
+int		 reply_json(struct http_request *, int, yajl_gen, int);
 
 #endif

@@ -56,9 +56,8 @@ static int
 logs_json(struct http_request *req, const struct web_job *job)
 {
 	const struct log_entry	*e;
-	const unsigned char	*out;
 	yajl_gen		 g;
-	size_t			 i, len;
+	size_t			 i;
 	char			 when[40];
 
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
@@ -92,11 +91,8 @@ logs_json(struct http_request *req, const struct web_job *job)
 	} else if (yajl_gen_null(g) != yajl_gen_status_ok)
 		goto fail;
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+	    reply_json(req, HTTP_STATUS_OK, g, 0) == -1)
 		goto fail;
-	http_response_header(req, "content-type", "application/json");
-	http_response_header(req, "cache-control", "no-store");
-	http_response(req, HTTP_STATUS_OK, out, len);
 	yajl_gen_free(g);
 	return (KORE_RESULT_OK);
 fail:

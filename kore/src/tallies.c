@@ -44,9 +44,7 @@ int
 web_readyz(struct http_request *req, int kafka_up)
 {
 	struct app		*app = app_get();
-	const unsigned char	*out;
 	yajl_gen		 g;
-	size_t			 len;
 	int			 redis, mongo, ready;
 
 	redis = stores_redis_up(app->stores);
@@ -60,15 +58,13 @@ web_readyz(struct http_request *req, int kafka_up)
 	    gen_key(g, "kafka") == -1 || gen_key(g, kafka_up ? "up" : "down") ||
 	    gen_key(g, "redis") == -1 || gen_key(g, redis ? "up" : "down") ||
 	    gen_key(g, "mongo") == -1 || gen_key(g, mongo ? "up" : "down") ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
 	if (!ready)
 		http_response_header(req, "retry-after", APP_RETRY_AFTER);
-	http_response_header(req, "content-type", "application/json");
-	http_response_header(req, "cache-control", "no-store");
-	http_response(req, ready ? HTTP_STATUS_OK :
-	    HTTP_STATUS_SERVICE_UNAVAILABLE, out, len);
+	if (reply_json(req, ready ? HTTP_STATUS_OK :
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, g, 0) == -1)
+		goto fail;
 	yajl_gen_free(g);
 	return (KORE_RESULT_OK);
 fail:
@@ -81,9 +77,7 @@ fail:
 static int
 tallies_json(struct http_request *req, const struct tallies *t)
 {
-	const unsigned char	*out;
 	yajl_gen		 g;
-	size_t			 len;
 
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
@@ -100,11 +94,8 @@ tallies_json(struct http_request *req, const struct tallies *t)
 	    yajl_gen_integer(g, t->grpc) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
+	    reply_json(req, HTTP_STATUS_OK, g, 0) == -1)
 		goto fail;
-	http_response_header(req, "content-type", "application/json");
-	http_response_header(req, "cache-control", "no-store");
-	http_response(req, HTTP_STATUS_OK, out, len);
 	yajl_gen_free(g);
 	return (KORE_RESULT_OK);
 fail:

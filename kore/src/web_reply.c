@@ -1,13 +1,11 @@
 /*
  * Answers of the log viewer: HTML always with the security headers (a
  * strict Content-Security-Policy: no inline script or style anywhere),
- * and JSON errors {"error":"...","field":"..."} made by yajl.
+ * and JSON errors {"error":"...","field":"..."} (made by reply.c).
  */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-
-#include <yajl/yajl_gen.h>
 
 #include "web.h"
 
@@ -33,42 +31,13 @@ web_html(struct http_request *req, int status, struct kore_buf *buf)
 	http_response(req, status, buf->data, buf->offset);
 }
 
+/* {"error":...,"field":...} (field left out when NULL or ""). */
 int
 web_json_error(struct http_request *req, int status, const char *message,
     const char *field)
 {
-	yajl_gen		 g;
-	const unsigned char	*out;
-	size_t			 len;
-
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		goto fail;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    yajl_gen_string(g, (const unsigned char *)"error", 5) !=
-	    yajl_gen_status_ok ||
-	    yajl_gen_string(g, (const unsigned char *)message,
-	    strlen(message)) != yajl_gen_status_ok)
-		goto fail;
-	if (field != NULL && *field != '\0' &&
-	    (yajl_gen_string(g, (const unsigned char *)"field", 5) !=
-	    yajl_gen_status_ok ||
-	    yajl_gen_string(g, (const unsigned char *)field, strlen(field)) !=
-	    yajl_gen_status_ok))
-		goto fail;
-	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_get_buf(g, &out, &len) != yajl_gen_status_ok)
-		goto fail;
-	http_response_header(req, "content-type", "application/json");
-	http_response_header(req, "cache-control", "no-store");
-	http_response_header(req, "x-content-type-options", "nosniff");
-	http_response(req, status, out, len);
-	yajl_gen_free(g);
-	return (KORE_RESULT_OK);
-fail:
-	if (g != NULL)
-		yajl_gen_free(g);
-	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
-	return (KORE_RESULT_OK);
+	return (reply_error_flags(req, status, message, field, -1,
+	    REPLY_NOSNIFF));
 }
 
 /* Too many store reads waiting already: come back in a second. */
