@@ -23,6 +23,7 @@
 #include <grpc/grpc.h>
 #include <librdkafka/rdkafka.h>
 
+#include "kafka_admin.h"
 #include "loadgen.h"
 
 struct opts {
@@ -304,16 +305,10 @@ report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
 static int
 topic_create(const char *brokers, const char *topic, int partitions)
 {
-	rd_kafka_conf_t				*conf;
-	rd_kafka_t				*rk;
-	rd_kafka_NewTopic_t			*nt;
-	rd_kafka_queue_t			*q;
-	rd_kafka_event_t			*ev;
-	const rd_kafka_CreateTopics_result_t	*res;
-	const rd_kafka_topic_result_t		**tr;
-	size_t					 n;
-	char					 err[256];
-	int					 rc;
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+	char		 err[256];
+	int		 rc;
 
 	conf = rd_kafka_conf_new();
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
@@ -323,31 +318,9 @@ topic_create(const char *brokers, const char *topic, int partitions)
 		fprintf(stderr, "loadgen: kafka: %s\n", err);
 		return (-1);
 	}
-	if ((nt = rd_kafka_NewTopic_new(topic, partitions, 1, err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "loadgen: topic: %s\n", err);
-		rd_kafka_destroy(rk);
-		return (-1);
-	}
-	q = rd_kafka_queue_new(rk);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	rc = -1;
-	if ((ev = rd_kafka_queue_poll(q, 30000)) == NULL)
-		fprintf(stderr, "loadgen: topic: no answer\n");
-	else if ((res = rd_kafka_event_CreateTopics_result(ev)) != NULL) {
-		tr = rd_kafka_CreateTopics_result_topics(res, &n);
-		if (n == 1 && (rd_kafka_topic_result_error(tr[0]) == 0 ||
-		    rd_kafka_topic_result_error(tr[0]) ==
-		    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
-			rc = 0;
-		else if (n == 1)
-			fprintf(stderr, "loadgen: topic %s: %s\n", topic,
-			    rd_kafka_topic_result_error_string(tr[0]));
-	}
-	if (ev != NULL)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
+	if ((rc = kafka_topic_create(rk, topic, partitions, 30000, err,
+	    sizeof(err))) == -1)
+		fprintf(stderr, "loadgen: topic %s: %s\n", topic, err);
 	rd_kafka_destroy(rk);
 	return (rc);
 }

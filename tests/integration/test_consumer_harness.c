@@ -22,6 +22,7 @@
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "net_port.h"
 #include "test_consumer_harness.h"
 #include "vote.h"
 #include "vote_codec.h"
@@ -829,21 +830,10 @@ ct_dlq_records_free(struct ct_dlq_record *recs, int n)
 int
 ct_free_port(void)
 {
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			fd, port;
+	int	port;
 
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		ct_die("socket: %s", strerror(errno));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = sizeof(sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1)
-		ct_die("bind: %s", strerror(errno));
-	port = ntohs(sin.sin_port);
-	close(fd);
+	if ((port = net_free_port()) == -1)
+		ct_die("free port: %s", strerror(errno));
 	return (port);
 }
 

@@ -64,7 +64,7 @@ test_queue_full_and_timeout(void **state)
 
 	(void)state;
 	(void)snprintf(brokers, sizeof(brokers), "127.0.0.1:%d",
-	    tg_free_port());
+	    net_free_port());
 	assert_int_equal(tg_server_start(&srv, brokers, "grpc-nowhere",
 	    extra), 0);
 	ch = rpc_channel_new(srv.addr);

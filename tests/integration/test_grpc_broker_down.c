@@ -38,10 +38,10 @@ setup(void **state)
 	grpc_init();
 	(void)snprintf(f.stackdir, sizeof(f.stackdir),
 	    "var/stack-grpctest-%d", (int)getpid());
-	f.kport = tg_free_port();
-	f.cport = tg_free_port();
+	f.kport = net_free_port();
+	f.cport = net_free_port();
 	while (f.cport == f.kport)
-		f.cport = tg_free_port();
+		f.cport = net_free_port();
 	(void)snprintf(f.brokers, sizeof(f.brokers), "127.0.0.1:%d",
 	    f.kport);
 	f.srv.pid = -1;

@@ -19,6 +19,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "kafka_admin.h"
 #include "test_grpc_util.h"
 #include "vote_codec.h"
 
@@ -35,29 +36,6 @@ tg_now_ms(void)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-int
-tg_free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			fd, port;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	len = sizeof(sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return (-1);
-	}
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
 }
 
 void
@@ -100,41 +78,18 @@ tg_kafka(const char *brokers, rd_kafka_type_t type, char *err, size_t errlen)
 int
 tg_topic_create(const char *brokers, const char *topic, int partitions)
 {
-	rd_kafka_t			*rk;
-	rd_kafka_NewTopic_t		*nt;
-	rd_kafka_queue_t		*q;
-	rd_kafka_event_t		*ev;
-	const rd_kafka_CreateTopics_result_t *res;
-	const rd_kafka_topic_result_t	**tr;
-	size_t				 ntr;
-	char				 err[256];
-	int				 rc;
+	rd_kafka_t	*rk;
+	char		 err[256];
+	int		 rc;
 
 	if ((rk = tg_kafka(brokers, RD_KAFKA_PRODUCER, err,
 	    sizeof(err))) == NULL) {
 		fprintf(stderr, "tg_topic_create: %s\n", err);
 		return (-1);
 	}
-	nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
-	q = rd_kafka_queue_new(rk);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	rc = -1;
-	ev = rd_kafka_queue_poll(q, TG_KAFKA_MS);
-	if (ev != NULL && (res = rd_kafka_event_CreateTopics_result(ev)) !=
-	    NULL) {
-		tr = rd_kafka_CreateTopics_result_topics(res, &ntr);
-		if (ntr == 1 && (rd_kafka_topic_result_error(tr[0]) == 0 ||
-		    rd_kafka_topic_result_error(tr[0]) ==
-		    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
-			rc = 0;
-		else if (ntr == 1)
-			fprintf(stderr, "tg_topic_create %s: %s\n", topic,
-			    rd_kafka_topic_result_error_string(tr[0]));
-	}
-	if (ev != NULL)
-		rd_kafka_event_destroy(ev);
-	rd_kafka_queue_destroy(q);
-	rd_kafka_NewTopic_destroy(nt);
+	if ((rc = kafka_topic_create(rk, topic, partitions, TG_KAFKA_MS, err,
+	    sizeof(err))) == -1 && err[0] != '\0')
+		fprintf(stderr, "tg_topic_create %s: %s\n", topic, err);
 	rd_kafka_destroy(rk);
 	return (rc);
 }
@@ -277,7 +232,7 @@ tg_server_start(struct tg_server *s, const char *brokers, const char *topic,
 	int			 p, rc, st;
 	long long		 until;
 
-	if ((p = tg_free_port()) == -1)
+	if ((p = net_free_port()) == -1)
 		return (-1);
 	(void)snprintf(s->addr, sizeof(s->addr), "127.0.0.1:%d", p);
 	(void)snprintf(port, sizeof(port), "%d", p);

@@ -11,6 +11,7 @@
 
 #include <grpc/grpc.h>
 
+#include "net_port.h"
 #include "rpc_client.h"
 #include "vote.h"
 
@@ -20,9 +21,6 @@ struct tg_server {
 	pid_t	pid;
 	char	addr[64];
 };
-
-/* A TCP port on 127.0.0.1 nobody listens on right now. */
-int	tg_free_port(void);
 
 /* A topic name unique to this process and call: prefix-pid-n-time. */
 void	tg_topic_name(char *, size_t, const char *);

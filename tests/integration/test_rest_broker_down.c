@@ -84,9 +84,9 @@ setup(void **state)
 		return (-1);
 	snprintf(f->state_dir, sizeof(f->state_dir), "var/stack-resttest-%d",
 	    (int)getpid());
-	f->kafka_port = rest_free_port();
+	f->kafka_port = net_free_port();
 	do {
-		f->controller_port = rest_free_port();
+		f->controller_port = net_free_port();
 	} while (f->controller_port == f->kafka_port);
 	snprintf(f->brokers, sizeof(f->brokers), "127.0.0.1:%d",
 	    f->kafka_port);

@@ -24,6 +24,7 @@
 #include <librdkafka/rdkafka.h>
 #include <yajl/yajl_tree.h>
 
+#include "kafka_admin.h"
 #include "test_rest_support.h"
 #include "vote_codec.h"
 #include "vote_id.h"
@@ -45,30 +46,6 @@ static void	rest_header_copy(const char *, size_t, char *, size_t);
 static rd_kafka_t *rest_kafka_new(rd_kafka_type_t, const char *);
 static void	rest_sleep_ms(long);
 
-int
-rest_free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len;
-	int			fd, port;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sin.sin_port = 0;
-	len = sizeof(sin);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == -1) {
-		close(fd);
-		return (-1);
-	}
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return (port);
-}
-
 void
 rest_unique_topic(char *out, size_t len, const char *prefix)
 {
@@ -82,43 +59,15 @@ rest_unique_topic(char *out, size_t len, const char *prefix)
 int
 rest_topic_create(const char *brokers, const char *topic, int partitions)
 {
-	rd_kafka_t		*rk;
-	rd_kafka_NewTopic_t	*nt;
-	rd_kafka_queue_t	*q;
-	rd_kafka_event_t	*ev;
-	const rd_kafka_CreateTopics_result_t *res;
-	const rd_kafka_topic_result_t **tr;
-	size_t			 n;
-	char			 err[256];
-	int			 rc;
+	rd_kafka_t	*rk;
+	char		 err[256];
+	int		 rc;
 
 	if ((rk = rest_kafka_new(RD_KAFKA_PRODUCER, brokers)) == NULL)
 		return (-1);
-	nt = rd_kafka_NewTopic_new(topic, partitions, 1, err, sizeof(err));
-	if (nt == NULL) {
-		rd_kafka_destroy(rk);
-		return (-1);
-	}
-	q = rd_kafka_queue_new(rk);
-	rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
-	rc = -1;
-	if ((ev = rd_kafka_queue_poll(q, 20000)) != NULL) {
-		res = rd_kafka_event_CreateTopics_result(ev);
-		if (res != NULL) {
-			tr = rd_kafka_CreateTopics_result_topics(res, &n);
-			if (n == 1 && (rd_kafka_topic_result_error(tr[0]) ==
-			    RD_KAFKA_RESP_ERR_NO_ERROR ||
-			    rd_kafka_topic_result_error(tr[0]) ==
-			    RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS))
-				rc = 0;
-			else if (n == 1)
-				fprintf(stderr, "create %s: %s\n", topic,
-				    rd_kafka_topic_result_error_string(tr[0]));
-		}
-		rd_kafka_event_destroy(ev);
-	}
-	rd_kafka_NewTopic_destroy(nt);
-	rd_kafka_queue_destroy(q);
+	if ((rc = kafka_topic_create(rk, topic, partitions, 20000, err,
+	    sizeof(err))) == -1 && err[0] != '\0')
+		fprintf(stderr, "create %s: %s\n", topic, err);
 	rd_kafka_destroy(rk);
 	return (rc);
 }
@@ -132,7 +81,7 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 	int			 fd, i;
 
 	memset(k, 0, sizeof(*k));
-	if ((k->port = rest_free_port()) == -1)
+	if ((k->port = net_free_port()) == -1)
 		return (-1);
 	snprintf(k->topic, sizeof(k->topic), "%s", topic);
 	snprintf(k->brokers, sizeof(k->brokers), "%s", brokers);

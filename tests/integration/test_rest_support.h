@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "net_port.h"
 #include "vote.h"
 
 struct rest_kore {
@@ -28,9 +29,6 @@ struct rest_resp {
 	char		retry_after[32];
 	char		allow[64];
 };
-
-/* A TCP port on 127.0.0.1 nobody listens on right now. */
-int	rest_free_port(void);
 
 /* A topic name no other test run uses. */
 void	rest_unique_topic(char *, size_t, const char *);
