@@ -95,7 +95,7 @@ test_clients_hang_up_while_parked(void **state)
 	struct rest_kore	*kore;
 	struct rest_resp	 resp;
 	struct curl_slist	*hdrs;
-	char			 topic[128], err[256], url[128], *body;
+	char			 topic[128], url[128], *body;
 	size_t			 off, i;
 	int			 gone, round;
 	const char		 one[] = "{\"name\":\"Alux Nahual\",\"album\":"
@@ -105,11 +105,8 @@ test_clients_hang_up_while_parked(void **state)
 	assert_non_null(kore);
 	/* rest_kore_teardown stops it if an assertion fails. */
 	*state = kore;
-	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
-	rest_unique_topic(topic, sizeof(topic), "test-rest-hangup");
-	assert_int_equal(rest_topic_create(cfg.kafka_brokers, topic, 3), 0);
-	assert_int_equal(rest_kore_start(kore, cfg.kafka_brokers, topic,
-	    NULL), 0);
+	assert_int_equal(rest_setup(&cfg, kore, topic, sizeof(topic),
+	    "test-rest-hangup", 3, NULL), 0);
 	assert_int_equal(rest_wait_ready(kore, 15000, 200), 0);
 
 	body = malloc(BATCH * (sizeof(one) + 1) + 2);

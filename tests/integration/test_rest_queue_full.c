@@ -29,7 +29,7 @@ test_full_queue_is_503_at_once(void **state)
 	struct marimba_config	 cfg;
 	struct rest_kore	*kore;
 	struct rest_resp	 resp;
-	char			 topic[128], err[256], batch[1024];
+	char			 topic[128], batch[1024];
 	const char		*env[] = { "MARIMBA_QUEUE_MAX=1",
 	    "MARIMBA_ACK_TIMEOUT_MS=10000", NULL };
 	struct timespec		 pause = { 0, 100 * 1000 * 1000 };
@@ -40,11 +40,8 @@ test_full_queue_is_503_at_once(void **state)
 	assert_non_null(kore);
 	/* rest_kore_teardown stops it if an assertion fails. */
 	*state = kore;
-	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
-	rest_unique_topic(topic, sizeof(topic), "test-rest-full");
-	assert_int_equal(rest_topic_create(cfg.kafka_brokers, topic, 1), 0);
-	assert_int_equal(rest_kore_start(kore, cfg.kafka_brokers, topic,
-	    env), 0);
+	assert_int_equal(rest_setup(&cfg, kore, topic, sizeof(topic),
+	    "test-rest-full", 1, env), 0);
 	assert_int_equal(rest_wait_ready(kore, 15000, 200), 0);
 
 	snprintf(batch, sizeof(batch), "[%s,%s,%s]", one, one, one);

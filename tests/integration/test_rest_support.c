@@ -140,6 +140,24 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 }
 
 int
+rest_setup(struct marimba_config *cfg, struct rest_kore *k, char *topic,
+    size_t topiclen, const char *prefix, int partitions,
+    const char *const *env)
+{
+	char	err[256];
+
+	if (marimba_config_load(cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "config: %s\n", err);
+		return (-1);
+	}
+	rest_unique_topic(topic, topiclen, prefix);
+	if (rest_topic_create(cfg->kafka_brokers, topic, partitions) == -1 ||
+	    rest_kore_start(k, cfg->kafka_brokers, topic, env) == -1)
+		return (-1);
+	return (0);
+}
+
+int
 rest_wait_ready(struct rest_kore *k, long ms, int want)
 {
 	struct rest_resp	resp;

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "config.h"
 #include "net_port.h"
 #include "vote.h"
 
@@ -47,6 +48,14 @@ int	rest_topic_create(const char *, const char *, int);
  */
 int	rest_kore_start(struct rest_kore *, const char *, const char *,
 	    const char *const *);
+
+/*
+ * The usual fixture: loads the config into cfg, makes a unique topic
+ * (prefix-...) with partitions into topic and starts Kore on it with env
+ * (as rest_kore_start). 0, or -1 with nothing left running.
+ */
+int	rest_setup(struct marimba_config *, struct rest_kore *, char *,
+	    size_t, const char *, int, const char *const *);
 
 /* Waits up to ms for /readyz to give want (200 or 503). 0 if it did. */
 int	rest_wait_ready(struct rest_kore *, long, int);

@@ -51,20 +51,12 @@ static int
 setup(void **state)
 {
 	struct fixture	*f;
-	char		 err[256];
 	const char	*env[] = { "MARIMBA_MAX_BATCH=1000", NULL };
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return (-1);
-	if (marimba_config_load(&f->cfg, err, sizeof(err)) == -1) {
-		fprintf(stderr, "config: %s\n", err);
-		free(f);
-		return (-1);
-	}
-	rest_unique_topic(f->topic, sizeof(f->topic), "test-rest-votes");
-	if (rest_topic_create(f->cfg.kafka_brokers, f->topic, 3) == -1 ||
-	    rest_kore_start(&f->kore, f->cfg.kafka_brokers, f->topic,
-	    env) == -1) {
+	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic),
+	    "test-rest-votes", 3, env) == -1) {
 		free(f);
 		return (-1);
 	}
