@@ -3,6 +3,7 @@
  * kafka_admin.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -46,4 +47,55 @@ kafka_topic_create(rd_kafka_t *rk, const char *topic, int partitions,
 	rd_kafka_queue_destroy(q);
 	rd_kafka_NewTopic_destroy(nt);
 	return (rc);
+}
+
+int
+kafka_topic_marks(rd_kafka_t *rk, const char *topic, int timeout_ms,
+    int64_t **hw, int *np)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	int64_t				 lo, hi;
+	int				 i, n;
+
+	if ((rkt = rd_kafka_topic_new(rk, topic, NULL)) == NULL)
+		return (-1);
+	if (rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms) != 0) {
+		rd_kafka_topic_destroy(rkt);
+		return (-1);
+	}
+	rd_kafka_topic_destroy(rkt);
+	if (md->topic_cnt != 1 || md->topics[0].err != 0) {
+		rd_kafka_metadata_destroy(md);
+		return (-1);
+	}
+	n = md->topics[0].partition_cnt;
+	rd_kafka_metadata_destroy(md);
+	if ((*hw = calloc((size_t)n + 1, sizeof(**hw))) == NULL)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
+		    timeout_ms) != 0) {
+			free(*hw);
+			return (-1);
+		}
+		(*hw)[i] = hi;
+	}
+	*np = n;
+	return (0);
+}
+
+long
+kafka_topic_count(rd_kafka_t *rk, const char *topic, int timeout_ms)
+{
+	int64_t	*hw;
+	long	 sum;
+	int	 i, n;
+
+	if (kafka_topic_marks(rk, topic, timeout_ms, &hw, &n) == -1)
+		return (-1);
+	for (sum = 0, i = 0; i < n; i++)
+		sum += (long)hw[i];
+	free(hw);
+	return (sum);
 }

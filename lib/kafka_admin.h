@@ -1,11 +1,13 @@
 /*
  * Kafka administration shared by the tests and the benches: create a
- * topic through the Admin API of an existing handle.
+ * topic through the Admin API of an existing handle, read its high
+ * watermarks.
  */
 #ifndef MARIMBA_KAFKA_ADMIN_H
 #define MARIMBA_KAFKA_ADMIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <librdkafka/rdkafka.h>
 
@@ -17,5 +19,14 @@
  */
 int	kafka_topic_create(rd_kafka_t *, const char *, int, int, char *,
 	    size_t);
+
+/*
+ * The partitions of topic and their high watermarks (*hw, n entries,
+ * freed with free()), each request waiting up to timeout_ms. 0 or -1.
+ */
+int	kafka_topic_marks(rd_kafka_t *, const char *, int, int64_t **, int *);
+
+/* Messages in topic (sum of the high watermarks); -1 on error. */
+long	kafka_topic_count(rd_kafka_t *, const char *, int);
 
 #endif

@@ -94,60 +94,17 @@ tg_topic_create(const char *brokers, const char *topic, int partitions)
 	return (rc);
 }
 
-/* The partitions of topic and their high watermarks (*hw freed). */
-static int
-tg_topic_marks(rd_kafka_t *rk, const char *topic, int64_t **hw, int *np)
-{
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt;
-	int64_t				 lo, hi;
-	int				 i, n;
-
-	rkt = rd_kafka_topic_new(rk, topic, NULL);
-	if (rd_kafka_metadata(rk, 0, rkt, &md, TG_KAFKA_MS) != 0) {
-		rd_kafka_topic_destroy(rkt);
-		return (-1);
-	}
-	rd_kafka_topic_destroy(rkt);
-	if (md->topic_cnt != 1 || md->topics[0].err != 0) {
-		rd_kafka_metadata_destroy(md);
-		return (-1);
-	}
-	n = md->topics[0].partition_cnt;
-	rd_kafka_metadata_destroy(md);
-	if ((*hw = calloc((size_t)n + 1, sizeof(**hw))) == NULL)
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if (rd_kafka_query_watermark_offsets(rk, topic, i, &lo, &hi,
-		    TG_KAFKA_MS) != 0) {
-			free(*hw);
-			return (-1);
-		}
-		(*hw)[i] = hi;
-	}
-	*np = n;
-	return (0);
-}
-
 long
 tg_topic_count(const char *brokers, const char *topic)
 {
 	rd_kafka_t	*rk;
-	int64_t		*hw;
 	long		 sum;
-	int		 i, n;
 	char		 err[256];
 
 	if ((rk = tg_kafka(brokers, RD_KAFKA_PRODUCER, err,
 	    sizeof(err))) == NULL)
 		return (-1);
-	if (tg_topic_marks(rk, topic, &hw, &n) == -1) {
-		rd_kafka_destroy(rk);
-		return (-1);
-	}
-	for (sum = 0, i = 0; i < n; i++)
-		sum += (long)hw[i];
-	free(hw);
+	sum = kafka_topic_count(rk, topic, TG_KAFKA_MS);
 	rd_kafka_destroy(rk);
 	return (sum);
 }
@@ -170,7 +127,7 @@ tg_topic_read(const char *brokers, const char *topic, struct vote **out,
 	if ((rk = tg_kafka(brokers, RD_KAFKA_CONSUMER, err,
 	    sizeof(err))) == NULL)
 		return (-1);
-	if (tg_topic_marks(rk, topic, &hw, &n) == -1) {
+	if (kafka_topic_marks(rk, topic, TG_KAFKA_MS, &hw, &n) == -1) {
 		rd_kafka_destroy(rk);
 		return (-1);
 	}

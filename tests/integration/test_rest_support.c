@@ -260,35 +260,12 @@ rest_request(struct rest_kore *k, const char *method, const char *path,
 long
 rest_topic_count(const char *brokers, const char *topic)
 {
-	rd_kafka_t			*rk;
-	const struct rd_kafka_metadata	*md;
-	rd_kafka_topic_t		*rkt;
-	int64_t				 lo, hi;
-	long				 total;
-	int				 i;
+	rd_kafka_t	*rk;
+	long		 total;
 
 	if ((rk = rest_kafka_new(RD_KAFKA_PRODUCER, brokers)) == NULL)
 		return (-1);
-	rkt = rd_kafka_topic_new(rk, topic, NULL);
-	total = -1;
-	if (rkt != NULL && rd_kafka_metadata(rk, 0, rkt, &md, 10000) ==
-	    RD_KAFKA_RESP_ERR_NO_ERROR) {
-		if (md->topic_cnt == 1 && md->topics[0].err == 0) {
-			total = 0;
-			for (i = 0; i < md->topics[0].partition_cnt; i++) {
-				if (rd_kafka_query_watermark_offsets(rk, topic,
-				    md->topics[0].partitions[i].id, &lo, &hi,
-				    10000) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-					total = -1;
-					break;
-				}
-				total += (long)hi;
-			}
-		}
-		rd_kafka_metadata_destroy(md);
-	}
-	if (rkt != NULL)
-		rd_kafka_topic_destroy(rkt);
+	total = kafka_topic_count(rk, topic, 10000);
 	rd_kafka_destroy(rk);
 	return (total);
 }
