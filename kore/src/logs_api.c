@@ -90,16 +90,11 @@ logs_json(struct http_request *req, const struct web_job *job)
 			goto fail;
 	} else if (yajl_gen_null(g) != yajl_gen_status_ok)
 		goto fail;
-	if (yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    reply_json(req, HTTP_STATUS_OK, g, 0) == -1)
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	yajl_gen_free(g);
-	return (KORE_RESULT_OK);
+	return (web_json_done(req, HTTP_STATUS_OK, g, 1));
 fail:
-	if (g != NULL)
-		yajl_gen_free(g);
-	return (web_json_error(req, HTTP_STATUS_INTERNAL_ERROR,
-	    "cannot make the answer", NULL));
+	return (web_json_done(req, HTTP_STATUS_OK, g, 0));
 }
 
 /* A key, then its string value unless value is NULL. */

@@ -93,16 +93,11 @@ tallies_json(struct http_request *req, const struct tallies *t)
 	    gen_key(g, "grpc") == -1 ||
 	    yajl_gen_integer(g, t->grpc) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
-	    reply_json(req, HTTP_STATUS_OK, g, 0) == -1)
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	yajl_gen_free(g);
-	return (KORE_RESULT_OK);
+	return (web_json_done(req, HTTP_STATUS_OK, g, 1));
 fail:
-	if (g != NULL)
-		yajl_gen_free(g);
-	return (web_json_error(req, HTTP_STATUS_INTERNAL_ERROR,
-	    "cannot make the answer", NULL));
+	return (web_json_done(req, HTTP_STATUS_OK, g, 0));
 }
 
 static int

@@ -148,6 +148,7 @@ void	web_html(struct http_request *, int, struct kore_buf *);
 void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
 	    const char *);
+int	web_json_done(struct http_request *, int, yajl_gen, int);
 void	web_time_iso(int64_t, char *, size_t);
 int	web_busy(struct http_request *);
 

@@ -40,6 +40,24 @@ web_json_error(struct http_request *req, int status, const char *message,
 	    REPLY_NOSNIFF));
 }
 
+/*
+ * The end of a JSON answer made with yajl: when ok, g's document with
+ * status; otherwise (or when g holds none) a 500 {"error":"cannot make
+ * the answer"}. Frees g (which may be NULL).
+ */
+int
+web_json_done(struct http_request *req, int status, yajl_gen g, int ok)
+{
+	if (ok && g != NULL && reply_json(req, status, g, 0) == 0) {
+		yajl_gen_free(g);
+		return (KORE_RESULT_OK);
+	}
+	if (g != NULL)
+		yajl_gen_free(g);
+	return (web_json_error(req, HTTP_STATUS_INTERNAL_ERROR,
+	    "cannot make the answer", NULL));
+}
+
 /* Too many store reads waiting already: come back in a second. */
 int
 web_busy(struct http_request *req)
