@@ -35,15 +35,9 @@ static size_t
 client_write(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct client	*c = arg;
-	size_t		 len = size * nmemb, room;
 
-	room = sizeof(c->body) - 1 - c->len;
-	if (len < room)
-		room = len;
-	memcpy(c->body + c->len, data, room);
-	c->len += room;
-	c->body[c->len] = '\0';
-	return (len);
+	return (rest_append(c->body, sizeof(c->body), &c->len, data,
+	    size * nmemb));
 }
 
 /* bsearch key: an id string against a struct vote. */

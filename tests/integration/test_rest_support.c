@@ -434,19 +434,27 @@ rest_kafka_new(rd_kafka_type_t type, const char *brokers)
 	return (rk);
 }
 
+size_t
+rest_append(char *buf, size_t cap, size_t *len, const char *data, size_t n)
+{
+	size_t	room;
+
+	room = cap - 1 - *len;
+	if (n < room)
+		room = n;
+	memcpy(buf + *len, data, room);
+	*len += room;
+	buf[*len] = '\0';
+	return (n);
+}
+
 static size_t
 rest_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct rest_resp	*resp = arg;
-	size_t			 len = size * nmemb, room;
 
-	room = sizeof(resp->body) - 1 - resp->body_len;
-	if (len < room)
-		room = len;
-	memcpy(resp->body + resp->body_len, data, room);
-	resp->body_len += room;
-	resp->body[resp->body_len] = '\0';
-	return (len);
+	return (rest_append(resp->body, sizeof(resp->body), &resp->body_len,
+	    data, size * nmemb));
 }
 
 static size_t

@@ -72,6 +72,13 @@ int	rest_kore_stop(struct rest_kore *, int);
  */
 int	rest_kore_teardown(void **);
 
+/*
+ * Appends n bytes of data to the NUL-terminated buf of cap bytes holding
+ * *len, dropping what does not fit; returns n (a libcurl write callback
+ * that keeps going past a full buffer).
+ */
+size_t	rest_append(char *, size_t, size_t *, const char *, size_t);
+
 /* One request; content_type and body may be NULL. 0 if it was answered. */
 int	rest_request(struct rest_kore *, const char *, const char *,
 	    const char *, const void *, size_t, struct rest_resp *);
