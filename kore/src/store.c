@@ -14,6 +14,7 @@
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "redis_auth.h"
 #include "web.h"
 
 #define STORES_REDIS_IDLE	8	/* idle connections kept */
@@ -28,6 +29,7 @@ struct stores {
 	char			 mongo_db[64];
 	char			 redis_host[128];
 	int			 redis_port;
+	char			 redis_password[256];
 	char			 redis_prefix[64];
 
 	pthread_mutex_t		 lock;
@@ -99,6 +101,8 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	(void)snprintf(st->redis_host, sizeof(st->redis_host), "%s",
 	    cfg->redis_host);
 	st->redis_port = cfg->redis_port;
+	(void)snprintf(st->redis_password, sizeof(st->redis_password), "%s",
+	    cfg->redis_password);
 	atomic_init(&st->redis_up, -1);
 	atomic_init(&st->mongo_up, -1);
 	(void)snprintf(st->redis_prefix, sizeof(st->redis_prefix), "%s",
@@ -273,6 +277,10 @@ stores_redis_get(struct stores *st, char *err, size_t errlen)
 	}
 	if (redisSetTimeout(c, tv) != REDIS_OK) {
 		(void)snprintf(err, errlen, "redis: cannot set a timeout");
+		redisFree(c);
+		return (NULL);
+	}
+	if (marimba_redis_auth(c, st->redis_password, err, errlen) == -1) {
 		redisFree(c);
 		return (NULL);
 	}
