@@ -36,6 +36,10 @@ import yaml
 
 import manifest_rules
 
+# libyaml's loader when PyYAML has it (the wheels do): the rendered
+# overlays are thousands of lines, the pure Python parser takes seconds.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 K8S_VERSION = os.environ.get("MARIMBA_K8S_VERSION", "1.34.0")
 NAMESPACE = "marimba"
@@ -67,7 +71,7 @@ class Problems:
 
 def load_yaml_docs(path):
     with open(path, encoding="utf-8") as f:
-        return [d for d in yaml.safe_load_all(f) if d is not None]
+        return [d for d in yaml.load_all(f, Loader=LOADER) if d is not None]
 
 
 def get(d, *path, default=None):
@@ -317,7 +321,8 @@ def render(base, directory, standins, probs):
         if res.returncode != 0:
             probs.add(rel, f"{' '.join(cmd)} failed: {res.stderr.strip()}")
             return [], cmd[0]
-        return [d for d in yaml.safe_load_all(res.stdout) if d], cmd[0]
+        return [d for d in yaml.load_all(res.stdout, Loader=LOADER) if d], \
+            cmd[0]
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
