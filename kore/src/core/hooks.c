@@ -12,11 +12,14 @@
 #include "hooks.h"
 #include "metrics.h"
 
+/* Bytes of a failed step's reason. */
+#define APP_ERR_MAX	512
+
 void
 app_parent_configure(const struct app_concern *const *concerns, size_t n)
 {
 	struct app	*a = app_get();
-	char		 err[256];
+	char		 err[APP_ERR_MAX];
 	size_t		 i;
 
 	/* Log lines reach a pipe or file as they happen. */
@@ -47,7 +50,7 @@ void
 app_worker_configure(void)
 {
 	struct app	*a = app_get();
-	char		 err[512];
+	char		 err[APP_ERR_MAX];
 	size_t		 i;
 
 	a->stopping = 0;

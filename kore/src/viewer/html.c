@@ -8,13 +8,22 @@
 #include "html.h"
 #include "html_escape.h"
 
+/* Bytes escaped on the stack; longer text takes a heap buffer. */
+#define HTML_SMALL	512
+
 void
 render_esc(struct kore_buf *b, const char *s)
 {
-	char	small[512], *big;
-	size_t	len, need;
+	render_esc_len(b, s, strlen(s));
+}
 
-	len = strlen(s);
+/* The first len bytes of s, escaped. */
+void
+render_esc_len(struct kore_buf *b, const char *s, size_t len)
+{
+	char	small[HTML_SMALL], *big;
+	size_t	need;
+
 	need = html_escape(small, sizeof(small), s, len);
 	if (need < sizeof(small)) {
 		kore_buf_append(b, small, need);

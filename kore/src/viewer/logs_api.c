@@ -13,6 +13,7 @@
 #include "web.h"
 #include "web_job.h"
 #include "web_reply.h"
+#include "web_time.h"
 
 int	logs_api(struct http_request *);
 
@@ -62,7 +63,7 @@ logs_json(struct http_request *req, const struct web_job *job)
 	const struct log_entry	*e;
 	yajl_gen		 g;
 	size_t			 i;
-	char			 when[40];
+	char			 when[WEB_TIME_ISO_LEN];
 
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
@@ -72,7 +73,7 @@ logs_json(struct http_request *req, const struct web_job *job)
 		goto fail;
 	for (i = 0; i < job->nlogs; i++) {
 		e = &job->logs[i];
-		web_time_iso(e->accepted_ms, when, sizeof(when));
+		(void)web_time_iso(e->accepted_ms, when, sizeof(when));
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
 		    gen_str(g, "_id", e->id) == -1 ||
 		    gen_str(g, "name", e->name) == -1 ||

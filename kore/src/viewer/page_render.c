@@ -16,13 +16,17 @@
 #include "store_redis.h"
 #include "svg_chart.h"
 #include "web_job.h"
-#include "web_reply.h"
+#include "web_time.h"
 
 /* Bands listed in the filter's select. */
 #define SELECT_BANDS	500
 /* Bars in each chart of the page. */
 #define CHART_BARS	10
-#define REFRESH		"every 3s"
+/* Seconds between htmx's refreshes of the stats and the logs. */
+#define REFRESH_S	3
+#define STR(x)		#x
+#define XSTR(x)		STR(x)
+#define REFRESH		"every " XSTR(REFRESH_S) "s"
 
 static const int	limits[] = { 10, 20, 50, 100 };
 
@@ -67,7 +71,8 @@ render_page(struct kore_buf *b, const struct logs_query *q,
 	    "hx-swap=\"innerHTML\">");
 	render_logs(b, q, job);
 	kore_buf_appendf(b, "</div></section></main>"
-	    "<footer class=\"wrap\">Refreshes every 3 seconds. "
+	    "<footer class=\"wrap\">Refreshes every " XSTR(REFRESH_S)
+	    " seconds. "
 	    "<a href=\"/api/logs\">/api/logs</a> · "
 	    "<a href=\"/api/votes\">/api/votes</a> · "
 	    "<a href=\"/metrics\">/metrics</a></footer>"
@@ -81,7 +86,9 @@ render_logs(struct kore_buf *b, const struct logs_query *q,
 {
 	const struct log_entry	*e;
 	size_t			 i;
-	char			 when[40];
+	char			 iso[WEB_TIME_ISO_LEN];
+	char			 date[WEB_TIME_DATE_LEN];
+	char			 clock[WEB_TIME_CLOCK_LEN];
 
 	if (job->logs_rc != 0) {
 		kore_buf_appendf(b, "<p class=\"down\" role=\"status\">%s</p>",
@@ -102,13 +109,16 @@ render_logs(struct kore_buf *b, const struct logs_query *q,
 	    "<th>Rank</th><th>Source</th><th>Vote id</th></tr></thead><tbody>");
 	for (i = 0; i < job->nlogs; i++) {
 		e = &job->logs[i];
-		web_time_iso(e->accepted_ms, when, sizeof(when));
+		/* Both always write a whole string ("?" when out of range). */
+		(void)web_time_iso(e->accepted_ms, iso, sizeof(iso));
+		(void)web_time_split(e->accepted_ms, date, sizeof(date), clock,
+		    sizeof(clock));
 		kore_buf_appendf(b, "<tr data-id=\"");
 		render_esc(b, e->id);
 		kore_buf_appendf(b, "\"><td class=\"time\"><time datetime=\"");
-		render_esc(b, when);
-		kore_buf_appendf(b, "\">%.10s <b>%.12s</b></time></td>"
-		    "<td class=\"band\">", when, when + 11);
+		render_esc(b, iso);
+		kore_buf_appendf(b, "\">%s <b>%s</b></time></td>"
+		    "<td class=\"band\">", date, clock);
 		render_esc(b, e->name);
 		kore_buf_appendf(b, "</td><td>");
 		render_esc(b, e->album);

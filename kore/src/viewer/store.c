@@ -18,16 +18,29 @@
 #include "store.h"
 
 #define STORES_REDIS_IDLE	8	/* idle connections kept */
-#define STORES_TIMEOUT_MS	1000
+#define STORES_TIMEOUT_MS	1000	/* connect, select a server, Redis */
+#define STORES_SOCKET_MS	2000	/* one MongoDB read */
+#define STORES_HEARTBEAT_MS	2000	/* mongoc's server monitoring */
+#define STORES_MONGO_CLIENTS	8	/* mongoc pool size, per worker */
 #define STORES_HEALTH_MS	1000
 #define STORES_HEALTH_FAILS	2
+#define STORES_NAME_MAX		64	/* database name, key prefix */
+#define STORES_HOST_MAX		128
+#define STORES_ERR_MAX		128	/* a health check's error text */
+
+/* What stores_free() must undo (st->inited). */
+#define STORES_LOCK		0x01
+#define STORES_HLOCK		0x02
+#define STORES_HCOND		0x04
+#define STORES_HEALTH		0x08
 
 struct stores {
 	mongoc_client_pool_t	*mpool;
-	char			 mongo_db[64];
-	char			 redis_host[128];
+	char			 mongo_db[STORES_NAME_MAX];
+	char			 redis_host[STORES_HOST_MAX];
 	int			 redis_port;
-	char			 redis_prefix[64];
+	char			 redis_prefix[STORES_NAME_MAX];
+	int			 inited;	/* STORES_* done so far */
 
 	pthread_mutex_t		 lock;
 	redisContext		*idle[STORES_REDIS_IDLE];	/* under lock */
@@ -37,7 +50,6 @@ struct stores {
 	atomic_int		 mongo_up;
 	atomic_int		 stop;
 	pthread_t		 health;
-	int			 health_started;
 	pthread_mutex_t		 hlock;
 	pthread_cond_t		 hcond;
 };
@@ -49,6 +61,10 @@ static void	 stores_uri_default(mongoc_uri_t *, const char *, int32_t);
 static void	 stores_mongo_log(mongoc_log_level_t, const char *,
 		    const char *, void *);
 
+/*
+ * Everything or nothing: a step that fails undoes the ones before it in
+ * one place (stores_free() knows from st->inited what was made).
+ */
 struct stores *
 stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 {
@@ -56,36 +72,36 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	mongoc_uri_t		*uri;
 	bson_error_t		 berr;
 	pthread_condattr_t	 attr;
-	int			 rc;
+	int			 rc, attr_made;
 
+	st = NULL;
+	attr_made = 0;
 	mongoc_init();
 	mongoc_log_set_handler(stores_mongo_log, NULL);
 	if ((uri = mongoc_uri_new_with_error(cfg->mongo_uri, &berr)) ==
 	    NULL) {
 		(void)snprintf(err, errlen, "MARIMBA_MONGO_URI: %s",
 		    berr.message);
-		return (NULL);
+		goto fail;
 	}
 	/* A dead server fails a read in about a second, never hangs it. */
 	stores_uri_default(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
 	    STORES_TIMEOUT_MS);
 	stores_uri_default(uri, MONGOC_URI_CONNECTTIMEOUTMS, STORES_TIMEOUT_MS);
-	stores_uri_default(uri, MONGOC_URI_SOCKETTIMEOUTMS, 2000);
-	stores_uri_default(uri, MONGOC_URI_HEARTBEATFREQUENCYMS, 2000);
-	stores_uri_default(uri, MONGOC_URI_MAXPOOLSIZE, 8);
+	stores_uri_default(uri, MONGOC_URI_SOCKETTIMEOUTMS, STORES_SOCKET_MS);
+	stores_uri_default(uri, MONGOC_URI_HEARTBEATFREQUENCYMS,
+	    STORES_HEARTBEAT_MS);
+	stores_uri_default(uri, MONGOC_URI_MAXPOOLSIZE, STORES_MONGO_CLIENTS);
 	(void)mongoc_uri_set_appname(uri, "marimba-kore");
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
-		mongoc_uri_destroy(uri);
 		(void)snprintf(err, errlen, "out of memory");
-		return (NULL);
+		goto fail;
 	}
-	st->mpool = mongoc_client_pool_new_with_error(uri, &berr);
-	mongoc_uri_destroy(uri);
-	if (st->mpool == NULL) {
+	if ((st->mpool = mongoc_client_pool_new_with_error(uri, &berr)) ==
+	    NULL) {
 		(void)snprintf(err, errlen, "mongo pool: %s", berr.message);
-		free(st);
-		return (NULL);
+		goto fail;
 	}
 	(void)mongoc_client_pool_set_error_api(st->mpool,
 	    MONGOC_ERROR_API_VERSION_2);
@@ -98,25 +114,35 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	(void)snprintf(st->redis_prefix, sizeof(st->redis_prefix), "%s",
 	    cfg->redis_prefix);
 
-	if ((rc = pthread_mutex_init(&st->lock, NULL)) != 0 ||
-	    (rc = pthread_mutex_init(&st->hlock, NULL)) != 0 ||
-	    (rc = pthread_condattr_init(&attr)) != 0 ||
-	    (rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
-	    (rc = pthread_cond_init(&st->hcond, &attr)) != 0) {
-		(void)snprintf(err, errlen, "pthread: %s", strerror(rc));
-		mongoc_client_pool_destroy(st->mpool);
-		free(st);
-		return (NULL);
-	}
+	if ((rc = pthread_mutex_init(&st->lock, NULL)) != 0)
+		goto fail_pthread;
+	st->inited |= STORES_LOCK;
+	if ((rc = pthread_mutex_init(&st->hlock, NULL)) != 0)
+		goto fail_pthread;
+	st->inited |= STORES_HLOCK;
+	if ((rc = pthread_condattr_init(&attr)) != 0)
+		goto fail_pthread;
+	attr_made = 1;
+	if ((rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&st->hcond, &attr)) != 0)
+		goto fail_pthread;
+	st->inited |= STORES_HCOND;
+	if ((rc = pthread_create(&st->health, NULL, stores_health, st)) != 0)
+		goto fail_pthread;
+	st->inited |= STORES_HEALTH;
 	(void)pthread_condattr_destroy(&attr);
-	if ((rc = pthread_create(&st->health, NULL, stores_health, st)) != 0) {
-		(void)snprintf(err, errlen, "pthread_create: %s",
-		    strerror(rc));
-		stores_free(st);
-		return (NULL);
-	}
-	st->health_started = 1;
+	mongoc_uri_destroy(uri);
 	return (st);
+
+fail_pthread:
+	(void)snprintf(err, errlen, "pthread: %s", strerror(rc));
+fail:
+	if (attr_made)
+		(void)pthread_condattr_destroy(&attr);
+	if (uri != NULL)
+		mongoc_uri_destroy(uri);
+	stores_free(st);
+	return (NULL);
 }
 
 void
@@ -126,7 +152,7 @@ stores_free(struct stores *st)
 
 	if (st == NULL)
 		return;
-	if (st->health_started) {
+	if (st->inited & STORES_HEALTH) {
 		(void)pthread_mutex_lock(&st->hlock);
 		atomic_store(&st->stop, 1);
 		(void)pthread_cond_signal(&st->hcond);
@@ -135,10 +161,14 @@ stores_free(struct stores *st)
 	}
 	for (i = 0; i < st->nidle; i++)
 		redisFree(st->idle[i]);
-	mongoc_client_pool_destroy(st->mpool);
-	(void)pthread_mutex_destroy(&st->lock);
-	(void)pthread_mutex_destroy(&st->hlock);
-	(void)pthread_cond_destroy(&st->hcond);
+	if (st->mpool != NULL)
+		mongoc_client_pool_destroy(st->mpool);
+	if (st->inited & STORES_LOCK)
+		(void)pthread_mutex_destroy(&st->lock);
+	if (st->inited & STORES_HLOCK)
+		(void)pthread_mutex_destroy(&st->hlock);
+	if (st->inited & STORES_HCOND)
+		(void)pthread_cond_destroy(&st->hcond);
 	free(st);
 }
 
@@ -294,7 +324,7 @@ stores_ping_redis(struct stores *st)
 {
 	redisContext	*c;
 	redisReply	*r;
-	char		 err[128];
+	char		 err[STORES_ERR_MAX];
 	int		 up;
 
 	if ((c = stores_redis_get(st, err, sizeof(err))) == NULL)

@@ -2,7 +2,8 @@
  * Server-rendered inline SVG: horizontal bars for the tallies and a
  * sparkline of votes per second. Colours and fonts come from classes in
  * assets/marimba.css (the CSP allows no inline style); every label that
- * came from a client is HTML-escaped.
+ * came from a client is HTML-escaped. A bar's label is cut to fit its
+ * room with an ellipsis (label.c); the bar's <title> has it whole.
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,14 +11,19 @@
 #include <sys/param.h>
 
 #include "html.h"
+#include "label.h"
 #include "svg_chart.h"
-#include "vote.h"
 
 #define BAR_ROW		30	/* px per bar */
 #define BAR_LABEL_W	250	/* px for the labels */
+#define BAR_LABEL_GAP	10	/* px between a label's end and its bar */
+#define BAR_LABEL_MARGIN	4	/* px kept free at the chart's left */
+#define BAR_LABEL_FONT	13	/* px, .bar-label in assets/marimba.css */
+/* What a label may take, in hundredths of an em of its font. */
+#define BAR_LABEL_BUDGET	((BAR_LABEL_W - BAR_LABEL_GAP - \
+	BAR_LABEL_MARGIN) * LABEL_EM / BAR_LABEL_FONT)
 #define BAR_W		300	/* px for the longest bar */
 #define CHART_W		620
-#define LABEL_CHARS	30	/* characters of a label before "…" */
 #define SPARK_W		600
 #define SPARK_H		70
 
@@ -54,7 +60,8 @@ svg_bars(struct kore_buf *b, const char *title, const struct tally *t,
 		render_esc(b, t[i].key);
 		kore_buf_appendf(b, ": %lld</title>", t[i].n);
 		kore_buf_appendf(b, "<text class=\"bar-label\" x=\"%d\" "
-		    "y=\"%d\" text-anchor=\"end\">", BAR_LABEL_W - 10, y + 19);
+		    "y=\"%d\" text-anchor=\"end\">", BAR_LABEL_W - BAR_LABEL_GAP,
+		    y + 19);
 		label_short(b, t[i].key);
 		kore_buf_appendf(b, "</text><rect x=\"%d\" y=\"%d\" "
 		    "width=\"%d\" height=\"%d\" rx=\"4\"></rect>"
@@ -110,24 +117,15 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 	    top);
 }
 
-/* At most LABEL_CHARS code points of s, escaped, then "…" if cut. */
+/* s escaped, cut with "…" to fit BAR_LABEL_BUDGET. */
 static void
 label_short(struct kore_buf *b, const char *s)
 {
-	char	cut[VOTE_ALBUM_MAX * 2 + 8];
-	size_t	i, chars;
+	size_t	n;
+	int	cut;
 
-	chars = 0;
-	for (i = 0; s[i] != '\0' && i < sizeof(cut) - 4; i++) {
-		if (((unsigned char)s[i] & 0xc0) != 0x80) {
-			if (chars == LABEL_CHARS)
-				break;
-			chars++;
-		}
-		cut[i] = s[i];
-	}
-	cut[i] = '\0';
-	render_esc(b, cut);
-	if (s[i] != '\0')
+	n = label_fit(s, BAR_LABEL_BUDGET, &cut);
+	render_esc_len(b, s, n);
+	if (cut)
 		kore_buf_appendf(b, "…");
 }

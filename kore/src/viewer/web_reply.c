@@ -5,7 +5,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/app.h"
 #include "core/reply.h"
@@ -67,21 +66,4 @@ web_busy(struct http_request *req)
 	http_response_header(req, "retry-after", APP_RETRY_AFTER);
 	return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 	    "busy, retry later", NULL));
-}
-
-/* ms since the epoch as "2026-11-24T02:37:13.123Z" (UTC). */
-void
-web_time_iso(int64_t ms, char *buf, size_t len)
-{
-	struct tm	tm;
-	time_t		s;
-	char		date[32];
-
-	s = (time_t)(ms / 1000);
-	if (gmtime_r(&s, &tm) == NULL ||
-	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		(void)snprintf(buf, len, "?");
-		return;
-	}
-	(void)snprintf(buf, len, "%s.%03dZ", date, (int)(ms % 1000));
 }

@@ -6,7 +6,6 @@
 #define MARIMBA_KORE_VIEWER_WEB_REPLY_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -18,7 +17,6 @@ void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
 	    const char *);
 int	web_json_done(struct http_request *, int, yajl_gen, int);
-void	web_time_iso(int64_t, char *, size_t);
 int	web_busy(struct http_request *);
 
 #endif

@@ -36,6 +36,8 @@
 #define VOTES_READY_TIMEOUT_MS	1000
 /* Bytes read from the notify pipe at a time. */
 #define VOTES_NOTIFY_BUF	256
+/* Bytes of a failed step's reason. */
+#define VOTES_ERR_MAX		256
 
 static int	votes_parent_init(struct app *, char *, size_t);
 static int	votes_worker_init(struct app *, char *, size_t);
@@ -76,7 +78,7 @@ static int
 votes_worker_init(struct app *app, char *err, size_t errlen)
 {
 	struct votes	*v;
-	char		 why[256];
+	char		 why[VOTES_ERR_MAX];
 
 	http_body_max = app->cfg.max_body * VOTES_BODY_SLACK;
 	http_body_disk_offload = app->cfg.max_body;
