@@ -9,7 +9,7 @@
 
 #include "core/reply.h"
 #include "html.h"
-#include "render.h"
+#include "page_render.h"
 #include "web.h"
 #include "web_job.h"
 #include "web_reply.h"

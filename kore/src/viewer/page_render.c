@@ -11,7 +11,7 @@
 #include "core/app.h"
 #include "core/assets.h"
 #include "html.h"
-#include "render.h"
+#include "page_render.h"
 #include "store_mongo.h"
 #include "store_redis.h"
 #include "svg_chart.h"

@@ -1,8 +1,8 @@
 /*
  * The page and its fragments as HTML (page_render.c).
  */
-#ifndef MARIMBA_KORE_VIEWER_RENDER_H
-#define MARIMBA_KORE_VIEWER_RENDER_H
+#ifndef MARIMBA_KORE_VIEWER_PAGE_RENDER_H
+#define MARIMBA_KORE_VIEWER_PAGE_RENDER_H
 
 #include <kore/kore.h>
 
