@@ -1,8 +1,8 @@
 /*
- * The gRPC server of marimba-grpc: one completion queue driven by one
- * thread, and one thread blocked on the Kafka producer's delivery reports
- * that answers a call the moment its last report arrives. Both touch the
- * per-call state under the server's mutex only (see docs/grpc.md).
+ * The gRPC server of marimba-grpc: one completion queue driven by two
+ * threads, and one thread blocked on the Kafka producer's delivery reports
+ * that answers a call the moment its last report arrives. All of them
+ * touch the per-call state under the server's mutex only (docs/grpc.md).
  */
 #ifndef MARIMBA_SERVER_H
 #define MARIMBA_SERVER_H
@@ -24,6 +24,7 @@
 #define SERVER_REQUESTS		64	/* outstanding grpc_server_request_call */
 #define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
 #define SERVER_SUMMARY_MS	10000	/* refused calls: one line per period */
+#define SERVER_HELPERS		1	/* completion-queue threads beyond one */
 
 struct call;
 
@@ -59,6 +60,9 @@ struct server {
 	struct health_probe		*health;
 	pthread_mutex_t			 mu;	/* everything below */
 	pthread_t			 reports;
+	pthread_t			 helpers[SERVER_HELPERS];
+	int				 nhelpers;
+	atomic_int			 helpers_stop;
 	int				 reports_started;
 	atomic_int			 reports_stop;
 	struct peer_table		*peers;
