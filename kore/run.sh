@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the votes API in the foreground: Debian's kore binary with the
-# marimba_kore.so module of a build tree, on 127.0.0.1:$MARIMBA_HTTP_PORT.
+# marimba_kore.so module of a build tree, on
+# $MARIMBA_BIND:$MARIMBA_HTTP_PORT (127.0.0.1 unless told otherwise).
 # The configuration is made from conf/kore.conf.in under var/kore/, and
 # the pid file goes there too. Every MARIMBA_* variable is passed on to
 # the module (defaults in conf/marimba.env).
@@ -34,6 +35,7 @@ while IFS='=' read -r name value; do
 done < <(grep -E '^MARIMBA_[A-Z_]+=' "$root/conf/marimba.env")
 
 port="${MARIMBA_HTTP_PORT}"
+bind="${MARIMBA_BIND:-127.0.0.1}"
 module="${MARIMBA_KORE_MODULE:-$root/${MARIMBA_BUILD_DIR:-build}/kore/marimba_kore.so}"
 workers="${MARIMBA_KORE_WORKERS:-2}"
 vardir="${MARIMBA_KORE_VAR:-$root/var/kore}"
@@ -53,7 +55,7 @@ vardir="$(cd "$vardir" && pwd)"
 conf="$vardir/kore-$port.conf"
 bodies="$vardir/bodies-$port"
 mkdir -p "$bodies"
-sed -e "s|@PORT@|$port|" -e "s|@MODULE@|$module|" \
+sed -e "s|@BIND@|$bind|" -e "s|@PORT@|$port|" -e "s|@MODULE@|$module|" \
     -e "s|@BODY_DIR@|$bodies|" \
     -e "s|@PIDFILE@|$vardir/kore-$port.pid|" -e "s|@WORKERS@|$workers|" \
     -e "s|@SECCOMP_TRACING@|$trace|" \
