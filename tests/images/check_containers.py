@@ -23,6 +23,7 @@ the manifests' exec probes (round 2). Round 1 also checks that Kore
 listens on MARIMBA_BIND only.
 """
 import argparse
+import base64
 import json
 import os
 import random
@@ -485,8 +486,8 @@ def kube_yaml(rnd, docs, consumers, tag):
 
 def private_secrets(docs, name):
     """Points every secretKeyRef at the podman secret name (kube play
-    reads a Kubernetes Secret from podman's secret store): one per
-    round, so concurrent runs do not share it."""
+    reads secretKeyRef from podman's secret store, and fails on a Secret
+    in the YAML): one per round, so concurrent runs do not share it."""
     for d in docs:
         if d["kind"] != "Deployment":
             continue
@@ -502,11 +503,10 @@ def round_kube(pm, rnd, tag, consumers, undo):
     docs = kube_yaml(rnd, render_base(), consumers, tag)
     secret_name = rnd.name + "-secrets"
     private_secrets(docs, secret_name)
-    secret = {"apiVersion": "v1", "kind": "Secret",
-              "metadata": {"name": secret_name},
-              "stringData": rnd.secrets()}
-    pm.run("secret", "create", secret_name, "-",
-           input=yaml.safe_dump(secret))
+    # podman 4.3 wants the Secret's data alone: JSON, values in base64.
+    data = {k: base64.b64encode(v.encode()).decode()
+            for k, v in rnd.secrets().items()}
+    pm.run("secret", "create", secret_name, "-", input=json.dumps(data))
     undo.append(("secret", "rm", secret_name))
     path = os.path.join(rnd.tmp, rnd.name + ".yaml")
     with open(path, "w", encoding="utf-8") as f:
@@ -519,7 +519,8 @@ def round_kube(pm, rnd, tag, consumers, undo):
                        "{{.Names}} {{.PodName}}").stdout.splitlines():
         c, _, pod = line.partition(" ")
         for p in pods:
-            if pod == f"{p}-pod" and not c.endswith("-infra"):
+            # Deployment d's pod is d-pod-0.
+            if pod == f"{p}-pod-0" and not c.endswith("-infra"):
                 containers[p] = c
     if len(containers) != len(pods):
         fail(f"kube play started {containers}, want one for each of {pods}")
