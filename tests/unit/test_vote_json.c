@@ -317,6 +317,11 @@ test_control_characters(void **state)
 	expect_reject_name("\"a\\u007fb\"", "name");		/* DEL */
 	expect_reject_name("\"a\\u0085b\"", "name");		/* C1 */
 	expect_reject_name("\"a\tb\"", "name");			/* raw tab */
+	/* Invisible only, or a bidirectional override/isolate. */
+	expect_reject_name("\"\\u200b\"", "name");
+	expect_reject_name("\"\\ufeff\\u00ad\"", "name");
+	expect_reject_name("\"abc\\u202edcba\"", "name");
+	expect_reject_name("\"a\\u2067b\"", "name");
 }
 
 static void
