@@ -74,9 +74,14 @@ int		 reply_ids(struct http_request *, int, const struct vote *,
 		    size_t, int);
 int		 reply_method_not_allowed(struct http_request *,
 		    const char *);
-#define REPLY_NOSNIFF	0x01	/* also x-content-type-options: nosniff */
-int		 reply_error_flags(struct http_request *, int, const char *,
-		    const char *, long, int);
-int		 reply_json(struct http_request *, int, yajl_gen, int);
+int		 reply_json(struct http_request *, int, yajl_gen);
+
+/*
+ * front.c: the connection hook (kore.conf's bind callback) and the one
+ * way every handler answers: http_response() plus nosniff, and
+ * "connection: close" when the front door says the connection must end.
+ */
+void		 front_response(struct http_request *, int, const void *,
+		    size_t);
 
 #endif

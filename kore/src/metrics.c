@@ -362,7 +362,7 @@ metrics_page(struct http_request *req)
 	http_response_header(req, "content-type",
 	    "text/plain; version=0.0.4; charset=utf-8");
 	http_response_header(req, "cache-control", "no-store");
-	http_response(req, HTTP_STATUS_OK, b->data, b->offset);
+	front_response(req, HTTP_STATUS_OK, b->data, b->offset);
 	kore_buf_free(b);
 	return (KORE_RESULT_OK);
 }

@@ -63,14 +63,14 @@ web_readyz(struct http_request *req, int kafka_up)
 	if (!ready)
 		http_response_header(req, "retry-after", APP_RETRY_AFTER);
 	if (reply_json(req, ready ? HTTP_STATUS_OK :
-	    HTTP_STATUS_SERVICE_UNAVAILABLE, g, 0) == -1)
+	    HTTP_STATUS_SERVICE_UNAVAILABLE, g) == -1)
 		goto fail;
 	yajl_gen_free(g);
 	return (KORE_RESULT_OK);
 fail:
 	if (g != NULL)
 		yajl_gen_free(g);
-	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+	front_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
 	return (KORE_RESULT_OK);
 }
 
