@@ -23,6 +23,7 @@
 static long	raw_now_ms(void);
 static size_t	raw_parse_one(const char *, size_t, int,
 		    struct raw_response *);
+static void	raw_split(const char *, size_t, int, struct raw_result *);
 
 static long
 raw_now_ms(void)
@@ -108,9 +109,33 @@ void
 raw_read(int fd, int head_first, long idle_ms, long max_ms,
     struct raw_result *res)
 {
+	raw_read_n(fd, head_first, 0, idle_ms, max_ms, res);
+}
+
+/* Splits the len bytes at buf into res's responses. */
+static void
+raw_split(const char *buf, size_t len, int head_first,
+    struct raw_result *res)
+{
+	size_t	off, used;
+
+	res->n = 0;
+	off = 0;
+	while (res->n < RAW_MAX_RESPONSES && (used = raw_parse_one(buf + off,
+	    len - off, head_first && res->n == 0, &res->r[res->n])) > 0) {
+		off += used;
+		res->n++;
+	}
+	res->extra = len - off;
+}
+
+void
+raw_read_n(int fd, int head_first, int want, long idle_ms, long max_ms,
+    struct raw_result *res)
+{
 	struct pollfd	 pfd;
 	char		*buf;
-	size_t		 len, off, used;
+	size_t		 len;
 	ssize_t		 n;
 	long		 start, last, now, wait;
 
@@ -141,16 +166,14 @@ raw_read(int fd, int head_first, long idle_ms, long max_ms,
 		last = raw_now_ms();
 		if (len == RAW_BUF_MAX)
 			break;
+		if (want > 0) {
+			raw_split(buf, len, head_first, res);
+			if (res->n >= want)
+				break;
+		}
 	}
 	res->ms = raw_now_ms() - start;
-
-	off = 0;
-	while (res->n < RAW_MAX_RESPONSES && (used = raw_parse_one(buf + off,
-	    len - off, head_first && res->n == 0, &res->r[res->n])) > 0) {
-		off += used;
-		res->n++;
-	}
-	res->extra = len - off;
+	raw_split(buf, len, head_first, res);
 	free(buf);
 }
 

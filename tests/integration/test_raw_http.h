@@ -38,6 +38,9 @@ int	raw_send(int, const void *, size_t);
  */
 void	raw_read(int, int, long, long, struct raw_result *);
 
+/* raw_read() that also stops once want responses are complete. */
+void	raw_read_n(int, int, int, long, long, struct raw_result *);
+
 /*
  * One exchange on a new connection: sends req, then (if later is not
  * NULL) waits pause_ms and sends later, and reads as raw_read().
