@@ -58,6 +58,9 @@ http_framing_check(const uint8_t *buf, size_t len, uint64_t body_max,
 		return (hf_refuse(f, 400, "malformed request line"));
 	if (hf_request_line(line, n, f) == 1)
 		return (1);
+	f->method_off = (size_t)(line - buf);
+	while (buf[f->method_off] == ' ')
+		f->method_off++;
 
 	memset(&h, 0, sizeof(h));
 	while (hf_next_line(buf, hlen, &off, &line, &n))
@@ -185,6 +188,8 @@ hf_request_line(const uint8_t *line, size_t n, struct http_framing *f)
 		if (hf_name_is(tok[0], len[0], other[i]))
 			known = 1;
 	}
+	if (!known && hf_name_is(tok[0], len[0], "trace"))
+		known = f->as_options = 1;
 	if (!known)
 		return (hf_refuse(f, 501, "method not implemented"));
 	if (len[1] > HTTP_FRAMING_TARGET_MAX)

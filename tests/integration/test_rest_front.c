@@ -367,7 +367,7 @@ test_oversized(void **state)
 {
 	struct front		*f = *state;
 	struct raw_result	 r;
-	char			*req;
+	char			*req, msg[64];
 	size_t			 off, i;
 
 	if ((req = malloc(64 * 1024)) == NULL)
@@ -416,9 +416,17 @@ test_oversized(void **state)
 	free(req);
 
 	/* Unknown methods: JSON 501 instead of Kore's empty 400. */
-	exchange(f, "TRACE / HTTP/1.1\r\n" HOST "\r\n",
-	    strlen("TRACE / HTTP/1.1\r\n" HOST "\r\n"), &r);
+	exchange(f, "BREW / HTTP/1.1\r\n" HOST "\r\n",
+	    strlen("BREW / HTTP/1.1\r\n" HOST "\r\n"), &r);
 	assert_error(&r, 501, "method");
+
+	/* TRACE (Kore 4.1 knows no TRACE): 405 with Allow, as OPTIONS. */
+	assert_int_equal(raw_exchange(f->kore.port, "TRACE /healthz HTTP/1.1"
+	    "\r\n" HOST "\r\n", strlen("TRACE /healthz HTTP/1.1\r\n" HOST
+	    "\r\n"), NULL, 0, 0, 0, 300, &r), 0);
+	assert_one(&r, 405, 0);
+	assert_int_equal(raw_field(&r.r[0], "allow", msg, sizeof(msg)), 0);
+	assert_string_equal(msg, "GET, HEAD");
 
 	/* The server still answers. */
 	exchange(f, GET_HEALTHZ "", strlen(GET_HEALTHZ), &r);

@@ -213,7 +213,18 @@ test_request_line(void **state)
 	char	s[4096];
 
 	(void)state;
-	refused("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", 501, "method");
+	{
+		struct http_framing	f;
+		const char		s[] = "\r\n  trace / HTTP/1.1\r\nHost: a"
+		    "\r\n\r\n";
+
+		assert_int_equal(check(s, &f), 1);
+		assert_int_equal(f.status, 0);
+		assert_true(f.as_options);
+		assert_int_equal(f.method_off, 4);
+		assert_false(f.reads_body);
+	}
+	refused("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501, "method");
 	refused("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501, "method");
 	refused("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "version");
 	refused("GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", 400, "request line");

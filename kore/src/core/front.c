@@ -16,12 +16,14 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
 
 #include <yajl/yajl_gen.h>
 
+#include "app.h"
 #include "front.h"
 #include "http_framing.h"
 
@@ -36,6 +38,7 @@ static int	front_header_recv(struct netbuf *);
 static int	front_busy(struct connection *);
 static int	front_refuse(struct connection *, struct netbuf *, int,
 		    const char *);
+static int	front_has_header(struct http_request *, const char *);
 
 void
 front_connect(struct connection *c)
@@ -97,6 +100,17 @@ front_header_recv(struct netbuf *nb)
 	}
 	if (f.status != 0)
 		return (front_refuse(c, nb, f.status, f.error));
+	if (f.as_options) {
+		/* Kore knows no TRACE: it gets OPTIONS' 405 with Allow. */
+		if (nb->s_off + 2 > nb->b_len)
+			return (front_refuse(c, nb, 431,
+			    "request header fields too large"));
+		memmove(nb->buf + f.method_off + 7, nb->buf + f.method_off + 5,
+		    nb->s_off - f.method_off - 5);
+		memcpy(nb->buf + f.method_off, "OPTIONS", 7);
+		nb->s_off += 2;
+		f.head_len += 2;
+	}
 
 	need = http_framing_request_len(&f);
 	if (nb->s_off > need) {
@@ -175,6 +189,19 @@ front_refuse(struct connection *c, struct netbuf *nb, int status,
 	return (KORE_RESULT_OK);
 }
 
+/* The answer already has the field name. */
+static int
+front_has_header(struct http_request *req, const char *name)
+{
+	struct http_header	*hdr;
+
+	TAILQ_FOREACH(hdr, &req->resp_headers, list) {
+		if (strcasecmp(hdr->header, name) == 0)
+			return (1);
+	}
+	return (0);
+}
+
 /*
  * Every answer of the module: http_response() with nosniff, and
  * "connection: close" (the connection closed once written) when the
@@ -192,5 +219,8 @@ front_response(struct http_request *req, int status, const void *d,
 		fc->discard = 1;
 	}
 	http_response_header(req, "x-content-type-options", "nosniff");
+	if (status == HTTP_STATUS_SERVICE_UNAVAILABLE &&
+	    !front_has_header(req, "retry-after"))
+		http_response_header(req, "retry-after", APP_RETRY_AFTER);
 	http_response(req, status, d, len);
 }
