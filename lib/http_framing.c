@@ -2,6 +2,7 @@
  * Request-head framing checks (see http_framing.h). Works on the bytes as
  * received, never writes to them and never allocates.
  */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -188,10 +189,17 @@ hf_request_line(const uint8_t *line, size_t n, struct http_framing *f)
 		if (hf_name_is(tok[0], len[0], other[i]))
 			known = 1;
 	}
-	if (!known && hf_name_is(tok[0], len[0], "trace"))
-		known = f->as_options = 1;
-	if (!known)
-		return (hf_refuse(f, 501, "method not implemented"));
+	if (!known) {
+		/* RFC 9110 token characters, as Kore would need them. */
+		for (i = 0; i < len[0]; i++) {
+			if (!isalnum(tok[0][i]) &&
+			    strchr("!#$%&'*+-.^_`|~", tok[0][i]) == NULL)
+				return (hf_refuse(f, 400,
+				    "malformed request line"));
+		}
+		f->as_options = 1;
+	}
+	f->method_len = len[0];
 	if (len[1] > HTTP_FRAMING_TARGET_MAX)
 		return (hf_refuse(f, 414, "request-target too long"));
 	if (!hf_name_is(tok[2], len[2], "http/1.1") &&

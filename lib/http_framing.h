@@ -26,11 +26,13 @@ struct http_framing {
 	size_t		 head_len;	/* the head and its blank line */
 	int		 reads_body;	/* POST, PUT, PATCH */
 	/*
-	 * TRACE, which Kore does not know: to be answered as OPTIONS is
-	 * (405 with Allow), the method at method_off rewritten.
+	 * A method Kore does not know (TRACE, CONNECT, QUERY, ...): to be
+	 * answered as OPTIONS is (405 with Allow), the method_len bytes at
+	 * method_off rewritten.
 	 */
 	int		 as_options;
 	size_t		 method_off;
+	size_t		 method_len;
 	int		 has_length;	/* one valid Content-Length */
 	uint64_t	 content_length;
 	int		 status;	/* 0, or the status to refuse with */

@@ -222,10 +222,18 @@ test_request_line(void **state)
 		assert_int_equal(f.status, 0);
 		assert_true(f.as_options);
 		assert_int_equal(f.method_off, 4);
+		assert_int_equal(f.method_len, 5);
 		assert_false(f.reads_body);
+		assert_int_equal(check("QUERY / HTTP/1.1\r\nHost: a\r\n\r\n",
+		    &f), 1);
+		assert_true(f.as_options);
+		assert_int_equal(f.method_len, 5);
+		assert_int_equal(check("M / HTTP/1.1\r\nHost: a\r\n\r\n",
+		    &f), 1);
+		assert_true(f.as_options);
+		assert_int_equal(f.method_len, 1);
 	}
-	refused("CONNECT a:443 HTTP/1.1\r\nHost: a\r\n\r\n", 501, "method");
-	refused("BREW / HTTP/1.1\r\nHost: a\r\n\r\n", 501, "method");
+	refused("BR(W / HTTP/1.1\r\nHost: a\r\n\r\n", 400, "request line");
 	refused("GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505, "version");
 	refused("GET / HTTP/1.1 x\r\nHost: a\r\n\r\n", 400, "request line");
 	refused("GET /\r\nHost: a\r\n\r\n", 400, "request line");

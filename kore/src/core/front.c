@@ -101,15 +101,19 @@ front_header_recv(struct netbuf *nb)
 	if (f.status != 0)
 		return (front_refuse(c, nb, f.status, f.error));
 	if (f.as_options) {
-		/* Kore knows no TRACE: it gets OPTIONS' 405 with Allow. */
-		if (nb->s_off + 2 > nb->b_len)
+		/*
+		 * A method Kore does not know (it would answer an empty
+		 * 400): Kore gets OPTIONS, which every route answers 405
+		 * with Allow.
+		 */
+		if (nb->s_off - f.method_len + 7 > nb->b_len)
 			return (front_refuse(c, nb, 431,
 			    "request header fields too large"));
-		memmove(nb->buf + f.method_off + 7, nb->buf + f.method_off + 5,
-		    nb->s_off - f.method_off - 5);
+		memmove(nb->buf + f.method_off + 7, nb->buf + f.method_off +
+		    f.method_len, nb->s_off - f.method_off - f.method_len);
 		memcpy(nb->buf + f.method_off, "OPTIONS", 7);
-		nb->s_off += 2;
-		f.head_len += 2;
+		nb->s_off = nb->s_off - f.method_len + 7;
+		f.head_len = f.head_len - f.method_len + 7;
 	}
 
 	need = http_framing_request_len(&f);
