@@ -628,7 +628,8 @@ json_parse(struct json_ctx *ctx, const uint8_t *body, size_t len,
 		if (ys != yajl_status_ok && !ctx->failed)
 			json_syntax_error(ctx, body, len, len);
 	}
-	else if (ys == yajl_status_ok && !ctx->done)
+	/* yajl said ok but the value never ended: refuse, never half a vote. */
+	if (ys == yajl_status_ok && !ctx->failed && !ctx->done)
 		json_fail(ctx, VOTE_EINVAL, "body", "body is incomplete");
 
 	yajl_free(ctx->handle);
