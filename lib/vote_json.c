@@ -13,6 +13,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "grow.h"
 #include "vote.h"
 
 #define DEFAULT_MAX_BODY	524288
@@ -238,7 +239,6 @@ static int
 json_begin_vote(struct json_ctx *ctx)
 {
 	struct vote	*grown;
-	size_t		 cap;
 
 	if (ctx->single != NULL)
 		ctx->cur = ctx->single;
@@ -247,20 +247,15 @@ json_begin_vote(struct json_ctx *ctx)
 			return (json_fail(ctx, VOTE_ETOOBIG, "body",
 			    "batch has more than %zu votes", ctx->max_batch));
 		}
-		if (ctx->count == ctx->cap) {
-			/* count < max_batch here, so cap > count. */
-			cap = ctx->cap == 0 ? (ctx->in_array ? 16 : 1) :
-			    ctx->cap * 2;
-			if (ctx->in_array && cap > ctx->max_batch)
-				cap = ctx->max_batch;
-			grown = reallocarray(ctx->votes, cap, sizeof(*grown));
-			if (grown == NULL) {
-				return (json_fail(ctx, VOTE_ENOMEM, "body",
-				    "out of memory"));
-			}
-			ctx->votes = grown;
-			ctx->cap = cap;
+		/* count < max_batch here, so there is room to grow. */
+		grown = grow_array(ctx->votes, &ctx->cap, ctx->count,
+		    sizeof(*grown), ctx->in_array ? 16 : 1,
+		    ctx->in_array ? ctx->max_batch : 1);
+		if (grown == NULL) {
+			return (json_fail(ctx, VOTE_ENOMEM, "body",
+			    "out of memory"));
 		}
+		ctx->votes = grown;
 		ctx->cur = &ctx->votes[ctx->count];
 	}
 
