@@ -63,6 +63,12 @@ enum vote_status	vote_parse_json_batch(const uint8_t *, size_t,
 			    const struct vote_limits *, struct vote **,
 			    size_t *, struct vote_error *);
 
+/*
+ * 1 if the first byte of body after JSON whitespace (space, tab, CR, LF)
+ * is '[': the body is a batch. 0 otherwise. Does not parse the body.
+ */
+int			vote_json_is_array(const uint8_t *body, size_t len);
+
 /* Checks name, album, year and rank against the contract. */
 enum vote_status	vote_validate(const struct vote *, struct vote_error *);
 

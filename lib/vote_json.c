@@ -539,18 +539,35 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 	return (VOTE_EINVAL);
 }
 
+/* JSON's whitespace (RFC 8259): never the locale's isspace(3). */
+static int
+json_is_space(uint8_t c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
 static int
 json_is_blank(const uint8_t *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n')
+		if (!json_is_space(s[i]))
 			return (0);
 	}
 
 	return (1);
+}
+
+int
+vote_json_is_array(const uint8_t *body, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && json_is_space(body[i]); i++)
+		;
+
+	return (i < len && body[i] == '[');
 }
 
 /*
