@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "vote_id.h"
 
@@ -17,17 +16,6 @@
 #define ULID_TIME_MAX	((INT64_C(1) << 48) - 1)
 
 static const char	crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-int64_t
-marimba_now_ms(void)
-{
-	struct timespec		ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return (0);
-
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* Fills buf with len random bytes; -1 if the kernel gave none. */
 static int

@@ -7,10 +7,8 @@
 
 #include <stdint.h>
 
+#include "clock.h"	/* marimba_now_ms(): the time in an id */
 #include "vote.h"
-
-/* Milliseconds since the Unix epoch, from CLOCK_REALTIME. */
-int64_t		marimba_now_ms(void);
 
 /* Writes a new ULID for time ms plus a NUL into out. -1 if no entropy. */
 int		vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms);

@@ -15,6 +15,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "server_call.h"
@@ -182,10 +183,7 @@ server_delivered(void *opaque, int err, const char *reason, void *arg)
 int64_t
 server_now_ms(void)
 {
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (marimba_mono_ms());
 }
 
 static void

@@ -19,6 +19,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "clock.h"
 #include "kafka_admin.h"
 #include "test_grpc_util.h"
 #include "vote_codec.h"
@@ -32,10 +33,7 @@ static rd_kafka_t	*tg_kafka(const char *, rd_kafka_type_t, char *,
 long long
 tg_now_ms(void)
 {
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (marimba_mono_ms());
 }
 
 void
