@@ -93,7 +93,7 @@ utf8_next(const uint8_t *s, size_t len, size_t *i, uint32_t *cp)
 }
 
 int
-vote_utf8_valid(const uint8_t *s, size_t len, size_t *bad)
+vote_utf8_is_valid(const uint8_t *s, size_t len, size_t *bad)
 {
 	size_t		i;
 	uint32_t	cp;

@@ -93,7 +93,8 @@ enum vote_status	vote_set_fields(struct vote *, const char *name,
  * forms, surrogates or code points past U+10FFFF); otherwise 0, and
  * *bad (if not NULL) gets the offset of the first offending byte.
  */
-int			vote_utf8_valid(const uint8_t *, size_t, size_t *bad);
+int			vote_utf8_is_valid(const uint8_t *, size_t,
+			    size_t *bad);
 
 /* Stamps an accepted vote: a new ULID, the source and the time now. */
 int			vote_accept(struct vote *, const char *source);

@@ -72,7 +72,7 @@ static enum vote_status
 codec_check_stamp(const Marimba__V1__Vote *msg, struct vote *v,
     struct vote_error *err)
 {
-	if (!vote_id_valid(msg->id)) {
+	if (!vote_id_is_valid(msg->id)) {
 		vote_error_set(err, "id", "id must be a ULID of %d Crockford "
 		    "base32 characters", VOTE_ID_LEN);
 		return (VOTE_EINVAL);

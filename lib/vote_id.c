@@ -72,7 +72,7 @@ vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms)
 }
 
 int
-vote_id_valid(const char *s)
+vote_id_is_valid(const char *s)
 {
 	size_t		i;
 

@@ -14,6 +14,6 @@
 int		vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms);
 
 /* 1 if s is a well-formed ULID of VOTE_ID_LEN characters, 0 otherwise. */
-int		vote_id_valid(const char *s);
+int		vote_id_is_valid(const char *s);
 
 #endif

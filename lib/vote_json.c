@@ -76,7 +76,7 @@ static int	json_value(struct json_ctx *, enum json_kind,
 static int	json_field(struct json_ctx *, enum json_kind,
 		    const unsigned char *, size_t);
 static int	json_begin_vote(struct json_ctx *);
-static int	json_escape_in_token(struct json_ctx *);
+static int	json_token_has_bad_escape(struct json_ctx *);
 static size_t	json_lone_surrogate(const uint8_t *, size_t);
 static void	json_copy_key(char *, size_t, const unsigned char *, size_t);
 
@@ -197,7 +197,7 @@ json_lone_surrogate(const uint8_t *s, size_t len)
 
 /* 1 if the string or key yajl just delivered holds the lone surrogate. */
 static int
-json_escape_in_token(struct json_ctx *ctx)
+json_token_has_bad_escape(struct json_ctx *ctx)
 {
 	if (ctx->bad_escape == NO_OFFSET)
 		return (0);
@@ -214,7 +214,7 @@ json_copy_key(char *dst, size_t dstlen, const unsigned char *key, size_t len)
 {
 	size_t		n, i, o;
 
-	if (!vote_utf8_valid(key, len, NULL) || memchr(key, '\0', len)) {
+	if (!vote_utf8_is_valid(key, len, NULL) || memchr(key, '\0', len)) {
 		(void)snprintf(dst, dstlen, "?");
 		return;
 	}
@@ -332,7 +332,7 @@ json_field(struct json_ctx *ctx, enum json_kind kind, const unsigned char *s,
 			    "%s must be a string, not %s", name,
 			    kind_names[kind]));
 		}
-		if (json_escape_in_token(ctx)) {
+		if (json_token_has_bad_escape(ctx)) {
 			return (json_fail(ctx, VOTE_EINVAL, name,
 			    "%s is not valid UTF-8 (escape of a lone UTF-16 "
 			    "surrogate)", name));
@@ -511,7 +511,7 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 	if (ctx->done) {
 		json_fail(ctx, VOTE_EINVAL, "body",
 		    "body has data after the JSON value (byte %zu)", at);
-	} else if (!vote_utf8_valid(body, len, &bad) && bad <= at) {
+	} else if (!vote_utf8_is_valid(body, len, &bad) && bad <= at) {
 		json_fail(ctx, VOTE_EINVAL, field,
 		    "%s is not valid UTF-8 (byte %zu of the body)", field, bad);
 	} else if (at >= len) {

@@ -44,7 +44,7 @@ enum vote_send_status	 vote_producer_send(struct vote_producer *vp,
 int			 vote_producer_poll(struct vote_producer *vp,
 			    int timeout_ms);
 
-/* Waits up to timeout ms for every message to be reported. 0 if all were. */
+/* Waits up to timeout_ms for every message to be reported: 0, or -1. */
 int			 vote_producer_flush(struct vote_producer *vp,
 			    int timeout_ms);
 
@@ -60,7 +60,7 @@ void			 vote_producer_notify_fd(struct vote_producer *vp,
 			    int fd);
 
 /* 1 if a broker answered a metadata request within timeout ms, else 0. */
-int			 vote_producer_broker_up(struct vote_producer *vp,
+int			 vote_producer_broker_is_up(struct vote_producer *vp,
 			    int timeout_ms);
 
 #endif

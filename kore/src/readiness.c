@@ -102,7 +102,7 @@ readiness_run(void *arg)
 	(void)pthread_mutex_lock(&rd->lock);
 	while (!rd->stop) {
 		(void)pthread_mutex_unlock(&rd->lock);
-		up = vote_producer_broker_up(rd->producer, rd->timeout_ms);
+		up = vote_producer_broker_is_up(rd->producer, rd->timeout_ms);
 		(void)pthread_mutex_lock(&rd->lock);
 		rd->up = up;
 

@@ -16,7 +16,7 @@ fuzz_text_clean(const char *s, size_t len)
 	size_t		 i;
 
 	p = (const uint8_t *)s;
-	if (!vote_utf8_valid(p, len, NULL))
+	if (!vote_utf8_is_valid(p, len, NULL))
 		return (0);
 	for (i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '"' ||

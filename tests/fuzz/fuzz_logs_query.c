@@ -38,7 +38,7 @@ check_query(const struct logs_query *q)
 		    VOTE_NAME_MAX, &err) == VOTE_OK);
 	FUZZ_CHECK(q->source[0] == '\0' || strcmp(q->source, "rest") == 0 ||
 	    strcmp(q->source, "grpc") == 0);
-	FUZZ_CHECK(q->before[0] == '\0' || vote_id_valid(q->before));
+	FUZZ_CHECK(q->before[0] == '\0' || vote_id_is_valid(q->before));
 }
 
 /* q as a query string with every byte of band as %XX; its length. */

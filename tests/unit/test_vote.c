@@ -56,7 +56,7 @@ test_utf8(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bad = 12345;
-		got = vote_utf8_valid((const uint8_t *)cases[i].s,
+		got = vote_utf8_is_valid((const uint8_t *)cases[i].s,
 		    strlen(cases[i].s), &bad);
 		if (got != cases[i].valid)
 			fail_msg("case %zu: valid=%d", i, got);
@@ -64,7 +64,8 @@ test_utf8(void **state)
 			assert_int_equal(bad, cases[i].bad);
 	}
 	/* An embedded NUL is valid UTF-8 (the text check refuses it). */
-	assert_int_equal(vote_utf8_valid((const uint8_t *)"a\0b", 3, NULL), 1);
+	assert_int_equal(vote_utf8_is_valid((const uint8_t *)"a\0b", 3, NULL),
+	    1);
 }
 
 static void
@@ -182,7 +183,7 @@ test_accept(void **state)
 	before = marimba_now_ms();
 	assert_int_equal(vote_accept(&v, "rest"), 0);
 	after = marimba_now_ms();
-	assert_true(vote_id_valid(v.id));
+	assert_true(vote_id_is_valid(v.id));
 	assert_string_equal(v.source, "rest");
 	assert_true(v.received_at_ms >= before && v.received_at_ms <= after);
 
