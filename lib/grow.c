@@ -1,8 +1,10 @@
 /*
  * grow_array(): doubling growth with reallocarray(3), capped at a maximum
- * the caller gives, so a hostile count never asks for more than allowed.
+ * the caller gives, so a hostile count never asks for more than allowed,
+ * and checked for overflow before the allocator sees the size.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "grow.h"
@@ -29,6 +31,11 @@ grow_array(void *arr, size_t *cap, size_t count, size_t size, size_t first,
 		ncap = max;
 	if (ncap <= count)
 		ncap = count + 1;
+
+	if (ncap > SIZE_MAX / size) {
+		errno = EOVERFLOW;
+		return (NULL);
+	}
 
 	if ((grown = reallocarray(arr, ncap, size)) == NULL) {
 		errno = ENOMEM;

@@ -12,8 +12,9 @@
  * of size bytes at arr with *cap slots. If count < *cap, returns arr as
  * it is. Otherwise reallocates to first slots (when *cap is 0) or twice
  * *cap, at most max, updates *cap and returns the new array. Returns
- * NULL with errno set (ENOMEM, or EOVERFLOW when count >= max) and leaves
- * arr and *cap as they were: the caller still owns and frees arr.
+ * NULL with errno set (ENOMEM; EOVERFLOW when count >= max or the bytes
+ * would not fit a size_t) and leaves arr and *cap as they were: the
+ * caller still owns and frees arr.
  */
 void	*grow_array(void *arr, size_t *cap, size_t count, size_t size,
 	    size_t first, size_t max);

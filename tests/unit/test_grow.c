@@ -72,8 +72,8 @@ test_overflowing_size_refused(void **state)
 	assert_non_null(a);
 	cap = 1;
 	errno = 0;
-	assert_null(grow_array(a, &cap, 1, SIZE_MAX / 2, 1, SIZE_MAX));
-	assert_int_equal(errno, ENOMEM);
+	assert_null(grow_array(a, &cap, 1, SIZE_MAX / 2 + 1, 1, SIZE_MAX));
+	assert_int_equal(errno, EOVERFLOW);
 	assert_int_equal(cap, 1);
 	free(a);
 }
