@@ -9,6 +9,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include "deconst.h"
 #include "log.h"
 #include "mongo_store.h"
 
@@ -121,7 +122,7 @@ mongo_store_insert(struct mongo_store *ms, const struct vote *const *votes,
 	bson_destroy(&opts);
 out:
 	for (i = 0; i < built; i++)
-		bson_destroy((bson_t *)docs[i]);
+		bson_destroy(DECONST(bson_t *, docs[i]));
 	free(docs);
 	return (rv);
 }

@@ -9,6 +9,7 @@
 
 #include "vote.pb-c.h"
 
+#include "deconst.h"
 #include "vote_codec.h"
 #include "vote_id.h"
 
@@ -26,12 +27,12 @@ codec_message(const struct vote *v, Marimba__V1__Vote *msg)
 		return (-1);
 
 	marimba__v1__vote__init(msg);
-	msg->id = (char *)v->id;
-	msg->name = (char *)v->name;
-	msg->album = (char *)v->album;
+	msg->id = DECONST(char *, v->id);
+	msg->name = DECONST(char *, v->name);
+	msg->album = DECONST(char *, v->album);
 	msg->year = v->year;
 	msg->rank = v->rank;
-	msg->source = (char *)v->source;
+	msg->source = DECONST(char *, v->source);
 	msg->received_at_ms = v->received_at_ms;
 
 	return (0);

@@ -20,6 +20,7 @@
 
 #include "cast_request.h"
 #include "clock.h"
+#include "deconst.h"
 #include "kafka_admin.h"
 #include "test_grpc_util.h"
 #include "vote_codec.h"
@@ -272,7 +273,7 @@ tg_health(grpc_channel *ch, grpc_completion_queue *cq, const char *service,
 	uint8_t					 buf[256];
 	grpc_status_code			 st;
 
-	req.service = (char *)service;
+	req.service = DECONST(char *, service);
 	msg.len = grpc__health__v1__health_check_request__pack(&req, buf);
 	msg.data = buf;
 	*serving = -1;
@@ -414,7 +415,7 @@ tg_cast_stream(grpc_channel *ch, grpc_completion_queue *cq,
 	rpc_result_clear(&res);
 done:
 	for (i = 0; i < n; i++)
-		free((void *)msgs[i].data);
+		free(DECONST(void *, msgs[i].data));
 	free(msgs);
 	return (st);
 }
