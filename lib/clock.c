@@ -1,6 +1,8 @@
 /*
  * marimba_now_ms() and marimba_mono_ms(): clock_gettime(2) in
- * milliseconds, the only place the project reads a clock.
+ * milliseconds, the project's only millisecond clocks. Code that needs
+ * a struct timespec (a condition variable's deadline, a log stamp, a
+ * microsecond histogram) reads clock_gettime(2) itself.
  */
 #include <time.h>
 
