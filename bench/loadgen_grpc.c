@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gRPC load (see loadgen.h): `concurrency` blocking callers share one
  * channel, take vote numbers from a counter and make a unary Cast for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * web-bench's loader: inserts N log documents shaped exactly like the
  * consumer's (_id = ULID, name, album, year, rank, source, accepted_at,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements mongo_store.h with mongo-c-driver. The client reconnects by
  * itself; short server-selection and socket timeouts make a dead or slow

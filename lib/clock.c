@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba_now_ms() and marimba_mono_ms(): clock_gettime(2) in
  * milliseconds, the project's only millisecond clocks. Code that needs

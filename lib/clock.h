@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The clocks of marimba, in milliseconds: wall time for what is stored or
  * shown (vote ids, received_at_ms), monotonic time for deadlines and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * DECONST(): drops const from a pointer for a C API that takes a plain
  * pointer it only reads (protobuf-c's message strings), or to free() what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * grow_array(): doubling growth with reallocarray(3), capped at a maximum
  * the caller gives, so a hostile count never asks for more than allowed,

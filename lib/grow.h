@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Growing arrays: one doubling rule, capped and checked for overflow,
  * for every array that is filled one element at a time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Parser of the log queries' query string (see logs_query.h). It works
  * on a bounded copy of each decoded name and value, so no input length

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The vote contract itself: what makes a vote's fields valid, one strict
  * UTF-8 validator, error reporting, and stamping an accepted vote. Every

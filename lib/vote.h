@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The vote model and its JSON contract: what a valid vote is, and the
  * strict parser that turns a client's JSON body into votes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * struct vote to and from the protobuf-c marimba.v1.Vote message that
  * travels on the Kafka topic. Decoding checks the whole contract (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote ids as ULIDs: 48 bits of milliseconds since the epoch (big-endian)
  * followed by 80 random bits from getrandom(2), written as 26 characters

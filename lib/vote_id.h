@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote ids: ULIDs (48-bit millisecond time, 80 random bits, Crockford
  * base32), so ids sort by acceptance time and need no coordination.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The strict JSON parser for votes: a yajl 2.1 callback (streaming) parser
  * that refuses a body at the first event that breaks the contract (unknown,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The shared Kafka producer (see vote_producer.h): a librdkafka producer
  * with acks=all and idempotence whose delivery reports are handed to the

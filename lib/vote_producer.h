@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kafka producer every ingest path shares: validated votes are encoded
  * with protobuf-c and produced to the votes topic with acks=all and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * vote_tally_key(): the one place the album counter's key is spelled.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The keys votes are counted under: a band's albums are counted in one
  * hash under "<band> — <album>" (an em dash between spaces), the key the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * CastRequest decoding and encoding (see cast_request.h).
  */

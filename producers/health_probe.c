@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kafka health probe thread (see health_probe.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The completion-queue loops of marimba-grpc (see server.h): starts the
  * gRPC server with its bounds, drives the calls, runs the thread that

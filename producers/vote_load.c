@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-vote's load generator (see vote_load.h): threads share one
  * channel, take call numbers from a shared counter and wait for the time

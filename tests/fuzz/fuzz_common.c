@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Checks the fuzz targets share; see fuzz_common.h.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the log viewer's query-string parser (lib/logs_query.c):
  * any bytes go through logs_query_parse(). Besides memory errors (ASan,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the Kafka message decoder (lib/vote_codec.c): any bytes
  * go through vote_decode(). Besides memory errors (ASan, UBSan) it checks

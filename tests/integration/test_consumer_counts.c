@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer against real Kafka, Redis and FerretDB: N votes give
  * exactly N in every counter, the series and MongoDB; reading the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements test_consumer_harness.h against the real services of
  * scripts/stack (Kafka, Redis, FerretDB). Every test gets names of its

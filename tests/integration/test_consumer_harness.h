@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Shared helpers of the marimba-consumer integration tests: a private
  * topic, consumer group, Redis key prefix and Mongo database per test,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-grpc against the real Kafka: valid votes through Cast and
  * CastStream come back as ids and land on the topic exactly once each

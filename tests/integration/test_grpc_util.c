@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Helpers of the gRPC integration tests (see test_grpc_util.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/clock.c: the wall clock is a plausible Unix time in
  * ms, the monotonic clock never goes back and counts a sleep.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/grow.c: the first size, doubling, the cap, refusal at
  * the cap and on a size that overflows, and that a refusal leaves the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote.c: the UTF-8 validator, vote_validate() and
  * vote_set_fields() as the gRPC path uses them, and vote_accept().

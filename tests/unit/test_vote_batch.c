@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for vote_parse_json_batch(): one object or an array of
  * 1..max_batch objects, all-or-nothing, the index of the bad element, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote_id.c: ULID layout against the spec's example,
  * validity, uniqueness of many ids and ordering by time.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit test for the last guard of lib/vote_json.c: a body whose JSON value
  * never ends must be refused even if yajl says the parse completed. Real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lib/vote_producer.c against librdkafka's in-process mock cluster (no
  * services): delivery reports carry the send-time opaque, the notify fd

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote_tally.c: the album key's exact bytes, the
  * longest name and album fitting VOTE_TALLY_KEY_MAX, and a refused cut.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's hooks (run by core/app.c): each worker opens its
  * stores, starts their health checks and the pools for their reads, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Readiness for GET /readyz: a thread of the worker asks the broker for
  * metadata once a second (bounded by a timeout) and keeps the answer, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * POST /api/votes: checks the request, parses and validates the whole body
  * (one vote or an array), produces every vote to Kafka and parks the
