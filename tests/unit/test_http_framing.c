@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/http_framing.c: which request heads the front door
  * lets Kore parse, which it refuses and with what status.
