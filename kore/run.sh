@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Starts the votes API in the foreground: Debian's kore binary with the
 # marimba_kore.so module of a build tree, on
 # $MARIMBA_BIND:$MARIMBA_HTTP_PORT (127.0.0.1 unless told otherwise).
