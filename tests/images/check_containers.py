@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The container images, built and run for real (ctest label "images").
 
 scripts/images builds marimba-kore, -grpc, -consumer and -locust with
