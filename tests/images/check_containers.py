@@ -18,7 +18,7 @@ In each round votes go over REST into the kore container and over gRPC
 (marimba-vote inside the grpc container, with its defaults) into the grpc
 container, and the test asserts: each vote counted once in Redis (total
 and per source), logged once in MongoDB, every container's processes run
-as uid and gid 10001, the root filesystems are read-only, and `podman
+as uid and gid 10001 without capabilities, the root filesystems are read-only, and `podman
 healthcheck run` passes for the images' HEALTHCHECKs (round 1) and for
 the manifests' exec probes (round 2). Round 1 also checks that Kore
 listens on MARIMBA_BIND only.
@@ -310,15 +310,18 @@ def check_stores(pm, rnd, consumers):
 
 
 def ids_of(pid):
-    """(real, effective uid), (real, effective gid) of a host process."""
-    uid = gid = None
+    """(real, effective uid), (real, effective gid) and the effective
+    capabilities (hex) of a host process."""
+    uid = gid = cap = None
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             if line.startswith("Uid:"):
                 uid = line.split()[1:3]
             elif line.startswith("Gid:"):
                 gid = line.split()[1:3]
-    return uid, gid
+            elif line.startswith("CapEff:"):
+                cap = line.split()[1]
+    return uid, gid, cap
 
 
 def descendants(pid):
@@ -349,18 +352,21 @@ def check_container(pm, name, healthcheck=True):
     procs = descendants(info["State"]["Pid"])
     for pid in procs:
         try:
-            uid, gid = ids_of(pid)
+            uid, gid, cap = ids_of(pid)
         except OSError:
             continue    # gone meanwhile
         if uid != [str(UID)] * 2 or gid != [str(UID)] * 2:
             fail(f"{name}: process {pid} runs as uid {uid} gid {gid}, "
                  f"not {UID}")
+        if int(cap, 16) != 0:
+            fail(f"{name}: process {pid} has capabilities {cap}")
     if healthcheck:
         p = pm.run("healthcheck", "run", name, check=False, timeout=60)
         if p.returncode != 0:
             fail(f"podman healthcheck run {name}: exit {p.returncode} "
                  f"{(p.stdout + p.stderr).strip()}\n{pm.logs(name)}")
-    say(f"{name}: {len(procs)} process(es) as {UID}:{UID}, read-only root"
+    say(f"{name}: {len(procs)} process(es) as {UID}:{UID} without "
+        "capabilities, read-only root"
         + (", healthy" if healthcheck else ""))
 
 
@@ -432,15 +438,17 @@ def render_base():
     return [d for d in yaml.safe_load_all(out) if d]
 
 
-def kube_yaml(rnd, docs, consumers, tag):
+def kube_yaml(rnd, docs, tag):
     """The Deployments of kore, grpc and the consumers and their
     ConfigMap, made playable on one host: one replica, local images never
     pulled, host networking without ports, probes podman cannot run
     (httpGet, tcpSocket, grpc) removed, loopback addresses and the
-    round's private names."""
+    round's private names. Returns the documents and the names of the
+    volumes kube play makes."""
     wanted = {"kore", "grpc"} | {
-        f"consumer-{s}" if s else "consumer" for s in consumers}
-    out, cm_name, seen = [], None, set()
+        d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"
+        and d["metadata"]["name"].startswith("consumer")}
+    out, cm_name, seen, volumes = [], None, set(), []
     for d in docs:
         if d["kind"] == "ConfigMap" and \
                 d["metadata"]["name"].startswith("marimba-config"):
@@ -456,6 +464,13 @@ def kube_yaml(rnd, docs, consumers, tag):
         d["metadata"].pop("namespace", None)
         d["spec"]["replicas"] = 1
         spec = d["spec"]["template"]["spec"]
+        # podman makes a named volume of an emptyDir, shared by every pod
+        # with a volume of that name: private names keep them apart.
+        renames = {}
+        for v in spec.get("volumes", []):
+            renames[v["name"]] = f"{d['metadata']['name']}-{v['name']}"
+            v["name"] = renames[v["name"]]
+            volumes.append(v["name"])
         spec["hostNetwork"] = True
         spec.pop("topologySpreadConstraints", None)
         for c in spec["containers"]:
@@ -465,9 +480,17 @@ def kube_yaml(rnd, docs, consumers, tag):
             c["image"] = f"localhost/{c['image']}"
             c["imagePullPolicy"] = "Never"
             c.pop("ports", None)
+            for m in c.get("volumeMounts", []):
+                m["name"] = renames.get(m["name"], m["name"])
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 if probe in c and "exec" not in c[probe]:
                     del c[probe]
+                elif probe in c:
+                    # podman 4.3 joins the words with spaces and runs
+                    # them with sh -c: ["sh", "-c", S] must become [S].
+                    cmd = c[probe]["exec"]["command"]
+                    if cmd[:2] == ["sh", "-c"] and len(cmd) == 3:
+                        c[probe]["exec"]["command"] = [cmd[2]]
             env = [e for e in c.get("env", [])
                    if e["name"] != "MARIMBA_CONSUMER_METRICS_BIND"]
             env.append({"name": "MARIMBA_CONSUMER_METRICS_BIND",
@@ -479,10 +502,10 @@ def kube_yaml(rnd, docs, consumers, tag):
                 if "configMapRef" in ref:
                     ref["configMapRef"]["name"] = cm_name
         out.append(d)
-    if seen != wanted:
+    if seen != wanted or not any(n.startswith("consumer") for n in seen):
         fail(f"k8s/base renders Deployments {sorted(seen)}, "
-             f"want {sorted(wanted)}")
-    return out
+             "want kore, grpc and the consumers")
+    return out, volumes
 
 
 def private_secrets(docs, name):
@@ -499,9 +522,9 @@ def private_secrets(docs, name):
                     ref["name"] = name
 
 
-def round_kube(pm, rnd, tag, consumers, undo):
+def round_kube(pm, rnd, tag, undo):
     """podman kube play of the rendered Deployments."""
-    docs = kube_yaml(rnd, render_base(), consumers, tag)
+    docs, volumes = kube_yaml(rnd, render_base(), tag)
     secret_name = rnd.name + "-secrets"
     private_secrets(docs, secret_name)
     # podman 4.3 wants the Secret's data alone: JSON, values in base64.
@@ -515,13 +538,14 @@ def round_kube(pm, rnd, tag, consumers, undo):
     undo.append(("kube", "down", path))
     pm.run("kube", "play", "--network=host", path, timeout=180)
     pods = [d["metadata"]["name"] for d in docs if d["kind"] == "Deployment"]
+    for v in volumes:
+        undo.append(("volume", "rm", "-f", v))
     containers = {}
-    for line in pm.run("ps", "-a", "--format",
-                       "{{.Names}} {{.PodName}}").stdout.splitlines():
-        c, _, pod = line.partition(" ")
+    for c in pm.run("ps", "-a", "--format",
+                    "{{.Names}}").stdout.split():
         for p in pods:
-            # Deployment d's pod is d-pod-0.
-            if pod == f"{p}-pod-0" and not c.endswith("-infra"):
+            # Deployment d's pod is d-pod-0, its container d-pod-0-NAME.
+            if c.startswith(f"{p}-pod-0-"):
                 containers[p] = c
     if len(containers) != len(pods):
         fail(f"kube play started {containers}, want one for each of {pods}")
@@ -560,7 +584,7 @@ def main():
         say(f"podman run round took {time.time() - t1:.0f} s")
         t1 = time.time()
         r2.create_topics()
-        round_kube(pm, r2, tag, consumers, undo)
+        round_kube(pm, r2, tag, undo)
         say(f"kube play round took {time.time() - t1:.0f} s")
     finally:
         for cmd in reversed(undo):
