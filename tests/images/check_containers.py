@@ -18,9 +18,9 @@ In each round votes go over REST into the kore container and over gRPC
 (marimba-vote inside the grpc container, with its defaults) into the grpc
 container, and the test asserts: each vote counted once in Redis (total
 and per source), logged once in MongoDB, every container's processes run
-as uid and gid 10001 without capabilities, the root filesystems are read-only, and `podman
-healthcheck run` passes for the images' HEALTHCHECKs (round 1) and for
-the manifests' exec probes (round 2). Round 1 also checks that Kore
+as uid and gid 10001 without capabilities, the root filesystems are
+read-only, and `podman healthcheck run` passes for the images'
+HEALTHCHECKs (round 1) and for the manifests' exec probes (round 2). Round 1 also checks that Kore
 listens on MARIMBA_BIND only.
 """
 import argparse
