@@ -17,6 +17,7 @@ static int	config_long(const char *, long, long, long, long *,
 static int	config_int(const char *, long, long, long, int *, char *,
 		    size_t);
 static int	config_grpc(struct marimba_grpc_limits *, char *, size_t);
+static int	config_url(const char *, const char *, char *, size_t);
 
 int
 marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
@@ -101,6 +102,11 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	cfg->session_timeout_ms = (int)v;
 	if (config_grpc(&cfg->grpc, err, errlen) == -1)
 		return (-1);
+	if (config_string("MARIMBA_GRAFANA_URL", "", cfg->grafana_url,
+	    sizeof(cfg->grafana_url), err, errlen) == -1 ||
+	    config_url("MARIMBA_GRAFANA_URL", cfg->grafana_url, err,
+	    errlen) == -1)
+		return (-1);
 
 	return (0);
 }
@@ -123,6 +129,30 @@ config_grpc(struct marimba_grpc_limits *g, char *err, size_t errlen)
 	    config_int("MARIMBA_GRPC_AGE_GRACE_MS", 30000, 0, 3600000,
 	    &g->age_grace_ms, err, errlen) == -1)
 		return (-1);
+	return (0);
+}
+
+/* "" or an http(s) URL without spaces or control characters. */
+static int
+config_url(const char *name, const char *url, char *err, size_t errlen)
+{
+	const unsigned char	*p;
+
+	if (*url == '\0')
+		return (0);
+	if (strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "http://", 7) != 0) {
+		snprintf(err, errlen, "%s: not an http:// or https:// URL",
+		    name);
+		return (-1);
+	}
+	for (p = (const unsigned char *)url; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(err, errlen, "%s: space or control character "
+			    "in the URL", name);
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -40,6 +40,7 @@ struct marimba_config {
 	char		redis_prefix[64];
 	int		session_timeout_ms;
 	struct marimba_grpc_limits grpc;
+	char		grafana_url[512];	/* "" = no link */
 };
 
 /*

@@ -84,6 +84,34 @@ test_rejects_long_string(void **state)
 	unsetenv("MARIMBA_MONGO_URI");
 }
 
+static void
+test_grafana_url(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256];
+	const char		*bad[] = { "javascript:alert(1)", "ftp://x",
+				    "//grafana", "https://g/a b",
+				    "https://g/\x01", "grafana:3000" };
+	size_t			i;
+
+	(void)state;
+	unsetenv("MARIMBA_GRAFANA_URL");
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.grafana_url, "");
+	setenv("MARIMBA_GRAFANA_URL", "https://grafana.example/d/x?a=1&b=2",
+	    1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.grafana_url,
+	    "https://grafana.example/d/x?a=1&b=2");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("MARIMBA_GRAFANA_URL", bad[i], 1);
+		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "MARIMBA_GRAFANA_URL"));
+	}
+	unsetenv("MARIMBA_GRAFANA_URL");
+}
+
 int
 main(void)
 {
@@ -92,6 +120,7 @@ main(void)
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_rejects_bad_numbers),
 		cmocka_unit_test(test_rejects_long_string),
+		cmocka_unit_test(test_grafana_url),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs_cache.h"
 #include "store.h"
 #include "web_job.h"
 
@@ -28,6 +29,7 @@ struct web_jobs {
 	struct web_pool	*mongo_pool;	/* jobs that read MongoDB */
 	struct web_pool	*redis_pool;	/* Redis-only jobs */
 	int		 active;	/* admitted; worker thread only */
+	struct logs_cache	*logs_cache;	/* worker thread only */
 };
 
 static int	web_job_entry(struct kore_task *);
@@ -41,6 +43,11 @@ web_jobs_new(const struct marimba_config *cfg, char *err, size_t errlen)
 
 	if ((wj = calloc(1, sizeof(*wj))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if ((wj->logs_cache = logs_cache_new()) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		free(wj);
 		return (NULL);
 	}
 	if ((wj->stores = stores_new(cfg, err, errlen)) == NULL ||
@@ -63,6 +70,7 @@ web_jobs_free(struct web_jobs *wj)
 	web_pool_free(wj->mongo_pool);
 	web_pool_free(wj->redis_pool);
 	stores_free(wj->stores);
+	logs_cache_free(wj->logs_cache);
 	free(wj);
 }
 
@@ -70,6 +78,12 @@ struct stores *
 web_jobs_stores(struct web_jobs *wj)
 {
 	return (wj == NULL ? NULL : wj->stores);
+}
+
+struct logs_cache *
+web_jobs_logs_cache(struct web_jobs *wj)
+{
+	return (wj == NULL ? NULL : wj->logs_cache);
 }
 
 int

@@ -1,14 +1,22 @@
 /*
  * Answers of the log viewer: HTML always with the security headers (a
  * strict Content-Security-Policy: no inline script or style anywhere),
- * and JSON errors {"error":"...","field":"..."} (made by reply.c).
+ * gzip'd when the client takes it; the fragments htmx polls carry an
+ * ETag of their content and are a bodiless 304 when the client already
+ * shows it; JSON errors {"error":"...","field":"..."} (made by reply.c).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/app.h"
 #include "core/reply.h"
+#include "gzip.h"
 #include "web_reply.h"
+
+/* Smaller answers are sent as they are: gzip would not pay. */
+#define WEB_GZIP_MIN	512
 
 #define WEB_CSP	"default-src 'self'; script-src 'self'; style-src 'self'; " \
 		"img-src 'self' data:; object-src 'none'; base-uri 'none'; " \
@@ -26,10 +34,59 @@ web_security_headers(struct http_request *req)
 void
 web_html(struct http_request *req, int status, struct kore_buf *buf)
 {
+	const char	*ae;
+	uint8_t		*gz;
+	size_t		 gzlen;
+
 	web_security_headers(req);
 	http_response_header(req, "content-type", "text/html; charset=utf-8");
 	http_response_header(req, "cache-control", "no-store");
+	http_response_header(req, "vary", "Accept-Encoding");
+	if (buf->offset >= WEB_GZIP_MIN &&
+	    http_request_header(req, "accept-encoding", &ae) &&
+	    gzip_accepted(ae) &&
+	    gzip_compress(buf->data, buf->offset, &gz, &gzlen) == 0) {
+		http_response_header(req, "content-encoding", "gzip");
+		http_response(req, status, gz, gzlen);
+		free(gz);
+		return;
+	}
+	/* No gzip (or no memory for it): the answer as it is. */
 	http_response(req, status, buf->data, buf->offset);
+}
+
+/*
+ * A fragment htmx swaps in: 200 with an ETag (a 64-bit FNV-1a hash of
+ * the HTML; weak, as it names the gzip'd answer too), or 304 and no
+ * body when If-None-Match names that ETag, that is when the client
+ * shows exactly this already. The page's script sends If-None-Match
+ * itself (the answers are no-store, so the browser's cache never does),
+ * and htmx is told not to swap on a 304.
+ */
+void
+web_fragment(struct http_request *req, struct kore_buf *buf)
+{
+	const char	*inm;
+	char		 etag[24];
+	uint64_t	 h;
+	size_t		 i;
+
+	h = 0xcbf29ce484222325ULL;
+	for (i = 0; i < buf->offset; i++) {
+		h ^= buf->data[i];
+		h *= 0x100000001b3ULL;
+	}
+	(void)snprintf(etag, sizeof(etag), "W/\"%016llx\"",
+	    (unsigned long long)h);
+	http_response_header(req, "etag", etag);
+	if (http_request_header(req, "if-none-match", &inm) &&
+	    strcmp(inm, etag) == 0) {
+		web_security_headers(req);
+		http_response_header(req, "cache-control", "no-store");
+		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		return;
+	}
+	web_html(req, HTTP_STATUS_OK, buf);
 }
 
 /* {"error":...,"field":...} (field left out when NULL or ""). */

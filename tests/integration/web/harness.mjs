@@ -111,7 +111,8 @@ export class Pipeline {
 		    this.env({ MARIMBA_KORE_MODULE:
 		    path.join(buildDir, 'kore/marimba_kore.so'),
 		    MARIMBA_HTTP_PORT: String(this.port),
-		    MARIMBA_KORE_VAR: this.dir, MARIMBA_KORE_WORKERS: '2' }));
+		    MARIMBA_KORE_VAR: this.dir, MARIMBA_KORE_WORKERS:
+		    this.overrides.MARIMBA_KORE_WORKERS ?? '2' }));
 		await waitFor('kore /healthz', async () =>
 		    (await fetch(`${this.base}/healthz`)).status === 200, 20000);
 	}
