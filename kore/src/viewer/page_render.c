@@ -23,6 +23,7 @@
 #include "store_redis.h"
 #include "svg_chart.h"
 #include "web_job.h"
+#include "web_reply.h"
 #include "web_time.h"
 
 /* Bands listed in the filter's list of suggestions. */
@@ -55,6 +56,8 @@ static void	render_head(struct kore_buf *, const struct logs_query *);
 static void	render_filters(struct kore_buf *, const struct logs_query *,
 		    const struct web_job *);
 static void	render_query(struct kore_buf *, const struct logs_query *);
+static void	render_logs_first(struct kore_buf *,
+		    const struct logs_query *, const struct logs_cached *);
 static void	render_footer(struct kore_buf *);
 static void	render_clock(struct kore_buf *, time_t);
 static int	band_cmp(const void *, const void *);
@@ -63,6 +66,9 @@ void
 render_page(struct kore_buf *b, const struct logs_query *q,
     const struct web_job *job, const struct logs_cached *c)
 {
+	struct kore_buf	*stats;
+	char		 etag[WEB_ETAG_LEN];
+
 	render_head(b, q);
 	kore_buf_appendf(b, "<body><a class=\"skip\" href=\"#logs-panel\">"
 	    "Skip to the latest votes</a>"
@@ -82,11 +88,21 @@ render_page(struct kore_buf *b, const struct logs_query *q,
 	    "does not update by itself: reload it (or press Show) to see "
 	    "new votes.</p></noscript>");
 
+	/*
+	 * Each part carries the ETag of what it shows, so even the first
+	 * refresh of an unchanged part is a 304.
+	 */
+	stats = kore_buf_alloc(8192);
+	render_stats(stats, job);
+	web_etag(stats->data, stats->offset, etag);
 	kore_buf_appendf(b, "<section id=\"stats\" class=\"stats\" "
 	    "aria-label=\"Totals and charts\" hx-get=\"/fragments/stats\" "
 	    "hx-trigger=\"marimba:tick\" hx-swap=\"innerHTML\" "
-	    "hx-sync=\"this:drop\">");
-	render_stats(b, job);
+	    "hx-sync=\"this:drop\" data-etag=\"");
+	render_esc(b, etag);
+	kore_buf_appendf(b, "\">");
+	kore_buf_append(b, stats->data, stats->offset);
+	kore_buf_free(stats);
 	kore_buf_appendf(b, "</section>");
 
 	kore_buf_appendf(b, "<section id=\"logs-panel\" class=\"panel logs\" "
@@ -96,21 +112,43 @@ render_page(struct kore_buf *b, const struct logs_query *q,
 	kore_buf_appendf(b, "</div><div id=\"logs\" class=\"logs-body\" "
 	    "hx-get=\"/fragments/logs\" hx-include=\"#filters\" "
 	    "hx-trigger=\"load, marimba:tick\" hx-swap=\"innerHTML\" "
-	    "hx-sync=\"this:drop\">");
-	if (c->html != NULL && c->now - c->at < CACHE_FRESH_S) {
-		kore_buf_append(b, c->html, c->len);
-	} else if (c->html != NULL) {
-		render_logs_stale(b, 0, c);
-	} else {
-		kore_buf_appendf(b, "<p class=\"loading\">Loading the latest "
-		    "votes…</p><noscript><p><a href=\"/fragments/logs");
-		render_query(b, q);
-		kore_buf_appendf(b, "\">The latest votes as a page of their "
-		    "own</a></p></noscript>");
-	}
+	    "hx-sync=\"this:drop\"");
+	render_logs_first(b, q, c);
 	kore_buf_appendf(b, "</div></section></main>");
 	render_footer(b);
 	kore_buf_appendf(b, "</body></html>\n");
+}
+
+/*
+ * What the logs panel holds until htmx fills it (the end of its tag,
+ * then its content): the filter's kept table (with its ETag when recent,
+ * so htmx's first load is a 304; marked with its time when not), or a
+ * placeholder and, for a browser without script, a link to the table.
+ */
+static void
+render_logs_first(struct kore_buf *b, const struct logs_query *q,
+    const struct logs_cached *c)
+{
+	char	etag[WEB_ETAG_LEN];
+
+	if (c->html != NULL && c->now - c->at < CACHE_FRESH_S) {
+		web_etag(c->html, c->len, etag);
+		kore_buf_appendf(b, " data-etag=\"");
+		render_esc(b, etag);
+		kore_buf_appendf(b, "\">");
+		kore_buf_append(b, c->html, c->len);
+		return;
+	}
+	kore_buf_appendf(b, ">");
+	if (c->html != NULL) {
+		render_logs_stale(b, 0, c);
+		return;
+	}
+	kore_buf_appendf(b, "<p class=\"loading\">Loading the latest "
+	    "votes…</p><noscript><p><a href=\"/fragments/logs");
+	render_query(b, q);
+	kore_buf_appendf(b, "\">The latest votes as a page of their "
+	    "own</a></p></noscript>");
 }
 
 /* The logs table as a page of its own, for a browser without script. */
@@ -183,8 +221,8 @@ render_logs(struct kore_buf *b, const struct logs_query *q,
 	}
 	kore_buf_appendf(b, ", newest first</caption><thead><tr>"
 	    "<th scope=\"col\">Time (UTC)</th><th scope=\"col\">Band</th>"
-	    "<th scope=\"col\">Album</th><th scope=\"col\" class=\"num\">Year"
-	    "</th><th scope=\"col\" class=\"num\">Rank</th>"
+	    "<th scope=\"col\">Album</th><th scope=\"col\" class=\"num year\">"
+	    "Year</th><th scope=\"col\" class=\"num\">Rank</th>"
 	    "<th scope=\"col\">Source</th><th scope=\"col\" class=\"id\">"
 	    "Vote id</th></tr></thead><tbody>");
 	for (i = 0; i < job->nlogs; i++) {
@@ -202,7 +240,7 @@ render_logs(struct kore_buf *b, const struct logs_query *q,
 		render_name(b, e->name);
 		kore_buf_appendf(b, "</td><td class=\"album\">");
 		render_name(b, e->album);
-		kore_buf_appendf(b, "</td><td class=\"num\">%d</td>"
+		kore_buf_appendf(b, "</td><td class=\"num year\">%d</td>"
 		    "<td class=\"num\">%d</td><td><span class=\"src src-",
 		    (int)e->year, (int)e->rank);
 		render_esc(b, e->source);
@@ -326,7 +364,7 @@ render_footer(struct kore_buf *b)
 	kore_buf_appendf(b, "</p></footer>");
 }
 
-/* HH:MM:SS of t in UTC ("--:--:--" if it cannot be told). */
+/* HH:MM:SS of t in UTC ("?" if it cannot be told). */
 static void
 render_clock(struct kore_buf *b, time_t t)
 {
@@ -335,7 +373,8 @@ render_clock(struct kore_buf *b, time_t t)
 
 	(void)web_time_split((int64_t)t * 1000, date, sizeof(date), clock,
 	    sizeof(clock));
-	kore_buf_appendf(b, "%s", clock);
+	/* "HH:MM:SS.mmm": whole seconds only. */
+	kore_buf_append(b, clock, strnlen(clock, 8));
 }
 
 /*

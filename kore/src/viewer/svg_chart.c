@@ -106,17 +106,17 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 	    "preserveAspectRatio=\"none\" aria-label=\"Votes per "
 	    "second, last minute\" aria-describedby=\"spark-desc\">", SPARK_W,
 	    SPARK_H, SPARK_H);
-	if (s->n < 2) {
-		kore_buf_appendf(b, "</svg><p class=\"spark-max\" "
-		    "id=\"spark-desc\">No votes in the last minute.</p>");
-		return;
-	}
 	peak = 0;
 	sum = 0;
 	for (i = 0; i < s->n; i++) {
 		if (s->total[i] > peak)
 			peak = s->total[i];
 		sum += s->total[i];
+	}
+	if (s->n < 2) {
+		kore_buf_appendf(b, "</svg><p class=\"spark-max\" "
+		    "id=\"spark-desc\">No votes in the last minute.</p>");
+		return;
 	}
 	top = peak > 0 ? peak : 1;
 	step = (double)SPARK_W / (double)(SERIES_POINTS - 1);
@@ -137,9 +137,13 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 		kore_buf_appendf(b, "%.1f,%.1f ", x, y);
 	}
 	kore_buf_appendf(b, "\" vector-effect=\"non-scaling-stroke\">"
-	    "</polyline></svg><p class=\"spark-max\" id=\"spark-desc\">"
-	    "%lld votes in the last %zu seconds; now %lld a second, peak "
-	    "%lld a second.</p>", sum, s->n, s->total[s->n - 1], peak);
+	    "</polyline></svg><p class=\"spark-max\" id=\"spark-desc\">");
+	if (sum == 0)
+		kore_buf_appendf(b, "No votes in the last minute.</p>");
+	else
+		kore_buf_appendf(b, "%lld votes in the last %zu seconds; now "
+		    "%lld a second, peak %lld a second.</p>", sum, s->n,
+		    s->total[s->n - 1], peak);
 }
 
 /* s escaped, cut with "…" to fit BAR_LABEL_BUDGET. */

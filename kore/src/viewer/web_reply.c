@@ -55,6 +55,23 @@ web_html(struct http_request *req, int status, struct kore_buf *buf)
 	http_response(req, status, buf->data, buf->offset);
 }
 
+/* The ETag of a fragment's HTML: W/"<16 hex digits of FNV-1a>". */
+void
+web_etag(const void *data, size_t len, char etag[WEB_ETAG_LEN])
+{
+	const uint8_t	*p = data;
+	uint64_t	 h;
+	size_t		 i;
+
+	h = 0xcbf29ce484222325ULL;
+	for (i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	(void)snprintf(etag, WEB_ETAG_LEN, "W/\"%016llx\"",
+	    (unsigned long long)h);
+}
+
 /*
  * A fragment htmx swaps in: 200 with an ETag (a 64-bit FNV-1a hash of
  * the HTML; weak, as it names the gzip'd answer too), or 304 and no
@@ -67,21 +84,13 @@ void
 web_fragment(struct http_request *req, struct kore_buf *buf)
 {
 	const char	*inm;
-	char		 etag[24];
-	uint64_t	 h;
-	size_t		 i;
+	char		 etag[WEB_ETAG_LEN];
 
-	h = 0xcbf29ce484222325ULL;
-	for (i = 0; i < buf->offset; i++) {
-		h ^= buf->data[i];
-		h *= 0x100000001b3ULL;
-	}
-	(void)snprintf(etag, sizeof(etag), "W/\"%016llx\"",
-	    (unsigned long long)h);
+	web_etag(buf->data, buf->offset, etag);
 	http_response_header(req, "etag", etag);
 	if (http_request_header(req, "if-none-match", &inm) &&
 	    strcmp(inm, etag) == 0) {
-		web_security_headers(req);
+		/* No body: none of the page's headers, few bytes. */
 		http_response_header(req, "cache-control", "no-store");
 		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return;

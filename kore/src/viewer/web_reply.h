@@ -12,7 +12,11 @@
 
 #include <yajl/yajl_gen.h>
 
+/* Bytes of an ETag with its NUL. */
+#define WEB_ETAG_LEN	24
+
 void	web_html(struct http_request *, int, struct kore_buf *);
+void	web_etag(const void *, size_t, char [WEB_ETAG_LEN]);
 void	web_fragment(struct http_request *, struct kore_buf *);
 void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
