@@ -15,7 +15,7 @@
 #include "label.h"
 
 /* The room the chart gives a label (as svg_chart.c computes it). */
-#define BUDGET	((250 - 10 - 4) * LABEL_EM / 13)
+#define BUDGET	((200 - 10 - 4) * LABEL_EM / 13)
 
 static int
 is_cont(unsigned char c)

@@ -15,15 +15,16 @@
 #include "svg_chart.h"
 
 #define BAR_ROW		30	/* px per bar */
-#define BAR_LABEL_W	250	/* px for the labels */
+#define BAR_LABEL_W	200	/* px for the labels */
 #define BAR_LABEL_GAP	10	/* px between a label's end and its bar */
 #define BAR_LABEL_MARGIN	4	/* px kept free at the chart's left */
 #define BAR_LABEL_FONT	13	/* px, .bar-label in assets/marimba.css */
 /* What a label may take, in hundredths of an em of its font. */
 #define BAR_LABEL_BUDGET	((BAR_LABEL_W - BAR_LABEL_GAP - \
 	BAR_LABEL_MARGIN) * LABEL_EM / BAR_LABEL_FONT)
-#define BAR_W		300	/* px for the longest bar */
-#define CHART_W		620
+#define BAR_W		200	/* px for the longest bar */
+/* Scaled down to a phone's width: small, so the text stays readable. */
+#define CHART_W		460
 #define SPARK_W		600
 #define SPARK_H		70
 
