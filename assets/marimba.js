@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The live page's behaviour (the page works without it: a plain form,
 // server-rendered tables). Served by Kore from assets/; no inline script
 // (the Content-Security-Policy forbids it), no eval.

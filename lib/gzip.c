@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gzip for HTTP answers: the Accept-Encoding test (RFC 9110 12.5.3: a
  * coding is refused only by q=0) and one-shot compression with zlib's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gzip for HTTP answers (gzip.c): whether a request's Accept-Encoding
  * takes gzip, and a whole buffer compressed in gzip format (zlib).

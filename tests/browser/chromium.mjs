@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Debian's chromium for the browser tests, driven by playwright-core
 // (no browser download): a fresh profile per launch, removed on close;
 // axe-core (npm, pinned by package-lock.json) run inside a page.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Browser test of the live page for every user (issue 20), in Debian's
 // chromium: axe-core finds no WCAG 2.1 A/AA violation on / and on a
 // filtered page at 1400x1000 and 390x844; nothing scrolls sideways at

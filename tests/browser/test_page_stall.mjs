@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The page with a MongoDB that stops answering (issue 20): a private
 // FerretDB (scripts/stack on a free port, its own state dir) is stopped
 // with SIGSTOP, so connections stay open and nothing answers, the worst

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/gzip.c: which Accept-Encoding values allow gzip
  * (q=0 refuses, a named coding wins over "*", junk is no), and that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Static assets: htmx (node_modules/htmx.org/dist/htmx.min.js, pinned by
  * package-lock.json), assets/marimba.css, assets/marimba.js (the page's
@@ -21,6 +22,7 @@
 
 #include "app.h"
 #include "assets.h"
+#include "front.h"
 #include "gzip.h"
 #include "reply.h"
 
@@ -150,10 +152,9 @@ asset_serve(struct http_request *req, const struct asset *a)
 	http_response_header(req, "cache-control",
 	    "public, max-age=31536000, immutable");
 	http_response_header(req, "etag", a->etag);
-	http_response_header(req, "x-content-type-options", "nosniff");
 	if (http_request_header(req, "if-none-match", &inm) &&
 	    strcmp(inm, a->etag) == 0) {
-		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		front_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return (KORE_RESULT_OK);
 	}
 	http_response_header(req, "content-type", a->type);
@@ -162,10 +163,10 @@ asset_serve(struct http_request *req, const struct asset *a)
 	    http_request_header(req, "accept-encoding", &ae) &&
 	    gzip_accepted(ae)) {
 		http_response_header(req, "content-encoding", "gzip");
-		http_response(req, HTTP_STATUS_OK, a->gz, a->gzlen);
+		front_response(req, HTTP_STATUS_OK, a->gz, a->gzlen);
 		return (KORE_RESULT_OK);
 	}
-	http_response(req, HTTP_STATUS_OK, a->data, a->len);
+	front_response(req, HTTP_STATUS_OK, a->data, a->len);
 	return (KORE_RESULT_OK);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Static assets (assets.c): htmx, the stylesheet, the page's script and
  * the favicon, read (and gzip'd) once in the parent, served with a

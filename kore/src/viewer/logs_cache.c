@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The last good logs table per filter (limit, band, source), for the
  * page's "stale" answer when MongoDB fails: a few slots, each holding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The last good logs table of each recent filter (logs_cache.c), kept
  * by a worker so a slow or dead MongoDB shows the table it last gave,

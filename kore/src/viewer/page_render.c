@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's HTML: the whole page for GET / (from what is fast:
  * the tallies, the charts, the filter form; the logs panel is loaded by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Answers of the log viewer: HTML always with the security headers (a
  * strict Content-Security-Policy: no inline script or style anywhere),
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "core/app.h"
+#include "core/front.h"
 #include "core/reply.h"
 #include "gzip.h"
 #include "web_reply.h"
@@ -26,7 +28,6 @@ void
 web_security_headers(struct http_request *req)
 {
 	http_response_header(req, "content-security-policy", WEB_CSP);
-	http_response_header(req, "x-content-type-options", "nosniff");
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "x-frame-options", "DENY");
 }
@@ -47,12 +48,12 @@ web_html(struct http_request *req, int status, struct kore_buf *buf)
 	    gzip_accepted(ae) &&
 	    gzip_compress(buf->data, buf->offset, &gz, &gzlen) == 0) {
 		http_response_header(req, "content-encoding", "gzip");
-		http_response(req, status, gz, gzlen);
+		front_response(req, status, gz, gzlen);
 		free(gz);
 		return;
 	}
 	/* No gzip (or no memory for it): the answer as it is. */
-	http_response(req, status, buf->data, buf->offset);
+	front_response(req, status, buf->data, buf->offset);
 }
 
 /* The ETag of a fragment's HTML: W/"<16 hex digits of FNV-1a>". */
@@ -92,7 +93,7 @@ web_fragment(struct http_request *req, struct kore_buf *buf)
 	    strcmp(inm, etag) == 0) {
 		/* No body: none of the page's headers, few bytes. */
 		http_response_header(req, "cache-control", "no-store");
-		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		front_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return;
 	}
 	web_html(req, HTTP_STATUS_OK, buf);
@@ -103,8 +104,7 @@ int
 web_json_error(struct http_request *req, int status, const char *message,
     const char *field)
 {
-	return (reply_error_flags(req, status, message, field, -1,
-	    REPLY_NOSNIFF));
+	return (reply_error(req, status, message, field, -1));
 }
 
 /*
@@ -115,7 +115,7 @@ web_json_error(struct http_request *req, int status, const char *message,
 int
 web_json_done(struct http_request *req, int status, yajl_gen g, int ok)
 {
-	if (ok && g != NULL && reply_json(req, status, g, 0) == 0) {
+	if (ok && g != NULL && reply_json(req, status, g) == 0) {
 		yajl_gen_free(g);
 		return (KORE_RESULT_OK);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Answers of the log viewer (web_reply.c): HTML with the security
  * headers (gzip'd when taken), fragments with an ETag, JSON errors and documents, a 503 when too busy.
