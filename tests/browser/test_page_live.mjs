@@ -19,12 +19,13 @@ const N = 40;
 const DESKTOP = { width: 1400, height: 1000 };
 const PHONE = { width: 390, height: 844 };
 // Names that test the layout and the lists: long with and without
-// spaces, one that looks blank (U+3164 HANGUL FILLER).
+// spaces, one that looks blank and that the vote rules let through
+// (U+2800 BRAILLE PATTERN BLANK).
 const LONG_BAND = 'Orquesta de Marimba de los Hermanos Gonzalez de ' +
     'Quetzaltenango Internacional';
 const NOSPACE_BAND = 'Marimba_Orquesta_De_Los_Hermanos_Gonzalez_De_' +
     'Quetzaltenango_Internacional_Sin_Espacios';
-const BLANK_BAND = '\u3164';
+const BLANK_BAND = '\u2800';
 const FILTERED = `/?band=${encodeURIComponent(LONG_BAND)}&limit=50`;
 const IDLE_S = 30;	// seconds an idle tab is watched
 

@@ -161,6 +161,7 @@ test_blank(void **state)
 	assert_true(label_blank(" \xe3\x85\xa4 "));		/* U+3164 */
 	assert_true(label_blank("\xef\xbb\xbf\xe2\x80\x83"));	/* BOM, em sp */
 	assert_true(label_blank("\xf3\xa0\x80\xa0"));	/* tag space */
+	assert_true(label_blank("\xe2\xa0\x80"));		/* U+2800 */
 	assert_false(label_blank("a"));
 	assert_false(label_blank(" .\xc2\xa0"));
 	assert_false(label_blank("\xc3\xb1"));			/* ñ */
