@@ -118,6 +118,9 @@ page_logs(struct http_request *req, struct kore_buf *b, struct web_job *job,
 	struct kore_buf		*t;
 	const char		*v;
 
+	/* A page behind a cursor is not the filter's newest: not kept. */
+	if (job->q.before[0] != '\0')
+		cache = NULL;
 	memset(&c, 0, sizeof(c));
 	c.now = time(NULL);
 	t = kore_buf_alloc(PAGE_BUF);
