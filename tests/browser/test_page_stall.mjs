@@ -95,18 +95,20 @@ const checks = [
 		assert.ok(runs[2] < 1000, `median ${runs[2]} ms`);
 		// The browser: the page at once, then the kept table marked
 		// stale (when the read times out or MongoDB is called down).
-		const t0 = Date.now();
-		await s.page.goto(`${pl.base}/`, { waitUntil: 'commit' });
-		await s.page.waitForSelector('#total');
-		const shown = Date.now() - t0;
+		await s.page.goto(`${pl.base}/`);
 		const nav = await s.page.evaluate(() => {
 			const n = performance.getEntriesByType('navigation')[0];
 			return { ttfb: n.responseStart - n.requestStart,
-			    done: n.responseEnd - n.startTime };
+			    html: n.responseEnd - n.startTime,
+			    dcl: n.domContentLoadedEventStart - n.startTime };
 		});
+		// (DOMContentLoaded waits for the page's deferred scripts:
+		// on a loaded machine chromium's own work shows there.)
 		console.log(`      in chromium: first byte ${nav.ttfb.toFixed(1)
-		    } ms after the request, whole page ${nav.done.toFixed(1)
-		    } ms after the start; #total shown after ${shown} ms`);
+		    } ms after the request, the whole HTML after ${
+		    nav.html.toFixed(1)} ms, DOMContentLoaded after ${
+		    nav.dcl.toFixed(0)} ms`);
+		assert.ok(nav.ttfb < 1000, `first byte after ${nav.ttfb} ms`);
 		await s.page.waitForSelector('#logs .stale .stale-note',
 		    { timeout: 20000 });
 		assert.deepEqual(await rowIds(s.page), s.ids.slice(0, 20));
