@@ -1,6 +1,6 @@
 /*
  * Implements batch.h: a growable array of Kafka messages with their
- * decoded votes and per-store progress.
+ * decoded votes and DLQ progress.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,8 +64,6 @@ batch_add(struct batch *b, rd_kafka_message_t *msg)
 		else
 			(void)snprintf(m->reason, sizeof(m->reason),
 			    "not a valid marimba.v1.Vote");
-		m->redis_done = 1;
-		m->mongo_done = 1;
 	} else {
 		m->dlq_done = 1;
 	}

@@ -1,8 +1,8 @@
 /*
- * A batch of Kafka messages on their way to the stores: each message keeps
- * its decoded vote (or the reason it is poison) and which stores already
- * have it, so a retry redoes only what is missing and offsets are
- * committed only for messages every store has.
+ * A batch of Kafka messages on their way to a sink's store: each message
+ * keeps its decoded vote (or the reason it is poison, and whether the
+ * DLQ has it), and offsets are committed only once the whole batch is
+ * stored.
  */
 #ifndef MARIMBA_CONSUMER_BATCH_H
 #define MARIMBA_CONSUMER_BATCH_H
@@ -20,9 +20,7 @@ struct batch_msg {
 	struct vote		 vote;
 	int			 poison;	/* undecodable or invalid */
 	char			 reason[256];
-	int			 dlq_done;
-	int			 redis_done;
-	int			 mongo_done;
+	int			 dlq_done;	/* or not poison */
 };
 
 struct batch {

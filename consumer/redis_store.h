@@ -1,5 +1,5 @@
 /*
- * The Redis side of the consumer: counts votes exactly once with the
+ * The Redis store of the redis sink: counts votes exactly once with the
  * count_vote.lua script (EVALSHA, pipelined per batch) and moves sealed
  * seconds into the series stream with series_flush.lua. Key names are the
  * contract documented in docs/redis-keys.md.
