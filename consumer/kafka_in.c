@@ -163,10 +163,9 @@ kafka_in_lag(struct sink *s, int *nparts)
 				    tp->topic, tp->partition, &lo, &hi);
 			if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR || hi < 0)
 				continue;
+			/* No position yet (nothing fetched): unknown, 0. */
 			if (tp->offset >= 0 && hi > tp->offset)
 				lag += hi - tp->offset;
-			else if (tp->offset < 0 && hi > lo)
-				lag += hi - lo;
 		}
 	}
 	rd_kafka_topic_partition_list_destroy(parts);
