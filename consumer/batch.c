@@ -83,6 +83,29 @@ batch_clear(struct batch *b)
 		rd_kafka_message_destroy(b->msgs[i].msg);
 	b->len = 0;
 	b->started_ms = 0;
+	free(b->votes);
+	b->votes = NULL;
+	b->nvotes = 0;
+	b->sent = 0;
+}
+
+int
+batch_votes(struct batch *b)
+{
+	size_t	i;
+
+	free(b->votes);
+	b->votes = NULL;
+	b->nvotes = 0;
+	if (b->len == 0)
+		return (0);
+	if ((b->votes = calloc(b->len, sizeof(*b->votes))) == NULL)
+		return (-1);
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].poison)
+			b->votes[b->nvotes++] = &b->msgs[i].vote;
+	}
+	return (0);
 }
 
 size_t
@@ -109,6 +132,12 @@ batch_drop_partitions(struct batch *b,
 	b->len = kept;
 	if (b->len == 0)
 		b->started_ms = 0;
+	if (dropped > 0) {
+		/* The votes moved: batch_votes() again before storing. */
+		free(b->votes);
+		b->votes = NULL;
+		b->nvotes = 0;
+	}
 	return (dropped);
 }
 

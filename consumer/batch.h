@@ -29,6 +29,9 @@ struct batch {
 	size_t			 cap;
 	uint64_t		 next_seq;
 	int64_t			 started_ms;	/* first message in at */
+	const struct vote	**votes;	/* from batch_votes() */
+	size_t			 nvotes;
+	int			 sent;		/* at the store, unconfirmed */
 };
 
 int		 batch_init(struct batch *, size_t);
@@ -39,6 +42,9 @@ int		 batch_add(struct batch *, rd_kafka_message_t *);
 
 /* Destroys every message and empties the batch. */
 void		 batch_clear(struct batch *);
+
+/* Points votes/nvotes at the batch's votes (poison left out); -1 ENOMEM. */
+int		 batch_votes(struct batch *);
 
 /* Drops (without storing) the messages of these partitions. */
 size_t		 batch_drop_partitions(struct batch *,

@@ -1,10 +1,18 @@
 /*
- * Writes a sink's batch in flight to its store: poison messages to the
- * DLQ first if the sink owns it (and their delivery reports awaited),
- * then the votes to the store; then commits the offsets. While the store
- * (or the DLQ) fails, the assigned partitions are paused and the same
- * batch is retried with capped exponential backoff; nothing is committed
- * that the store doesn't have.
+ * Writes a sink's batches to its store and commits their offsets, in
+ * order. Poison messages go to the DLQ first if the sink owns it (their
+ * delivery reports awaited).
+ *
+ * A store with a pipeline (ops->send/recv: Redis) has up to two batches
+ * in flight: batch N+1 is written out before N's replies are read, so
+ * the store works on N+1 while N is committed and N+2 is polled. Any
+ * failure drops back to the synchronous path for what is in flight,
+ * oldest first. A store without one (MongoDB) is written synchronously.
+ *
+ * The synchronous path: while the store (or the DLQ) fails, the assigned
+ * partitions are paused and the same batch is retried with capped
+ * exponential backoff; nothing is committed that the store doesn't have.
+ * A batch is committed only after every batch before it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,23 +24,110 @@
 #include "sink.h"
 #include "vote_id.h"
 
-static int	flush_dlq(struct sink *, char *, size_t);
-static int	flush_store(struct sink *, char *, size_t);
-static void	flush_commit(struct sink *);
+static int	flush_dlq(struct sink *, struct batch *, char *, size_t);
+static int	flush_store(struct sink *, struct batch *, char *, size_t);
+static void	flush_commit(struct sink *, struct batch *);
 static void	flush_state(struct sink *, const char *, int *, int,
 		    const char *, int);
 static void	flush_wait(struct sink *, int, enum sink_flush_mode);
+static void	flush_done(struct sink *, struct batch *);
+
+/* The filling batch is ready: into the store, pipelined if it can be. */
+void
+sink_dispatch(struct sink *s)
+{
+	struct batch	tmp;
+	char		err[512];
+	int64_t		t0;
+
+	if (s->ops->send == NULL || s->paused) {
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	/* A batch left unsent by a revoke or stop goes first, alone. */
+	if (s->sent.len > 0 && !s->sent.sent &&
+	    sink_settle(s, FLUSH_UNTIL_STORED) == -1)
+		return;
+	if (flush_dlq(s, &s->batch, err, sizeof(err)) == -1 ||
+	    batch_votes(&s->batch) == -1) {
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	t0 = marimba_now_ms();
+	if (s->batch.nvotes > 0 && s->ops->send(s, s->batch.votes,
+	    s->batch.nvotes, err, sizeof(err)) == -1) {
+		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+	s->batch.sent = 1;
+
+	/* N+1 is on its way: now N's replies, and N's commit. */
+	if (sink_settle(s, FLUSH_UNTIL_STORED) == -1 || !s->batch.sent)
+		return;	/* N+1 is retried from the filling slot */
+	tmp = s->sent;
+	s->sent = s->batch;
+	s->batch = tmp;
+}
+
+/*
+ * The batch sent before: its replies, then its commit. If they fail,
+ * whatever was sent after it is lost with the connection (batch.sent is
+ * cleared) and the sent batch is retried synchronously.
+ */
+int
+sink_settle(struct sink *s, enum sink_flush_mode mode)
+{
+	char	err[512];
+	size_t	fresh;
+	int64_t	t0;
+	int	rv;
+
+	if (s->sent.len == 0)
+		return (0);
+	if (s->sent.sent) {
+		rv = 0;
+		fresh = 0;
+		t0 = marimba_now_ms();
+		if (s->sent.nvotes > 0)
+			rv = s->ops->recv(s, s->sent.nvotes, &fresh, err,
+			    sizeof(err));
+		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+		s->sent.sent = 0;
+		if (rv == 0) {
+			s->stats.fresh += fresh;
+			flush_state(s, s->name, &s->down, 0, err, 0);
+			flush_done(s, &s->sent);
+			return (0);
+		}
+		s->batch.sent = 0;
+		log_debug("%s sink: pipelined batch failed (%s): retrying",
+		    s->name, err);
+	}
+	return (sink_flush(s, &s->sent, mode));
+}
+
+/* Everything in flight, oldest first: for a revoke and for the stop. */
+int
+sink_drain(struct sink *s, enum sink_flush_mode mode)
+{
+	if (sink_settle(s, mode) == -1)
+		return (-1);
+	s->batch.sent = 0;	/* a settled pipeline has nothing after it */
+	return (sink_flush(s, &s->batch, mode));
+}
 
 int
-sink_flush(struct sink *s, enum sink_flush_mode mode)
+sink_flush(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
 	char	err[512];
 	int64_t	deadline;
 	int	backoff, rv;
 
-	if (s->batch.len == 0) {
+	if (b->len == 0) {
 		/* A revoke took what was left of a failing batch. */
-		if (s->paused && !s->flushing) {
+		if (s->paused && !s->flushing && s->sent.len == 0) {
 			kafka_in_resume(s);
 			s->paused = 0;
 		}
@@ -48,15 +143,15 @@ sink_flush(struct sink *s, enum sink_flush_mode mode)
 	s->flushing = 1;
 	backoff = SINK_BACKOFF_MIN_MS;
 	for (;;) {
-		rv = flush_dlq(s, err, sizeof(err));
+		rv = flush_dlq(s, b, err, sizeof(err));
 		flush_state(s, "dlq", &s->dlq_down, rv, err, backoff);
 		if (rv == 0) {
-			rv = flush_store(s, err, sizeof(err));
+			rv = flush_store(s, b, err, sizeof(err));
 			flush_state(s, s->name, &s->down, rv, err, backoff);
 		}
 		if (rv == 0)
 			break;
-		if (s->batch.len == 0)
+		if (b->len == 0)
 			break;	/* all of it was revoked meanwhile */
 		if (!s->paused) {
 			kafka_in_pause(s);
@@ -72,13 +167,7 @@ sink_flush(struct sink *s, enum sink_flush_mode mode)
 		if (backoff > SINK_BACKOFF_MAX_MS)
 			backoff = SINK_BACKOFF_MAX_MS;
 	}
-
-	flush_commit(s);
-	batch_clear(&s->batch);
-	if (s->paused) {
-		kafka_in_resume(s);
-		s->paused = 0;
-	}
+	flush_done(s, b);
 	s->flushing = 0;
 	return (0);
 }
@@ -89,7 +178,8 @@ sink_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 	struct sink		*s = arg;
 	struct batch_msg	*m;
 
-	if ((m = batch_find_seq(&s->batch, seq)) == NULL)
+	if ((m = batch_find_seq(&s->batch, seq)) == NULL &&
+	    (m = batch_find_seq(&s->sent, seq)) == NULL)
 		return;
 	if (ok)
 		m->dlq_done = 1;
@@ -99,8 +189,20 @@ sink_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 		    (long long)m->msg->offset, why);
 }
 
+/* Stored: commit, empty the batch, resume if this was an outage. */
+static void
+flush_done(struct sink *s, struct batch *b)
+{
+	flush_commit(s, b);
+	batch_clear(b);
+	if (s->paused) {
+		kafka_in_resume(s);
+		s->paused = 0;
+	}
+}
+
 static int
-flush_dlq(struct sink *s, char *err, size_t errlen)
+flush_dlq(struct sink *s, struct batch *b, char *err, size_t errlen)
 {
 	struct batch_msg	*m;
 	size_t			 i, sent;
@@ -108,8 +210,8 @@ flush_dlq(struct sink *s, char *err, size_t errlen)
 	if (s->dlq == NULL)
 		return (0);
 	sent = 0;
-	for (i = 0; i < s->batch.len; i++) {
-		m = &s->batch.msgs[i];
+	for (i = 0; i < b->len; i++) {
+		m = &b->msgs[i];
 		if (m->dlq_done)
 			continue;
 		if (dlq_send(s->dlq, m->msg, m->reason, m->seq, err,
@@ -124,8 +226,8 @@ flush_dlq(struct sink *s, char *err, size_t errlen)
 	if (sent == 0)
 		return (0);
 	(void)dlq_wait(s->dlq, 10000);
-	for (i = 0; i < s->batch.len; i++) {
-		if (!s->batch.msgs[i].dlq_done) {
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].dlq_done) {
 			(void)snprintf(err, errlen,
 			    "%s: no delivery report from the broker",
 			    s->cfg.kafka_dlq_topic);
@@ -138,30 +240,22 @@ flush_dlq(struct sink *s, char *err, size_t errlen)
 
 /* The batch's votes (poison left out) into the store, all or nothing. */
 static int
-flush_store(struct sink *s, char *err, size_t errlen)
+flush_store(struct sink *s, struct batch *b, char *err, size_t errlen)
 {
-	const struct vote	**votes;
-	size_t			  i, n, fresh;
-	int64_t			  t0;
-	int			  rv;
+	size_t	fresh;
+	int64_t	t0;
+	int	rv;
 
-	if ((votes = calloc(s->batch.len, sizeof(*votes))) == NULL) {
+	if (batch_votes(b) == -1) {
 		(void)snprintf(err, errlen, "out of memory building a batch");
 		return (-1);
 	}
-	n = 0;
-	for (i = 0; i < s->batch.len; i++) {
-		if (!s->batch.msgs[i].poison)
-			votes[n++] = &s->batch.msgs[i].vote;
-	}
-	rv = 0;
+	if (b->nvotes == 0)
+		return (0);
 	fresh = 0;
-	if (n > 0) {
-		t0 = marimba_now_ms();
-		rv = s->ops->store(s, votes, n, &fresh, err, errlen);
-		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
-	}
-	free(votes);
+	t0 = marimba_now_ms();
+	rv = s->ops->store(s, b->votes, b->nvotes, &fresh, err, errlen);
+	s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
 	if (rv == 0)
 		s->stats.fresh += fresh;
 	return (rv);
@@ -173,7 +267,7 @@ flush_store(struct sink *s, char *err, size_t errlen)
  * again, and the idempotent writes make that harmless.
  */
 static void
-flush_commit(struct sink *s)
+flush_commit(struct sink *s, struct batch *b)
 {
 	rd_kafka_topic_partition_list_t	*offsets;
 	rd_kafka_timestamp_type_t	 tstype;
@@ -181,7 +275,7 @@ flush_commit(struct sink *s)
 	int64_t				 t0, ts;
 	size_t				 i, votes;
 
-	if ((offsets = batch_offsets(&s->batch)) == NULL)
+	if ((offsets = batch_offsets(b)) == NULL)
 		return;
 	t0 = marimba_now_ms();
 	rerr = rd_kafka_commit(s->rk, offsets, 0);
@@ -196,10 +290,10 @@ flush_commit(struct sink *s)
 	rd_kafka_topic_partition_list_destroy(offsets);
 
 	votes = 0;
-	for (i = 0; i < s->batch.len; i++) {
-		if (!s->batch.msgs[i].poison)
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].poison)
 			votes++;
-		ts = rd_kafka_message_timestamp(s->batch.msgs[i].msg, &tstype);
+		ts = rd_kafka_message_timestamp(b->msgs[i].msg, &tstype);
 		if (ts > s->stats.newest_stored_ts)
 			s->stats.newest_stored_ts = ts;
 	}
@@ -227,8 +321,8 @@ flush_state(struct sink *s, const char *name, int *down, int rv,
 /*
  * Sleeps for the backoff. In the main loop it keeps polling so rebalances
  * and other events are served; paused partitions deliver no new messages,
- * and any that were already fetched join the batch. The rebalance callback
- * can't poll (it is called from poll), so it just sleeps.
+ * and any that were already fetched join the filling batch. The rebalance
+ * callback can't poll (it is called from poll), so it just sleeps.
  */
 static void
 flush_wait(struct sink *s, int ms, enum sink_flush_mode mode)

@@ -150,7 +150,7 @@ kafka_in_lag(struct sink *s, int *nparts)
 	if (rd_kafka_assignment(s->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return (-1);
 	*nparts = parts->cnt;
-	lag = (int64_t)s->batch.len;
+	lag = (int64_t)(s->sent.len + s->batch.len);
 	if (rd_kafka_position(s->rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		for (i = 0; i < parts->cnt; i++) {
 			tp = &parts->elems[i];
@@ -202,11 +202,13 @@ kafka_in_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			log_warn("%s sink: kafka: assignment lost (session "
 			    "timed out?): the batch's messages will be read "
 			    "again", s->name);
-		else if (!s->flushing && s->batch.len > 0 &&
-		    sink_flush(s, FLUSH_REVOKE) == -1)
+		else if (!s->flushing &&
+		    (s->sent.len > 0 || s->batch.len > 0) &&
+		    sink_drain(s, FLUSH_REVOKE) == -1)
 			log_warn("%s sink: kafka: could not store the batch "
 			    "before the revoke", s->name);
-		dropped = batch_drop_partitions(&s->batch, parts);
+		dropped = batch_drop_partitions(&s->sent, parts) +
+		    batch_drop_partitions(&s->batch, parts);
 		if (dropped > 0)
 			log_warn("%s sink: kafka: %zu uncommitted messages of "
 			    "revoked partitions left to their next owner",

@@ -46,8 +46,6 @@ struct redis_store {
 	char		 k_series[REDIS_KEY_MAX];
 	char		 k_sec[REDIS_KEY_MAX];
 	char		 k_seen[REDIS_KEY_MAX];
-	const struct vote *const *inflight;	/* sent, replies unread */
-	size_t		 ninflight;
 };
 
 static int	redis_connect(struct redis_store *, char *, size_t);
@@ -59,6 +57,7 @@ static int	redis_reload(struct redis_store *, struct redis_script *,
 static void	redis_album_field(char *, size_t, const struct vote *);
 static int	redis_append(struct redis_store *,
 		    const struct vote *const *, size_t, char *, size_t);
+static int	redis_write(struct redis_store *, char *, size_t);
 static int	redis_replies(struct redis_store *, size_t, size_t *, int *,
 		    char *, size_t);
 static struct timeval	redis_tv(int);
@@ -103,47 +102,43 @@ int
 redis_store_count(struct redis_store *rs, const struct vote *const *votes,
     size_t n, size_t *fresh, char *err, size_t errlen)
 {
+	int	noscript;
+
+	*fresh = 0;
 	if (redis_store_count_send(rs, votes, n, err, errlen) == -1)
 		return (-1);
-	return (redis_store_count_recv(rs, fresh, err, errlen));
+	noscript = 0;
+	if (redis_replies(rs, n, fresh, &noscript, err, errlen) == 0)
+		return (0);
+	if (!noscript || rs->ctx == NULL)
+		return (-1);
+
+	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
+	if (redis_reload(rs, &rs->count, err, errlen) == -1 ||
+	    redis_append(rs, votes, n, err, errlen) == -1 ||
+	    redis_write(rs, err, errlen) == -1)
+		return (-1);
+	return (redis_replies(rs, n, fresh, &noscript, err, errlen));
 }
 
 int
 redis_store_count_send(struct redis_store *rs,
     const struct vote *const *votes, size_t n, char *err, size_t errlen)
 {
-	int	done;
-
-	rs->inflight = NULL;
-	rs->ninflight = 0;
 	if (redis_connect(rs, err, errlen) == -1 ||
-	    redis_append(rs, votes, n, err, errlen) == -1)
+	    redis_append(rs, votes, n, err, errlen) == -1 ||
+	    redis_write(rs, err, errlen) == -1)
 		return (-1);
-	done = 0;
-	while (!done) {
-		if (redisBufferWrite(rs->ctx, &done) != REDIS_OK) {
-			(void)snprintf(err, errlen, "write: %s",
-			    rs->ctx->errstr);
-			redis_drop(rs);
-			return (-1);
-		}
-	}
-	rs->inflight = votes;
-	rs->ninflight = n;
 	return (0);
 }
 
 int
-redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
-    size_t errlen)
+redis_store_count_recv(struct redis_store *rs, size_t n, size_t *fresh,
+    char *err, size_t errlen)
 {
-	const struct vote *const	*votes = rs->inflight;
-	size_t				 n = rs->ninflight;
-	int				 noscript;
+	int	noscript;
 
 	*fresh = 0;
-	rs->inflight = NULL;
-	rs->ninflight = 0;
 	if (rs->ctx == NULL) {
 		(void)snprintf(err, errlen, "not connected");
 		return (-1);
@@ -151,14 +146,9 @@ redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
 	noscript = 0;
 	if (redis_replies(rs, n, fresh, &noscript, err, errlen) == 0)
 		return (0);
-	if (!noscript)
-		return (-1);
-
-	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
-	if (redis_reload(rs, &rs->count, err, errlen) == -1 ||
-	    redis_append(rs, votes, n, err, errlen) == -1)
-		return (-1);
-	return (redis_replies(rs, n, fresh, &noscript, err, errlen));
+	/* Whatever was sent after these is discarded with the connection. */
+	redis_drop(rs);
+	return (-1);
 }
 
 int
@@ -224,6 +214,24 @@ redis_append(struct redis_store *rs, const struct vote *const *votes,
 		    album, v->source, rs->k_sec, REDIS_BUCKET_TTL_S) !=
 		    REDIS_OK) {
 			(void)snprintf(err, errlen, "append: %s",
+			    rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Writes the output buffer out. */
+static int
+redis_write(struct redis_store *rs, char *err, size_t errlen)
+{
+	int	done;
+
+	done = 0;
+	while (!done) {
+		if (redisBufferWrite(rs->ctx, &done) != REDIS_OK) {
+			(void)snprintf(err, errlen, "write: %s",
 			    rs->ctx->errstr);
 			redis_drop(rs);
 			return (-1);

@@ -54,7 +54,8 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.name = s->name;
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
-	if (batch_init(&s->batch, (size_t)s->batch_max) == -1) {
+	if (batch_init(&s->batch, (size_t)s->batch_max) == -1 ||
+	    batch_init(&s->sent, (size_t)s->batch_max) == -1) {
 		(void)snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -83,6 +84,7 @@ sink_free(struct sink *s)
 	kafka_in_close(s);
 	dlq_free(s->dlq);
 	batch_free(&s->batch);
+	batch_free(&s->sent);
 	if (s->store != NULL)
 		s->ops->free(s->store);
 	(void)pthread_mutex_destroy(&s->mtx);
@@ -200,21 +202,25 @@ sink_run(struct sink *s)
 		now = marimba_now_ms();
 		if (s->batch.len >= (size_t)s->batch_max ||
 		    (s->batch.len > 0 &&
-		    now - s->batch.started_ms >= s->linger_ms) ||
-		    (s->batch.len == 0 && s->paused))
-			(void)sink_flush(s, FLUSH_UNTIL_STORED);
+		    now - s->batch.started_ms >= s->linger_ms))
+			sink_dispatch(s);
+		else if (msg == NULL && s->sent.len > 0)
+			(void)sink_settle(s, FLUSH_UNTIL_STORED);	/* idle */
+		else if (s->batch.len == 0 && s->paused)
+			(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		now = marimba_now_ms();
 		if (s->ops->tick != NULL)
 			s->ops->tick(s, now);
 		sink_periodic(s, now);
 	}
 
-	log_info("%s sink stopping: storing the last batch (%zu messages)",
-	    s->name, s->batch.len);
-	if (sink_flush(s, FLUSH_STOP) == -1) {
+	log_info("%s sink stopping: storing the last batches (%zu messages)",
+	    s->name, s->sent.len + s->batch.len);
+	if (sink_drain(s, FLUSH_STOP) == -1) {
 		log_error("%s sink: %s unavailable: leaving %zu messages "
 		    "uncommitted; they will be read again", s->name, s->name,
-		    s->batch.len);
+		    s->sent.len + s->batch.len);
+		batch_clear(&s->sent);
 		batch_clear(&s->batch);
 		return (1);
 	}
@@ -259,8 +265,10 @@ sink_lag_seconds(struct sink *s, int64_t lag, int64_t now)
 	if (lag <= 0)
 		return (0);
 	oldest = 0;
-	for (i = 0; i < s->batch.len; i++) {
-		ts = rd_kafka_message_timestamp(s->batch.msgs[i].msg, &tstype);
+	for (i = 0; i < s->sent.len + s->batch.len; i++) {
+		ts = rd_kafka_message_timestamp(i < s->sent.len ?
+		    s->sent.msgs[i].msg : s->batch.msgs[i - s->sent.len].msg,
+		    &tstype);
 		if (ts > 0 && (oldest == 0 || ts < oldest))
 			oldest = ts;
 	}

@@ -49,6 +49,16 @@ struct sink_ops {
 	 */
 	int		(*store)(struct sink *, const struct vote *const *,
 			    size_t, size_t *, char *, size_t);
+	/*
+	 * A pipeline (may be NULL): send writes a batch out, recv reads
+	 * the n replies of the oldest batch sent; a batch can be sent
+	 * before the one before it is received. -1 from recv loses what
+	 * was sent after it too (retried with store, in order).
+	 */
+	int		(*send)(struct sink *, const struct vote *const *,
+			    size_t, char *, size_t);
+	int		(*recv)(struct sink *, size_t, size_t *, char *,
+			    size_t);
 	/* Periodic work in the sink's thread (may be NULL). */
 	void		(*tick)(struct sink *, int64_t);
 	void		(*free)(void *);
@@ -96,7 +106,8 @@ struct sink {
 	int			 linger_ms;
 	rd_kafka_t		*rk;
 	struct dlq		*dlq;		/* NULL unless ops->owns_dlq */
-	struct batch		 batch;
+	struct batch		 batch;		/* filling */
+	struct batch		 sent;		/* in the store's pipeline */
 	const atomic_int	*stop;
 	int			 flushing;	/* inside sink_flush() */
 	int			 paused;	/* the store is down */
@@ -131,8 +142,12 @@ void		 kafka_in_pause(struct sink *);
 void		 kafka_in_resume(struct sink *);
 int64_t		 kafka_in_lag(struct sink *, int *);
 
-/* flush.c: the batch into the store, then the offsets into Kafka. */
-int		 sink_flush(struct sink *, enum sink_flush_mode);
+/* flush.c: the batches into the store, then the offsets into Kafka. */
+void		 sink_dispatch(struct sink *);
+int		 sink_settle(struct sink *, enum sink_flush_mode);
+int		 sink_drain(struct sink *, enum sink_flush_mode);
+int		 sink_flush(struct sink *, struct batch *,
+		    enum sink_flush_mode);
 void		 sink_dlq_done(uint64_t, int, const char *, void *);
 
 /* redis_sink.c, mongo_sink.c: the two kinds. */
