@@ -148,6 +148,8 @@ redis_store_count_recv(struct redis_store *rs, size_t n, size_t *fresh,
 		return (0);
 	/* Whatever was sent after these is discarded with the connection. */
 	redis_drop(rs);
+	if (noscript)
+		(void)redis_reload(rs, &rs->count, err, errlen);
 	return (-1);
 }
 
@@ -334,13 +336,18 @@ redis_load(struct redis_store *rs, struct redis_script *script, char *err,
 	return (0);
 }
 
-/* After NOSCRIPT: Redis lost its script cache (restart, SCRIPT FLUSH). */
+/*
+ * After NOSCRIPT: Redis lost its script cache (restart, SCRIPT FLUSH).
+ * On a dropped connection, connecting loads every script again.
+ */
 static int
 redis_reload(struct redis_store *rs, struct redis_script *script, char *err,
     size_t errlen)
 {
 	log_info("redis: NOSCRIPT (script cache flushed): loading %s again",
 	    script->name);
+	if (rs->ctx == NULL)
+		return (redis_connect(rs, err, errlen));
 	return (redis_load(rs, script, err, errlen));
 }
 
