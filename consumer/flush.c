@@ -26,11 +26,13 @@
 
 static int	flush_dlq(struct sink *, struct batch *, char *, size_t);
 static int	flush_store(struct sink *, struct batch *, char *, size_t);
-static void	flush_commit(struct sink *, struct batch *);
+static void	flush_commit(struct sink *, struct batch *,
+		    enum sink_flush_mode);
 static void	flush_state(struct sink *, const char *, int *, int,
 		    const char *, int);
 static void	flush_wait(struct sink *, int, enum sink_flush_mode);
-static void	flush_done(struct sink *, struct batch *);
+static void	flush_done(struct sink *, struct batch *,
+		    enum sink_flush_mode);
 
 /* The filling batch is ready: into the store, pipelined if it can be. */
 void
@@ -98,7 +100,7 @@ sink_settle(struct sink *s, enum sink_flush_mode mode)
 		if (rv == 0) {
 			s->stats.fresh += fresh;
 			flush_state(s, s->name, &s->down, 0, err, 0);
-			flush_done(s, &s->sent);
+			flush_done(s, &s->sent, mode);
 			return (0);
 		}
 		s->batch.sent = 0;
@@ -167,7 +169,7 @@ sink_flush(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 		if (backoff > SINK_BACKOFF_MAX_MS)
 			backoff = SINK_BACKOFF_MAX_MS;
 	}
-	flush_done(s, b);
+	flush_done(s, b, mode);
 	s->flushing = 0;
 	return (0);
 }
@@ -191,9 +193,9 @@ sink_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 
 /* Stored: commit, empty the batch, resume if this was an outage. */
 static void
-flush_done(struct sink *s, struct batch *b)
+flush_done(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
-	flush_commit(s, b);
+	flush_commit(s, b, mode);
 	batch_clear(b);
 	if (s->paused) {
 		kafka_in_resume(s);
@@ -262,12 +264,16 @@ flush_store(struct sink *s, struct batch *b, char *err, size_t errlen)
 }
 
 /*
- * Synchronous commit of the highest stored offset + 1 per partition. If it
- * fails (e.g. the partition moved on) the next owner reads those messages
- * again, and the idempotent writes make that harmless.
+ * Commit of the highest stored offset + 1 per partition: asynchronous in
+ * the main loop (commits go out and are answered in order on the
+ * coordinator's connection; a failure is logged by kafka_in.c),
+ * synchronous at a revoke or the stop, which so also waits for the ones
+ * before. If a commit fails (e.g. the partition moved on) the next owner
+ * reads those messages again, and the idempotent writes make that
+ * harmless.
  */
 static void
-flush_commit(struct sink *s, struct batch *b)
+flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
 	rd_kafka_topic_partition_list_t	*offsets;
 	rd_kafka_timestamp_type_t	 tstype;
@@ -278,7 +284,7 @@ flush_commit(struct sink *s, struct batch *b)
 	if ((offsets = batch_offsets(b)) == NULL)
 		return;
 	t0 = marimba_now_ms();
-	rerr = rd_kafka_commit(s->rk, offsets, 0);
+	rerr = rd_kafka_commit(s->rk, offsets, mode == FLUSH_UNTIL_STORED);
 	s->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
 	s->stats.batches++;
 	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)

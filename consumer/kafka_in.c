@@ -25,6 +25,8 @@ static void	kafka_in_log_parts(struct sink *, const char *,
 		    const rd_kafka_topic_partition_list_t *);
 static int	kafka_in_set(rd_kafka_conf_t *, const char *, const char *,
 		    char *, size_t);
+static void	kafka_in_committed(rd_kafka_t *, rd_kafka_resp_err_t,
+		    rd_kafka_topic_partition_list_t *, void *);
 
 int
 kafka_in_open(struct sink *s, char *err, size_t errlen)
@@ -67,6 +69,7 @@ kafka_in_open(struct sink *s, char *err, size_t errlen)
 		return (-1);
 	}
 	rd_kafka_conf_set_rebalance_cb(conf, kafka_in_rebalance);
+	rd_kafka_conf_set_offset_commit_cb(conf, kafka_in_committed);
 	rd_kafka_conf_set_opaque(conf, s);
 
 	if ((s->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen)) ==
@@ -254,6 +257,22 @@ kafka_in_log_parts(struct sink *s, const char *what,
 	}
 	log_info("%s sink: kafka: %s %d partitions: %s", s->name, what,
 	    parts->cnt, buf);
+}
+
+/* The answer to an (asynchronous) commit, served by poll. */
+static void
+kafka_in_committed(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+    rd_kafka_topic_partition_list_t *offsets, void *opaque)
+{
+	struct sink	*s = opaque;
+
+	(void)rk;
+	if (err != RD_KAFKA_RESP_ERR_NO_ERROR &&
+	    err != RD_KAFKA_RESP_ERR__NO_OFFSET)
+		log_warn("%s sink: commit of %d partitions failed: %s (the "
+		    "messages will be read again, writes are idempotent)",
+		    s->name, offsets != NULL ? offsets->cnt : 0,
+		    rd_kafka_err2str(err));
 }
 
 static int

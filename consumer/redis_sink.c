@@ -12,7 +12,7 @@
 #include "redis_store.h"
 #include "sink.h"
 
-#define REDIS_SINK_LINGER_MS	50
+#define REDIS_SINK_LINGER_MS	5
 #define REDIS_SINK_SERIES_MS	1000
 
 /*
