@@ -11,8 +11,6 @@
 #include "sink.h"
 #include "vote_id.h"
 
-#define MONGO_SINK_LINGER_MS	50
-
 static int	mongo_sink_store(struct sink *, const struct vote *const *,
 		    size_t, size_t *, char *, size_t);
 static void	mongo_sink_free(void *);
@@ -20,7 +18,6 @@ static void	mongo_sink_free(void *);
 const struct sink_ops	mongo_sink_ops = {
 	.name = "mongo",
 	.owns_dlq = 0,
-	.linger_ms = MONGO_SINK_LINGER_MS,
 	.store = mongo_sink_store,
 	.tick = NULL,
 	.free = mongo_sink_free,

@@ -12,7 +12,6 @@
 #include "redis_store.h"
 #include "sink.h"
 
-#define REDIS_SINK_LINGER_MS	5
 #define REDIS_SINK_SERIES_MS	1000
 
 /*
@@ -37,7 +36,6 @@ static void	redis_sink_free(void *);
 const struct sink_ops	redis_sink_ops = {
 	.name = "redis",
 	.owns_dlq = 1,
-	.linger_ms = REDIS_SINK_LINGER_MS,
 	.store = redis_sink_store,
 	.send = redis_sink_send,
 	.recv = redis_sink_recv,

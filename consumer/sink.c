@@ -45,7 +45,8 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	(void)snprintf(s->group, sizeof(s->group), "%s-%s",
 	    cfg->consumer_group, s->name);
 	s->batch_max = cfg->batch_max;
-	s->linger_ms = s->ops->linger_ms;
+	s->linger_ms = strcmp(s->name, "redis") == 0 ?
+	    cfg->redis_linger_ms : cfg->mongo_linger_ms;
 	if (pthread_mutex_init(&s->mtx, NULL) != 0) {
 		(void)snprintf(err, errlen, "pthread_mutex_init failed");
 		free(s);
@@ -177,7 +178,7 @@ sink_run(struct sink *s)
 
 	s->stats.last_health_ms = marimba_now_ms();
 	while (!atomic_load(s->stop)) {
-		wait = s->linger_ms;
+		wait = SINK_IDLE_POLL_MS;	/* returns at the first message */
 		if (s->batch.len > 0) {
 			wait = (int)(s->batch.started_ms + s->linger_ms -
 			    marimba_now_ms());

@@ -28,6 +28,7 @@
 #define SINK_HEALTH_MS		10000	/* health line */
 #define SINK_LAG_MS		1000	/* lag gauges */
 #define SINK_WEDGED_MS		30000	/* no loop turn for this long */
+#define SINK_IDLE_POLL_MS	100	/* poll wait with an empty batch */
 
 enum sink_flush_mode {
 	FLUSH_UNTIL_STORED,	/* main loop: retry until stored or stopping */
@@ -41,7 +42,6 @@ struct sink;
 struct sink_ops {
 	const char	*name;		/* "redis", "mongo" */
 	int		 owns_dlq;	/* poison goes to the DLQ from here */
-	int		 linger_ms;	/* longest wait to fill a batch */
 	/*
 	 * Stores n votes (0 only if the store has every one; -1 with err
 	 * otherwise: the whole batch is retried, the writes are

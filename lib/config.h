@@ -31,6 +31,8 @@ struct marimba_config {
 	char		consumer_sinks[64];	/* "redis,mongo", "all", ... */
 	char		metrics_addr[64];
 	int		metrics_port;		/* 0 = no /metrics */
+	int		redis_linger_ms;	/* longest wait to fill a batch */
+	int		mongo_linger_ms;
 };
 
 /*

@@ -27,6 +27,11 @@ test_defaults(void **state)
 	assert_int_equal(cfg.http_port, 8080);
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.max_batch, 1000);
+	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
+	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
+	assert_int_equal(cfg.metrics_port, 9464);
+	assert_int_equal(cfg.redis_linger_ms, 5);
+	assert_int_equal(cfg.mongo_linger_ms, 50);
 }
 
 static void
