@@ -30,7 +30,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
 	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
 	assert_int_equal(cfg.metrics_port, 9464);
-	assert_int_equal(cfg.redis_linger_ms, 5);
+	assert_int_equal(cfg.redis_linger_ms, 20);
 	assert_int_equal(cfg.mongo_linger_ms, 50);
 }
 
