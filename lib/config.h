@@ -7,12 +7,24 @@
 
 #include <stddef.h>
 
+/* Bounds of the gRPC server (producers/, docs/grpc.md). */
+struct marimba_grpc_limits {
+	int		max_streams;		/* open calls per connection */
+	int		stream_timeout_ms;	/* until the half-close */
+	int		keepalive_ms;		/* ping an idle connection */
+	int		keepalive_timeout_ms;	/* for the ping's answer */
+	int		idle_ms;		/* close a connection w/o calls */
+	int		max_age_ms;		/* close any connection; 0 none */
+	int		age_grace_ms;		/* for its calls to finish */
+};
+
 struct marimba_config {
 	char		kafka_brokers[256];
 	char		kafka_topic[128];
 	char		kafka_dlq_topic[128];
 	char		redis_host[128];
 	int		redis_port;
+	char		redis_password[256];	/* "" = no AUTH */
 	char		mongo_uri[512];
 	char		mongo_db[64];
 	int		http_port;
@@ -33,6 +45,7 @@ struct marimba_config {
 	int		metrics_port;		/* 0 = no /metrics */
 	int		redis_linger_ms;	/* longest wait to fill a batch */
 	int		mongo_linger_ms;
+	struct marimba_grpc_limits grpc;
 };
 
 /*
