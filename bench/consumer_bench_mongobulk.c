@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * consumer-bench's MongoDB baseline: a bare libmongoc insert_many loop
  * writing documents shaped like the mongo sink's (same fields, same two
@@ -16,6 +17,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include "deconst.h"
 #include "vote_id.h"
 
 #define BULK_THREADS_MAX	16
@@ -67,7 +69,8 @@ bulk_run(void *arg)
 	struct bulk		*b = arg;
 	mongoc_client_t		*client;
 	mongoc_collection_t	*coll;
-	bson_t			**docs, opts;
+	const bson_t		**docs;
+	bson_t			 opts, *doc;
 	bson_error_t		 berr;
 	long			 done, i, k;
 
@@ -82,17 +85,18 @@ bulk_run(void *arg)
 	for (done = 0; done < b->n && !b->failed; done += k) {
 		k = b->n - done < b->batch ? b->n - done : b->batch;
 		for (i = 0; i < k; i++) {
-			if ((docs[i] = bulk_doc()) == NULL)
+			if ((doc = bulk_doc()) == NULL)
 				die("bson", "out of memory");
+			docs[i] = doc;
 		}
-		if (!mongoc_collection_insert_many(coll,
-		    (const bson_t **)docs, (size_t)k, &opts, NULL, &berr)) {
+		if (!mongoc_collection_insert_many(coll, docs, (size_t)k,
+		    &opts, NULL, &berr)) {
 			(void)snprintf(b->err, sizeof(b->err), "%s",
 			    berr.message);
 			b->failed = 1;
 		}
 		for (i = 0; i < k; i++)
-			bson_destroy(docs[i]);
+			bson_destroy(DECONST(bson_t *, docs[i]));
 	}
 	bson_destroy(&opts);
 	mongoc_collection_destroy(coll);

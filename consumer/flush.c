@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Writes a sink's batches to its store and commits their offsets, in
  * order. Poison messages go to the DLQ first if the sink owns it (their

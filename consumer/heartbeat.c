@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements heartbeat.h. A sink waiting for a store that is down is
  * alive (its loop still turns while it backs off); the caller decides

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The liveness heartbeat: the main thread touches MARIMBA_HEARTBEAT_FILE
  * every few seconds while every sink's loop is turning, so a probe

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A sink's consumer-group member: configuration, the rebalance callback,
  * pause and resume of the assignment, and the lag estimate.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer: runs the sinks of the votes topic, each as a consumer
  * group of its own (<MARIMBA_CONSUMER_GROUP>-<sink>) in a thread of its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements metrics.h with a blocking accept loop turn per call: one
  * client at a time, short socket timeouts, a bounded read of the request

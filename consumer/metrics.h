@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * /metrics for Prometheus: a listening socket served from the main
  * thread, answering every GET /metrics with a text snapshot of the

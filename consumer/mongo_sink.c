@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The mongo sink: inserts each batch's votes as log documents with one
  * unordered insert_many (duplicates mean "already stored"), then runs

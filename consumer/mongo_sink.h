@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The mongo sink: one log document per vote (mongo_store.c), and the one
  * place where code that must follow a durable insert hooks in.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The redis sink: counts each batch's votes exactly once with
  * count_vote.lua (redis_store.c), pipelined: a batch is written out

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements redis_store.h with hiredis: a blocking connection with
  * connect and I/O timeouts (a slow Redis fails the batch instead of
@@ -14,6 +15,7 @@
 #include "log.h"
 #include "redis_auth.h"
 #include "redis_store.h"
+#include "vote_tally.h"
 
 #define REDIS_CONNECT_TIMEOUT_MS	1000
 #define REDIS_IO_TIMEOUT_MS		3000
@@ -56,7 +58,6 @@ static int	redis_load(struct redis_store *, struct redis_script *,
 		    char *, size_t);
 static int	redis_reload(struct redis_store *, struct redis_script *,
 		    char *, size_t);
-static void	redis_album_field(char *, size_t, const struct vote *);
 static int	redis_append(struct redis_store *,
 		    const struct vote *const *, size_t, char *, size_t);
 static int	redis_write(struct redis_store *, char *, size_t);
@@ -206,13 +207,17 @@ redis_append(struct redis_store *rs, const struct vote *const *votes,
 {
 	const struct vote	*v;
 	char			 seen[REDIS_KEY_MAX + VOTE_ID_LEN];
-	char			 album[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
+	char			 album[VOTE_TALLY_KEY_MAX];
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		v = votes[i];
 		(void)snprintf(seen, sizeof(seen), "%s%s", rs->k_seen, v->id);
-		redis_album_field(album, sizeof(album), v);
+		if (vote_tally_key(album, sizeof(album), v->name,
+		    v->album) == -1) {
+			(void)snprintf(err, errlen, "album key too long");
+			return (-1);
+		}
 		if (redisAppendCommand(rs->ctx,
 		    "EVALSHA %s 5 %s %s %s %s %s %d %s %s %s %s %d",
 		    rs->count.sha, seen, rs->k_total, rs->k_bands,
@@ -357,16 +362,6 @@ redis_reload(struct redis_store *rs, struct redis_script *script, char *err,
 	if (rs->ctx == NULL)
 		return (redis_connect(rs, err, errlen));
 	return (redis_load(rs, script, err, errlen));
-}
-
-/*
- * The albums hash field: "<band> — <album>" (U+2014, see
- * docs/redis-keys.md). Kept here until lib/ has the one shared helper.
- */
-static void
-redis_album_field(char *buf, size_t len, const struct vote *v)
-{
-	(void)snprintf(buf, len, "%s \xe2\x80\x94 %s", v->name, v->album);
 }
 
 static void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A sink's life: created with its store in the main thread, then its own
  * thread joins its consumer group and runs the batch loop (poll until

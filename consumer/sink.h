@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One sink of marimba-consumer: a consumer-group member of its own
  * (<MARIMBA_CONSUMER_GROUP>-<name>) that reads the votes topic in
