@@ -1,0 +1,60 @@
+/*
+ * The MongoDB side of marimba-audit: the log collection's tallies, by
+ * aggregation ($group, done by the server where it can) or by one
+ * projection cursor, a streaming scan of every log for the rebuild, and
+ * which of a list of vote ids have a log.
+ */
+#ifndef MARIMBA_AUDIT_MONGO_SIDE_H
+#define MARIMBA_AUDIT_MONGO_SIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mongoc/mongoc.h>
+
+#include "config.h"
+#include "tally.h"
+#include "vote.h"
+
+struct mongo_side {
+	mongoc_client_t		*client;
+	mongoc_collection_t	*coll;
+};
+
+/* One log as the scan hands it over (strings valid during the call). */
+struct log_doc {
+	const char	*id;
+	const char	*name;
+	const char	*album;
+	const char	*source;
+	uint32_t	 idlen, namelen, albumlen, sourcelen;
+	int64_t		 accepted_ms;	/* -1 if missing */
+};
+
+/* Returns non-zero to stop the scan with an error. */
+typedef int	(*mongo_doc_fn)(void *, const struct log_doc *);
+
+int	mongo_side_open(const struct marimba_config *, struct mongo_side *,
+	    char *, size_t);
+void	mongo_side_close(struct mongo_side *);
+
+/* Tallies by one $group on {name, album, source}. */
+int	mongo_side_tally_aggregate(struct mongo_side *, struct tally *,
+	    char *, size_t);
+/* The same by one cursor over {name, album, source}, counted here. */
+int	mongo_side_tally_scan(struct mongo_side *, struct tally *, char *,
+	    size_t);
+/*
+ * Calls fn for every log; *bad gets the documents without the string
+ * fields of a vote (skipped). 0 or -1.
+ */
+int	mongo_side_scan(struct mongo_side *, mongo_doc_fn, void *,
+	    long long *, char *, size_t);
+/*
+ * present[i] = 1 if a log with _id ids[i] exists; ids sorted ascending
+ * (memcmp order). 0 or -1.
+ */
+int	mongo_side_present(struct mongo_side *, char (*)[VOTE_ID_LEN + 1],
+	    size_t, char *, char *, size_t);
+
+#endif
