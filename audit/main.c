@@ -11,6 +11,7 @@
  * difference was found, 2 an error (a store unreachable, bad usage).
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "audit.h"
 #include "config.h"
 #include "log.h"
+#include "mongo_side.h"
 
 static void
 usage(void)
@@ -58,7 +60,7 @@ main(int argc, char *argv[])
 	const char			*cmd;
 	char				 err[256];
 	long				 v;
-	int				 ch;
+	int				 ch, rv;
 
 	log_init("marimba-audit");
 	if (argc < 2) {
@@ -111,12 +113,18 @@ main(int argc, char *argv[])
 		log_error("%s", err);
 		return (AUDIT_ERROR);
 	}
+	signal(SIGPIPE, SIG_IGN);
+	mongo_side_init();
 	if (strcmp(cmd, "check") == 0)
-		return (audit_check(&cfg, &o));
-	if (strcmp(cmd, "rebuild-redis") == 0)
-		return (audit_rebuild(&cfg, &o));
-	if (strcmp(cmd, "missing") == 0)
-		return (audit_missing(&cfg, &o));
-	usage();
-	return (AUDIT_ERROR);
+		rv = audit_check(&cfg, &o);
+	else if (strcmp(cmd, "rebuild-redis") == 0)
+		rv = audit_rebuild(&cfg, &o);
+	else if (strcmp(cmd, "missing") == 0)
+		rv = audit_missing(&cfg, &o);
+	else {
+		usage();
+		rv = AUDIT_ERROR;
+	}
+	mongo_side_cleanup();
+	return (rv);
 }

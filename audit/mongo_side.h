@@ -34,6 +34,10 @@ struct log_doc {
 /* Returns non-zero to stop the scan with an error. */
 typedef int	(*mongo_doc_fn)(void *, const struct log_doc *);
 
+/* Process-wide driver set-up (warnings only at MARIMBA_LOG_LEVEL=debug). */
+void	mongo_side_init(void);
+void	mongo_side_cleanup(void);
+
 int	mongo_side_open(const struct marimba_config *, struct mongo_side *,
 	    char *, size_t);
 void	mongo_side_close(struct mongo_side *);
