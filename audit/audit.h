@@ -13,7 +13,7 @@
 
 struct audit_opts {
 	int	all;		/* check: every band, not only differences */
-	int	mongo_scan;	/* check: a cursor instead of $group */
+	int	mongo_scan;	/* check: 1 cursor, 0 $group, -1 by server */
 	int	wait_s;		/* rebuild: wait for the consumers, seconds */
 	int	keep_series;	/* rebuild: leave the series stream alone */
 	long	max_lines;	/* missing: ids printed at most (0: all) */

@@ -3,7 +3,7 @@
  * Redis counters from the MongoDB log. Configured by the same MARIMBA_*
  * variables as the consumer. See docs/operations.md.
  *
- *   marimba-audit check [--all] [--scan]
+ *   marimba-audit check [--all] [--scan | --aggregate]
  *   marimba-audit rebuild-redis [--wait S] [--keep-series]
  *   marimba-audit missing [--max N]
  *
@@ -24,7 +24,8 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: marimba-audit check [--all] [--scan]\n"
+	fprintf(stderr, "usage: marimba-audit check [--all] "
+	    "[--scan | --aggregate]\n"
 	    "       marimba-audit rebuild-redis [--wait seconds] "
 	    "[--keep-series]\n"
 	    "       marimba-audit missing [--max lines]\n");
@@ -49,6 +50,7 @@ main(int argc, char *argv[])
 	static const struct option	 longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
 		{ "scan", no_argument, NULL, 's' },
+		{ "aggregate", no_argument, NULL, 'g' },
 		{ "wait", required_argument, NULL, 'w' },
 		{ "keep-series", no_argument, NULL, 'k' },
 		{ "max", required_argument, NULL, 'm' },
@@ -70,6 +72,7 @@ main(int argc, char *argv[])
 	cmd = argv[1];
 	memset(&o, 0, sizeof(o));
 	o.wait_s = 120;
+	o.mongo_scan = -1;
 	optind = 2;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -78,6 +81,9 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			o.mongo_scan = 1;
+			break;
+		case 'g':
+			o.mongo_scan = 0;
 			break;
 		case 'w':
 			if (number(optarg, 86400, &v) == -1) {

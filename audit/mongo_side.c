@@ -123,6 +123,27 @@ mongo_doc(const bson_t *doc, struct log_doc *d)
 }
 
 int
+mongo_side_ferretdb(struct mongo_side *ms, char *err, size_t errlen)
+{
+	bson_t		*cmd, reply;
+	bson_iter_t	 it;
+	bson_error_t	 berr;
+	int		 rv;
+
+	cmd = BCON_NEW("buildInfo", BCON_INT32(1));
+	if (!mongoc_client_command_simple(ms->client, "admin", cmd, NULL,
+	    &reply, &berr)) {
+		(void)snprintf(err, errlen, "mongo buildInfo: %s",
+		    berr.message);
+		rv = -1;
+	} else
+		rv = bson_iter_init_find(&it, &reply, "ferretdbVersion") ? 1 : 0;
+	bson_destroy(&reply);
+	bson_destroy(cmd);
+	return (rv);
+}
+
+int
 mongo_side_tally_aggregate(struct mongo_side *ms, struct tally *t,
     char *err, size_t errlen)
 {

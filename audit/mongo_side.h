@@ -42,6 +42,9 @@ int	mongo_side_open(const struct marimba_config *, struct mongo_side *,
 	    char *, size_t);
 void	mongo_side_close(struct mongo_side *);
 
+/* 1 if the server is FerretDB (buildInfo says so), 0 if not, -1. */
+int	mongo_side_ferretdb(struct mongo_side *, char *, size_t);
+
 /* Tallies by one $group on {name, album, source}. */
 int	mongo_side_tally_aggregate(struct mongo_side *, struct tally *,
 	    char *, size_t);
