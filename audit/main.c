@@ -65,6 +65,8 @@ main(int argc, char *argv[])
 	int				 ch, rv;
 
 	log_init("marimba-audit");
+	/* Line by line, also into a file or a pod log. */
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
 		usage();
 		return (AUDIT_ERROR);

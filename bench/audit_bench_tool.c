@@ -29,6 +29,7 @@ main(int argc, char *argv[])
 		return (2);
 	}
 	mongoc_init();
+	(void)setvbuf(stdout, NULL, _IOLBF, 0);
 	if ((client = mongoc_client_new(argv[1])) == NULL) {
 		fprintf(stderr, "audit_bench_tool: bad URI\n");
 		return (2);
