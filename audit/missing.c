@@ -3,7 +3,9 @@
  * watermark up to the consumer group's committed offset (below it every
  * vote must be in both stores; above it votes are still in flight) and
  * prints each vote id that Redis (its dedupe key) or MongoDB (its log)
- * does not have, with where it is:
+ * does not have, with where it is. The committed offsets are read
+ * first, then every log id (one cursor), so each vote checked was in
+ * MongoDB before the ids were read, if it was stored at all:
  *   <id> neither|redis-only|mongo-only <partition>:<offset>
  */
 #include <stdio.h>
@@ -32,11 +34,11 @@ struct missing {
 	const struct marimba_config	*cfg;
 	const struct audit_opts		*opts;
 	redisContext			*rc;
-	struct mongo_side		*ms;
+	struct mongo_ids		 logs;
 	struct missing_ent		 batch[MISSING_BATCH];
 	char				 ids[MISSING_BATCH][VOTE_ID_LEN + 1];
 	char				 in_redis[MISSING_BATCH];
-	char				 in_mongo[MISSING_BATCH];
+	char				 in_mongo;
 	size_t				 n;
 	long long			 checked, undecodable, old;
 	long long			 neither, redis_only, mongo_only;
@@ -46,14 +48,6 @@ struct missing {
 
 static int	missing_one(void *, const rd_kafka_message_t *);
 static int	missing_flush(struct missing *);
-static int	missing_cmp(const void *, const void *);
-
-static int
-missing_cmp(const void *a, const void *b)
-{
-	return (memcmp(((const struct missing_ent *)a)->id,
-	    ((const struct missing_ent *)b)->id, VOTE_ID_LEN));
-}
 
 static int
 missing_one(void *arg, const rd_kafka_message_t *m)
@@ -87,13 +81,10 @@ missing_flush(struct missing *mi)
 
 	if (mi->n == 0)
 		return (0);
-	qsort(mi->batch, mi->n, sizeof(mi->batch[0]), missing_cmp);
 	for (i = 0; i < mi->n; i++)
 		memcpy(mi->ids[i], mi->batch[i].id, sizeof(mi->ids[i]));
 	if (redis_side_seen(mi->rc, mi->cfg->redis_prefix, mi->ids, mi->n,
-	    mi->in_redis, mi->err, sizeof(mi->err)) == -1 ||
-	    mongo_side_present(mi->ms, mi->ids, mi->n, mi->in_mongo, mi->err,
-	    sizeof(mi->err)) == -1)
+	    mi->in_redis, mi->err, sizeof(mi->err)) == -1)
 		return (-1);
 	/* Dedupe keys expire: older votes can't be checked in Redis. */
 	oldest = marimba_now_ms() - (int64_t)mi->cfg->dedupe_ttl_s * 1000 +
@@ -105,9 +96,10 @@ missing_flush(struct missing *mi)
 			mi->in_redis[i] = 1;
 		}
 		mi->checked++;
-		if (mi->in_redis[i] && mi->in_mongo[i])
+		mi->in_mongo = mongo_ids_has(&mi->logs, e->id);
+		if (mi->in_redis[i] && mi->in_mongo)
 			continue;
-		if (!mi->in_redis[i] && !mi->in_mongo[i]) {
+		if (!mi->in_redis[i] && !mi->in_mongo) {
 			where = "neither";
 			mi->neither++;
 		} else if (mi->in_redis[i]) {
@@ -147,10 +139,10 @@ audit_missing(const struct marimba_config *cfg, const struct audit_opts *o)
 	}
 	mi->cfg = cfg;
 	mi->opts = o;
-	mi->ms = &ms;
 	if (kafka_side_count(cfg, &kv, mi->err, sizeof(mi->err)) == -1 ||
 	    (mi->rc = redis_side_connect(cfg, mi->err, sizeof(mi->err))) ==
-	    NULL || mongo_side_open(cfg, &ms, mi->err, sizeof(mi->err)) == -1)
+	    NULL || mongo_side_open(cfg, &ms, mi->err, sizeof(mi->err)) == -1 ||
+	    mongo_side_ids(&ms, &mi->logs, mi->err, sizeof(mi->err)) == -1)
 		goto out;
 	from = calloc((size_t)kv.nparts, sizeof(*from));
 	to = calloc((size_t)kv.nparts, sizeof(*to));
@@ -180,6 +172,7 @@ out:
 	if (mi->rc != NULL)
 		redisFree(mi->rc);
 	mongo_side_close(&ms);
+	mongo_ids_free(&mi->logs);
 	kafka_votes_free(&kv);
 	free(from);
 	free(to);

@@ -277,50 +277,68 @@ mongo_side_scan(struct mongo_side *ms, mongo_doc_fn fn, void *arg,
 }
 
 int
-mongo_side_present(struct mongo_side *ms, char (*ids)[VOTE_ID_LEN + 1],
-    size_t n, char *present, char *err, size_t errlen)
+mongo_side_ids(struct mongo_side *ms, struct mongo_ids *set, char *err,
+    size_t errlen)
 {
 	mongoc_cursor_t	*cur;
 	const bson_t	*doc;
-	bson_t		 filter, in, arr, *opts;
+	bson_t		 filter, *opts;
 	bson_error_t	 berr;
-	const char	*key, *id;
-	char		 idx[16];
-	size_t		 i;
-	char		(*hit)[VOTE_ID_LEN + 1];
+	const char	*id;
+	void		*grown;
 	uint32_t	 len;
 	int		 rv;
 
-	memset(present, 0, n);
-	if (n == 0)
-		return (0);
+	memset(set, 0, sizeof(*set));
 	bson_init(&filter);
-	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (i = 0; i < n; i++) {
-		(void)bson_uint32_to_string((uint32_t)i, &key, idx,
-		    sizeof(idx));
-		BSON_APPEND_UTF8(&arr, key, ids[i]);
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(&filter, &in);
-	opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}");
+	opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1), "}",
+	    "batchSize", BCON_INT32(MONGO_BATCH));
 	cur = mongoc_collection_find_with_opts(ms->coll, &filter, opts, NULL);
-	while (mongoc_cursor_next(cur, &doc)) {
+	rv = 0;
+	while (rv == 0 && mongoc_cursor_next(cur, &doc)) {
 		if ((id = mongo_utf8(doc, "_id", &len)) == NULL ||
 		    len != VOTE_ID_LEN)
 			continue;
-		if ((hit = bsearch(id, ids, n, sizeof(*ids),
-		    mongo_id_cmp)) != NULL)
-			present[hit - ids] = 1;
+		if (set->n == set->cap) {
+			set->cap = set->cap == 0 ? 65536 : set->cap * 2;
+			if ((grown = realloc(set->ids, set->cap *
+			    sizeof(*set->ids))) == NULL) {
+				(void)snprintf(err, errlen, "out of memory");
+				rv = -1;
+				break;
+			}
+			set->ids = grown;
+		}
+		memcpy(set->ids[set->n++], id, VOTE_ID_LEN);
 	}
-	rv = 0;
-	if (mongoc_cursor_error(cur, &berr)) {
+	if (rv == 0 && mongoc_cursor_error(cur, &berr)) {
 		(void)snprintf(err, errlen, "mongo find: %s", berr.message);
 		rv = -1;
 	}
 	mongoc_cursor_destroy(cur);
 	bson_destroy(opts);
 	bson_destroy(&filter);
-	return (rv);
+	if (rv == -1) {
+		mongo_ids_free(set);
+		return (-1);
+	}
+	if (set->n > 0)
+		qsort(set->ids, set->n, sizeof(*set->ids), mongo_id_cmp);
+	return (0);
+}
+
+int
+mongo_ids_has(const struct mongo_ids *set, const char *id)
+{
+	if (set->n == 0)
+		return (0);
+	return (bsearch(id, set->ids, set->n, sizeof(*set->ids),
+	    mongo_id_cmp) != NULL);
+}
+
+void
+mongo_ids_free(struct mongo_ids *set)
+{
+	free(set->ids);
+	memset(set, 0, sizeof(*set));
 }

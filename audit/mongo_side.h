@@ -2,7 +2,7 @@
  * The MongoDB side of marimba-audit: the log collection's tallies, by
  * aggregation ($group, done by the server where it can) or by one
  * projection cursor, a streaming scan of every log for the rebuild, and
- * which of a list of vote ids have a log.
+ * the set of every log's id.
  */
 #ifndef MARIMBA_AUDIT_MONGO_SIDE_H
 #define MARIMBA_AUDIT_MONGO_SIDE_H
@@ -57,11 +57,22 @@ int	mongo_side_tally_scan(struct mongo_side *, struct tally *, char *,
  */
 int	mongo_side_scan(struct mongo_side *, mongo_doc_fn, void *,
 	    long long *, char *, size_t);
+/* Every log's _id, sorted, for look-ups without a query per id. */
+struct mongo_ids {
+	char	(*ids)[VOTE_ID_LEN];
+	size_t	  n;
+	size_t	  cap;
+};
+
 /*
- * present[i] = 1 if a log with _id ids[i] exists; ids sorted ascending
- * (memcmp order). 0 or -1.
+ * Reads the _id of every log by one cursor (ids that are not vote ids
+ * are left out). One pass costs the same as one scan, where a query per
+ * batch of ids would cost a scan each on FerretDB 1.x. 0 or -1.
  */
-int	mongo_side_present(struct mongo_side *, char (*)[VOTE_ID_LEN + 1],
-	    size_t, char *, char *, size_t);
+int	mongo_side_ids(struct mongo_side *, struct mongo_ids *, char *,
+	    size_t);
+/* 1 if id (VOTE_ID_LEN bytes) is in the set. */
+int	mongo_ids_has(const struct mongo_ids *, const char *);
+void	mongo_ids_free(struct mongo_ids *);
 
 #endif

@@ -228,9 +228,9 @@ test_check_then_rebuild(void **state)
 	while (rc == -1 || n < N_FIRST + 200) {
 		if (rc == -1 && waitpid(audit, &status, WNOHANG) == audit)
 			rc = WIFEXITED(status) ? WEXITSTATUS(status) : 99;
-		ct_produce_votes(e, n, 50);
-		n += 50;
-		ct_sleep_ms(20);
+		ct_produce_votes(e, n, 20);
+		n += 20;
+		ct_sleep_ms(50);
 	}
 	if ((f = fopen(path, "r")) != NULL) {
 		len = fread(out, 1, OUT_MAX - 1, f);
