@@ -137,7 +137,8 @@ mongo_side_ferretdb(struct mongo_side *ms, char *err, size_t errlen)
 		    berr.message);
 		rv = -1;
 	} else
-		rv = bson_iter_init_find(&it, &reply, "ferretdbVersion") ? 1 : 0;
+		rv = bson_iter_init_find(&it, &reply, "ferretdbVersion") ?
+		    1 : 0;
 	bson_destroy(&reply);
 	bson_destroy(cmd);
 	return (rv);

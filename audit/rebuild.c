@@ -171,8 +171,9 @@ audit_rebuild(const struct marimba_config *cfg, const struct audit_opts *o)
 	rb->cfg = cfg;
 	t0 = marimba_now_ms();
 	if (!o->keep_series && cfg->series_maxlen > REBUILD_SERIES_MAX) {
-		(void)snprintf(rb->err, sizeof(rb->err), "MARIMBA_SERIES_MAXLEN "
-		    "%d: more than %d seconds; use --keep-series",
+		(void)snprintf(rb->err, sizeof(rb->err),
+		    "MARIMBA_SERIES_MAXLEN %d: more than %d seconds; use "
+		    "--keep-series",
 		    cfg->series_maxlen, REBUILD_SERIES_MAX);
 		goto out;
 	}
@@ -241,7 +242,8 @@ audit_rebuild(const struct marimba_config *cfg, const struct audit_opts *o)
 	    "%lld counted live since the boundary, %lld returned twice, "
 	    "%lld malformed left out; total %lld (was %lld); series: %zu "
 	    "seconds from %lld%s; %lld ms\n", rb->logs, rb->absorbed,
-	    rb->live, rb->repeated, rb->bad, total, rb->mark.snap.total, written, (long long)first,
+	    rb->live, rb->repeated, rb->bad, total, rb->mark.snap.total,
+	    written, (long long)first,
 	    o->keep_series ? " (kept)" : "",
 	    (long long)(marimba_now_ms() - t0));
 	rv = AUDIT_AGREE;

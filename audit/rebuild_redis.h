@@ -42,7 +42,7 @@ struct rebuild_mark {
 struct rebuild_doc {
 	char		id[VOTE_ID_LEN + 1];
 	char		band[VOTE_NAME_MAX + 1];
-	char		album[REBUILD_ALBUM_MAX];	/* "<band> — <album>" */
+	char		album[REBUILD_ALBUM_MAX];	/* band — album */
 	char		source[VOTE_SOURCE_MAX + 1];
 	int64_t		accepted_ms;
 };

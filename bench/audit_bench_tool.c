@@ -40,8 +40,8 @@ main(int argc, char *argv[])
 	bson_init(&filter);
 
 	t0 = marimba_now_ms();
-	count = argc == 4 ? 0 : mongoc_collection_count_documents(coll, &filter, NULL, NULL,
-	    NULL, &berr);
+	count = argc == 4 ? 0 : mongoc_collection_count_documents(coll,
+	    &filter, NULL, NULL, NULL, &berr);
 	if (count < 0) {
 		fprintf(stderr, "audit_bench_tool: count: %s\n", berr.message);
 		return (1);
