@@ -35,8 +35,8 @@ for i = 5, #KEYS do
 	else
 		local e = redis.call('PEXPIRETIME', KEYS[i])
 		if e >= 0 and e - ttl_ms > now_ms + 1000 then
-			return redis.error_reply('TTL: ' .. KEYS[i] .. ' was ' ..
-			    'set with a longer TTL than MARIMBA_DEDUPE_TTL_S')
+			return redis.error_reply('TTL: ' .. KEYS[i] ..
+			    ' has a longer TTL than MARIMBA_DEDUPE_TTL_S')
 		end
 		if e >= 0 and e - ttl_ms >= boundary then
 			r = 0

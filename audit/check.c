@@ -106,8 +106,13 @@ audit_check(const struct marimba_config *cfg, const struct audit_opts *o)
 	    kafka_side_count(cfg, &after, err, sizeof(err)) == -1)
 		goto out;
 
-	/* Every vote below the committed offsets is in both stores. */
-	lower = before.votes - before.inflight;
+	/*
+	 * Every vote below the committed offsets is in both stores. No
+	 * group with offsets (a wrong MARIMBA_CONSUMER_GROUP, or none ever
+	 * ran): nothing counts as in flight.
+	 */
+	lower = before.groups[0] != '\0' ? before.votes - before.inflight :
+	    before.votes;
 	kafka = after.trimmed || (lower <= mt.total &&
 	    mt.total <= after.votes && lower <= r2.total &&
 	    r1.total <= after.votes);
