@@ -196,15 +196,21 @@ test_check_then_rebuild(void **state)
 	out = malloc(OUT_MAX);
 	assert_non_null(out);
 	e = ct_env_new("audit", 3);
+	/* One poison message: on the topic, in the DLQ, not a vote. */
+	ct_produce_raw(e, 0, "\xff not a vote", 14);
 	ct_produce_votes(e, 0, N_FIRST);
 	consumer = ct_consumer_start(e, NULL, NULL);
 	assert_int_equal(ct_wait_total(e, N_FIRST, 60000), N_FIRST);
-	assert_int_equal(ct_wait_committed(e, NULL, N_FIRST, 15000), N_FIRST);
+	assert_int_equal(ct_wait_committed(e, NULL, N_FIRST + 1, 15000),
+	    N_FIRST + 1);
 
 	/* A normal run: everything agrees. */
 	assert_int_equal(audit_run(e, "check", out, OUT_MAX), 0);
 	(void)snprintf(want, sizeof(want), "kafka %d redis %d mongo %d\n",
 	    N_FIRST, N_FIRST, N_FIRST);
+	assert_non_null(strstr(out, want));
+	(void)snprintf(want, sizeof(want), "kafka: %d messages on 3 "
+	    "partitions, 1 dead letters, 0 in flight", N_FIRST + 1);
 	assert_non_null(strstr(out, want));
 
 	/* Redis loses everything (as a FLUSHALL would): check says so. */
@@ -245,8 +251,8 @@ test_check_then_rebuild(void **state)
 	n += 500;
 	assert_int_equal(ct_wait_total(e, (long long)n, 60000),
 	    (long long)n);
-	assert_int_equal(ct_wait_committed(e, NULL, (long long)n, 15000),
-	    (long long)n);
+	assert_int_equal(ct_wait_committed(e, NULL, (long long)n + 1, 15000),
+	    (long long)n + 1);
 	assert_tallies(e, n);
 	assert_int_equal(ct_mongo_count(e), (long long)n);
 	/* The series is rebuilt too: it sums to the total again. */
