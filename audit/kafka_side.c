@@ -104,16 +104,19 @@ kafka_votes_free(struct kafka_votes *kv)
 }
 
 /*
- * The lowest committed offset of the group and its per-store split,
- * per partition: below it every store has every vote. A partition no
- * group has committed on counts as committed at its low watermark.
+ * The lowest committed offset per partition of the per-store groups
+ * ("<group>-redis", "<group>-mongo") where they exist, else of the
+ * group itself (a group left over from before a split would hold its
+ * old offsets for days): below it every store has every vote. A
+ * partition no group has committed on counts as committed at its low
+ * watermark.
  */
 static int
 kafka_groups(const struct marimba_config *cfg, struct kafka_votes *kv,
     char *err, size_t errlen)
 {
 	struct kafka_part	*tmp;
-	const char		*suffix[] = { "", "-redis", "-mongo" };
+	const char		*suffix[] = { "-redis", "-mongo", "" };
 	char			 group[160];
 	size_t			 s;
 	int			 i, found, any;
@@ -124,6 +127,8 @@ kafka_groups(const struct marimba_config *cfg, struct kafka_votes *kv,
 	}
 	any = 0;
 	for (s = 0; s < sizeof(suffix) / sizeof(suffix[0]); s++) {
+		if (suffix[s][0] == '\0' && any)
+			break;	/* split groups found: the old one is stale */
 		(void)snprintf(group, sizeof(group), "%s%s",
 		    cfg->consumer_group, suffix[s]);
 		memcpy(tmp, kv->parts, (size_t)kv->nparts * sizeof(*tmp));

@@ -26,10 +26,11 @@ struct kafka_votes {
 };
 
 /*
- * Reads the watermarks, the committed offsets of the consumer group
- * (MARIMBA_CONSUMER_GROUP and, where it exists, its per-store split
- * "<group>-redis" / "<group>-mongo": the lowest offset wins) and counts
- * the DLQ records that name an offset still on the topic. 0 or -1.
+ * Reads the watermarks, the committed offsets of the consumers (the
+ * per-store groups "<MARIMBA_CONSUMER_GROUP>-redis" / "-mongo" where
+ * they exist, the lowest offset wins; else MARIMBA_CONSUMER_GROUP) and
+ * counts the DLQ records that name an offset still on the topic. 0 or
+ * -1.
  */
 int	kafka_side_count(const struct marimba_config *, struct kafka_votes *,
 	    char *, size_t);
