@@ -29,6 +29,7 @@
 #define REBUILD_BATCH		500
 #define REBUILD_SERIES_MAX	3000000	/* seconds (about 35 days) */
 #define REBUILD_XADD_CHUNK	10000
+#define REBUILD_LOCK_S		7200	/* longer than any rebuild */
 
 struct rebuild {
 	const struct marimba_config	*cfg;
@@ -157,14 +158,14 @@ audit_rebuild(const struct marimba_config *cfg, const struct audit_opts *o)
 	int64_t			 t0, first;
 	size_t			 written;
 	long long		 behind, total;
-	int			 rv, prepared, settled;
+	int			 rv, prepared, settled, locked;
 
 	if ((rb = calloc(1, sizeof(*rb))) == NULL) {
 		log_error("rebuild-redis: out of memory");
 		return (AUDIT_ERROR);
 	}
 	rv = AUDIT_ERROR;
-	prepared = 0;
+	prepared = locked = 0;
 	memset(&ms, 0, sizeof(ms));
 	memset(&kv, 0, sizeof(kv));
 	tally_init(&rb->mark.snap);
@@ -181,6 +182,17 @@ audit_rebuild(const struct marimba_config *cfg, const struct audit_opts *o)
 	    NULL || mongo_side_open(cfg, &ms, rb->err, sizeof(rb->err)) == -1)
 		goto out;
 	rebuild_keys_init(&rb->keys, cfg->redis_prefix);
+	switch (rebuild_lock(rb->rc, &rb->keys, REBUILD_LOCK_S, rb->err,
+	    sizeof(rb->err))) {
+	case 1:
+		(void)snprintf(rb->err, sizeof(rb->err), "another rebuild "
+		    "holds %s (it expires after %d s)", rb->keys.lock,
+		    REBUILD_LOCK_S);
+		/* FALLTHROUGH */
+	case -1:
+		goto out;
+	}
+	locked = 1;
 
 	/* 1. The boundary. */
 	if (rebuild_mark(rb->rc, &rb->keys, &rb->mark, rb->err,
@@ -252,6 +264,8 @@ out:
 		log_error("rebuild-redis: %s", rb->err);
 	if (prepared)
 		rebuild_discard(rb->rc, &rb->keys);
+	if (locked)
+		rebuild_unlock(rb->rc, &rb->keys);
 	if (rb->rc != NULL)
 		redisFree(rb->rc);
 	mongo_side_close(&ms);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <hiredis/hiredis.h>
 
@@ -48,6 +49,7 @@ rebuild_keys_init(struct rebuild_keys *k, const char *prefix)
 	redis_side_key(k->tmp_series, prefix, "audit:tmp:series");
 	redis_side_key(k->seen, prefix, "seen:");
 	redis_side_key(k->sec, prefix, "sec:");
+	redis_side_key(k->lock, prefix, "audit:lock");
 }
 
 /* Frees r; 0 if it is a status or integer reply, else -1 with err. */
@@ -325,6 +327,35 @@ rebuild_swap(redisContext *c, const struct rebuild_keys *k,
 	*total = r->integer;
 	freeReplyObject(r);
 	return (0);
+}
+
+int
+rebuild_lock(redisContext *c, const struct rebuild_keys *k, int ttl_s,
+    char *err, size_t errlen)
+{
+	redisReply	*r;
+	int		 rv;
+
+	r = redisCommand(c, "SET %s %d NX EX %d", k->lock, (int)getpid(),
+	    ttl_s);
+	if (r == NULL || r->type == REDIS_REPLY_ERROR) {
+		(void)snprintf(err, errlen, "redis: SET lock: %s",
+		    r == NULL ? c->errstr : r->str);
+		rv = -1;
+	} else
+		rv = r->type == REDIS_REPLY_STATUS ? 0 : 1;
+	if (r != NULL)
+		freeReplyObject(r);
+	return (rv);
+}
+
+void
+rebuild_unlock(redisContext *c, const struct rebuild_keys *k)
+{
+	redisReply	*r;
+
+	if ((r = redisCommand(c, "DEL %s", k->lock)) != NULL)
+		freeReplyObject(r);
 }
 
 void

@@ -27,6 +27,7 @@ struct rebuild_keys {
 	char	series[REDIS_SIDE_KEY_MAX];
 	char	tmp_series[REDIS_SIDE_KEY_MAX];
 	char	seen[REDIS_SIDE_KEY_MAX];	/* "<prefix>:seen:" */
+	char	lock[REDIS_SIDE_KEY_MAX];	/* one rebuild at a time */
 	char	sec[REDIS_SIDE_KEY_MAX];	/* "<prefix>:sec:" */
 };
 
@@ -78,6 +79,14 @@ int	rebuild_series(redisContext *, const struct rebuild_keys *, int64_t,
 int	rebuild_swap(redisContext *, const struct rebuild_keys *,
 	    const struct rebuild_mark *, int, int, long long *, char *,
 	    size_t);
+
+/*
+ * Takes the rebuild lock (SET NX, expires after ttl_s): 0, 1 if another
+ * rebuild holds it, -1 on error. rebuild_unlock frees it.
+ */
+int	rebuild_lock(redisContext *, const struct rebuild_keys *, int, char *,
+	    size_t);
+void	rebuild_unlock(redisContext *, const struct rebuild_keys *);
 
 /* Removes every temporary and snapshot key (after a failure). */
 void	rebuild_discard(redisContext *, const struct rebuild_keys *);
