@@ -186,6 +186,7 @@ static void
 test_check_then_rebuild(void **state)
 {
 	struct ct_env	*e;
+	static const char poison[] = "\xff not a vote";
 	char		*out, want[128], path[256];
 	pid_t		 consumer, audit;
 	FILE		*f;
@@ -197,7 +198,7 @@ test_check_then_rebuild(void **state)
 	assert_non_null(out);
 	e = ct_env_new("audit", 3);
 	/* One poison message: on the topic, in the DLQ, not a vote. */
-	ct_produce_raw(e, 0, "\xff not a vote", 14);
+	ct_produce_raw(e, 0, poison, sizeof(poison) - 1);
 	ct_produce_votes(e, 0, N_FIRST);
 	consumer = ct_consumer_start(e, NULL, NULL);
 	assert_int_equal(ct_wait_total(e, N_FIRST, 60000), N_FIRST);
