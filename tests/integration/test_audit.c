@@ -40,7 +40,7 @@ static pid_t
 audit_start(struct ct_env *e, const char *cmd, const char *arg,
     const char *out)
 {
-	char	**envp, buf[1024];
+	char	**envp, buf[1024], cmdbuf[64], argbuf[64];
 	size_t	  n, i, k;
 	pid_t	  pid;
 	int	  fd;
@@ -76,8 +76,11 @@ audit_start(struct ct_env *e, const char *cmd, const char *arg,
 		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd == -1 || dup2(fd, STDOUT_FILENO) == -1)
 			_exit(126);
-		execve(MARIMBA_AUDIT_BIN, (char *[]){ "marimba-audit",
-		    (char *)cmd, (char *)arg, NULL }, envp);
+		(void)snprintf(cmdbuf, sizeof(cmdbuf), "%s", cmd);
+		(void)snprintf(argbuf, sizeof(argbuf), "%s",
+		    arg != NULL ? arg : "");
+		execve(MARIMBA_AUDIT_BIN, (char *[]){ "marimba-audit", cmdbuf,
+		    arg != NULL ? argbuf : NULL, NULL }, envp);
 		_exit(127);
 	}
 	for (i = 0; i < k; i++) {
