@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- absorb.lua: marimba-audit rebuild-redis, one batch of MongoDB logs into
 -- the temporary tallies, each vote at most once, never one the live
 -- counters already count after the boundary (see docs/operations.md,

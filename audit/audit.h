@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit's three commands (check.c, rebuild.c, missing.c) and
  * their options, as main.c parses them.

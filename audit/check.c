@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit check: the votes on the topic, the Redis tallies and the
  * MongoDB logs' tallies, compared. Votes keep flowing while it runs, so

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements kafka_side.h with librdkafka: watermarks and committed
  * offsets from lib/kafka_offsets.c, dead letters counted by reading the

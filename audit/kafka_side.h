@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kafka side of marimba-audit: how many votes the topic holds (its
  * offsets minus the dead letters the consumer moved to the DLQ), how far

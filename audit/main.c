@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit: reconciles Kafka, Redis and MongoDB, and rebuilds the
  * Redis counters from the MongoDB log. Configured by the same MARIMBA_*

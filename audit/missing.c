@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit missing: reads the topic from each partition's low
  * watermark up to the consumer group's committed offset (below it every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements mongo_side.h with mongo-c-driver on <MARIMBA_MONGO_DB>.logs.
  */

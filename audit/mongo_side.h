@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The MongoDB side of marimba-audit: the log collection's tallies, by
  * aggregation ($group, done by the server where it can) or by one

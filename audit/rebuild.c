@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit rebuild-redis: recomputes the tallies, the dedupe keys
  * and the recent series from the MongoDB logs and swaps them in while

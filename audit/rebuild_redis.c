@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements rebuild_redis.h with hiredis; the two scripts are compiled
  * in from absorb.lua and swap.lua.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Redis steps of rebuild-redis (the reasoning is in
  * docs/operations.md): the boundary, taken with writes paused; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements redis_side.h with hiredis (blocking, with timeouts).
  */

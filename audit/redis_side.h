@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Redis side of marimba-audit: reads the tallies of docs/redis-keys.md
  * in one transaction and asks which vote ids have a dedupe key. The

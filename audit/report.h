@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What marimba-audit prints: the one-line summary, the table of the
  * per-source, per-band and per-album differences, and names made safe

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- swap.lua: marimba-audit rebuild-redis, the atomic swap. The rebuilt
 -- tallies gain what the consumers counted live since the boundary
 -- (live minus the snapshot taken at the boundary) and replace the live

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The tallies of tally.h: a small hash map from byte strings to counts.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote tallies as marimba-audit compares them: the total and the votes
  * per band, per album ("<band> — <album>", the Redis field) and per

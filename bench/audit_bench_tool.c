@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/audit-bench's baseline: one bare cursor over <db>.logs with the
  * projection marimba-audit reads ({name, album, source, accepted_at}),

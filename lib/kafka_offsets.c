@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Watermarks and committed offsets of a topic (see kafka_offsets.h).
  */

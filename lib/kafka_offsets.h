@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Offsets of a topic: each partition's low and high watermarks and a
  * consumer group's committed offsets. Shared by marimba-audit and the

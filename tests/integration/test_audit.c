@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-audit against real Kafka, Redis and FerretDB (private topic,
  * Redis prefix and database from the consumer harness):

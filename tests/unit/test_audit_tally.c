@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * audit/tally.c: counts per byte-string key (NUL bytes included) survive
  * the map's growth, equality looks at every key of both sides, the
