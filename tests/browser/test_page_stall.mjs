@@ -20,6 +20,9 @@ const mongoPort = await freePort();
 const pl = new Pipeline('webstall', {
 	MARIMBA_MONGO_URI: `mongodb://127.0.0.1:${mongoPort}/?appname=webstall`,
 	MARIMBA_KORE_WORKERS: '1',
+	// Logs from MongoDB only: the log window in Redis (branch window,
+	// docs/redis-keys.md) would answer them while MongoDB is stopped.
+	MARIMBA_LOG_WINDOW: '0',
 });
 const stackDir = path.join('var', `stack-${pl.name}`);
 let browser;
