@@ -54,6 +54,13 @@ idem_key_parse(const char *s, size_t len, int64_t now_ms, int64_t window_ms,
 }
 
 int
+idem_key_new(char out[IDEM_KEY_ULID_LEN + 1], int64_t ms)
+{
+	/* A key is shaped like a vote id: a ULID of its creation time. */
+	return (vote_id_new(out, ms));
+}
+
+int
 idem_vote_accept(struct vote *v, const char *source, const struct idem_key *k,
     uint32_t index, int64_t now_ms)
 {

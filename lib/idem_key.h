@@ -54,6 +54,9 @@ enum idem_status	idem_key_parse(const char *, size_t, int64_t now_ms,
 			    int64_t window_ms, struct idem_key *, char *,
 			    size_t);
 
+/* Writes a new key (a ULID of time ms) plus a NUL; -1 if no entropy. */
+int	idem_key_new(char out[IDEM_KEY_ULID_LEN + 1], int64_t ms);
+
 /*
  * Gives *v the id derived from key and index (its position in the
  * request) and its fields, the source ("rest", "grpc") and now as its
