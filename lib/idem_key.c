@@ -99,6 +99,22 @@ idem_vote_accept(struct vote *v, const char *source, const struct idem_key *k,
 	return (0);
 }
 
+int
+idem_votes_accept(struct vote *votes, size_t n, const char *source,
+    const struct idem_key *k)
+{
+	int64_t	now;
+	size_t	i;
+
+	now = marimba_now_ms();
+	for (i = 0; i < n; i++) {
+		if (k == NULL ? vote_accept(&votes[i], source) :
+		    idem_vote_accept(&votes[i], source, k, (uint32_t)i, now))
+			return (-1);
+	}
+	return (0);
+}
+
 /* 26 Crockford digits, 2 bits of padding on top: 128 bits. */
 static int
 idem_parse_ulid(const char *s, struct idem_key *k)

@@ -65,4 +65,12 @@ int	idem_key_new(char out[IDEM_KEY_ULID_LEN + 1], int64_t ms);
 int	idem_vote_accept(struct vote *, const char *, const struct idem_key *,
 	    uint32_t, int64_t);
 
+/*
+ * Accepts the n votes of one request from source: ids derived from key
+ * and each vote's index, or random ids (vote_accept()) if key is NULL.
+ * -1 if an id could not be made.
+ */
+int	idem_votes_accept(struct vote *, size_t, const char *,
+	    const struct idem_key *);
+
 #endif
