@@ -42,6 +42,10 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->redis_port = (int)v;
+	if (config_string("MARIMBA_REDIS_PASSWORD", "",
+	    cfg->redis_password, sizeof(cfg->redis_password),
+	    err, errlen) == -1)
+		return (-1);
 	if (config_string("MARIMBA_MONGO_URI",
 	    "mongodb://127.0.0.1:27017/?appname=marimba",
 	    cfg->mongo_uri, sizeof(cfg->mongo_uri), err, errlen) == -1)

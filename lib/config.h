@@ -24,6 +24,7 @@ struct marimba_config {
 	char		kafka_dlq_topic[128];
 	char		redis_host[128];
 	int		redis_port;
+	char		redis_password[256];	/* "" = no AUTH */
 	char		mongo_uri[512];
 	char		mongo_db[64];
 	int		http_port;
