@@ -102,6 +102,8 @@ static int	br_faults(struct br *);
 static void	br_drain(struct br *);
 static int	br_verdict(struct br *);
 static int	br_cluster(struct br *, const char *, char *, size_t);
+static FILE	*br_cluster_open(struct br *, const char *);
+static int	br_cluster_close(FILE *, char *, size_t);
 static int	br_stack(struct br *, const char *);
 static int	br_controller(struct br *);
 static int	br_busiest_leader(struct br *);
@@ -159,6 +161,7 @@ br_setup(struct br *b)
 {
 	struct chaos	*c = &b->c;
 	const char	*env[4];
+	FILE		*cluster;
 	char		 port[16], prefix[128], db[128];
 	int		 rc;
 
@@ -178,13 +181,17 @@ br_setup(struct br *b)
 	chaos_say(c, "private cluster in %s, redis %d and mongo %d in %s",
 	    b->cdir, c->redis_port, c->mongo_port, c->dir);
 	c->stack_up = 1;
-	if (br_stack(b, "up") != 0) {
-		fprintf(stderr, "brokers: scripts/stack up failed\n");
+	/* The cluster starts while Redis and FerretDB do. */
+	if ((cluster = br_cluster_open(b, "up")) == NULL)
+		return (-1);
+	rc = br_stack(b, "up");
+	if (br_cluster_close(cluster, c->brokers, sizeof(c->brokers)) != 0 ||
+	    c->brokers[0] == '\0') {
+		fprintf(stderr, "brokers: scripts/kafka-cluster up failed\n");
 		return (-1);
 	}
-	rc = br_cluster(b, "up", c->brokers, sizeof(c->brokers));
-	if (rc != 0 || c->brokers[0] == '\0') {
-		fprintf(stderr, "brokers: scripts/kafka-cluster up failed\n");
+	if (rc != 0) {
+		fprintf(stderr, "brokers: scripts/stack up failed\n");
 		return (-1);
 	}
 	chaos_say(c, "cluster up: %s", c->brokers);
@@ -582,15 +589,33 @@ static int
 br_cluster(struct br *b, const char *verb, char *out, size_t outlen)
 {
 	FILE	*p;
-	char	 cmd[1024];
-	size_t	 n;
-	int	 st;
+
+	if ((p = br_cluster_open(b, verb)) == NULL)
+		return (-1);
+	return (br_cluster_close(p, out, outlen));
+}
+
+/* Starts scripts/kafka-cluster verb; br_cluster_close() waits for it. */
+static FILE *
+br_cluster_open(struct br *b, const char *verb)
+{
+	char	cmd[1024];
 
 	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_CLUSTER_DIR='%s' "
 	    "timeout 300 scripts/kafka-cluster %s", MARIMBA_SOURCE_DIR,
 	    b->cdir, verb);
-	if ((p = popen(cmd, "r")) == NULL)
-		return (-1);
+	fflush(stdout);
+	fflush(stderr);
+	return (popen(cmd, "r"));
+}
+
+/* Its first line of output into out; its exit status. */
+static int
+br_cluster_close(FILE *p, char *out, size_t outlen)
+{
+	size_t	n;
+	int	st;
+
 	n = fread(out, 1, outlen - 1, p);
 	out[n] = '\0';
 	out[strcspn(out, "\n")] = '\0';
