@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements batch.h: a growable array of Kafka messages with their
  * decoded votes and per-store progress.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A batch of Kafka messages on their way to the stores: each message keeps
  * its decoded vote (or the reason it is poison) and which stores already

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer's state, passed to every part of it: the Kafka
  * consumer, the two stores, the DLQ producer and the batch in flight.

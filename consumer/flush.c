@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Writes the batch in flight to its stores: poison messages to the DLQ
  * (and their delivery reports awaited), then the votes to Redis and

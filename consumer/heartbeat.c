@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The liveness heartbeat: while the main loop turns, the consumer touches
  * MARIMBA_HEARTBEAT_FILE every few seconds, so a probe without a port

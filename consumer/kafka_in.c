@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The consumer-group member: configuration, the rebalance callback, pause
  * and resume of the assignment, and the lag estimate for the health line.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer: a member of the MARIMBA_CONSUMER_GROUP consumer group
  * on the votes topic. It reads votes in batches, counts them in Redis and

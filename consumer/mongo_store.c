@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements mongo_store.h with mongo-c-driver. The client reconnects by
  * itself; short server-selection and socket timeouts make a dead or slow
@@ -9,6 +10,7 @@
 
 #include <mongoc/mongoc.h>
 
+#include "deconst.h"
 #include "log.h"
 #include "mongo_store.h"
 
@@ -121,7 +123,7 @@ mongo_store_insert(struct mongo_store *ms, const struct vote *const *votes,
 	bson_destroy(&opts);
 out:
 	for (i = 0; i < built; i++)
-		bson_destroy((bson_t *)docs[i]);
+		bson_destroy(DECONST(bson_t *, docs[i]));
 	free(docs);
 	return (rv);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The MongoDB side of the consumer: one document per vote in
  * <MARIMBA_MONGO_DB>.logs, _id = vote id, inserted with one unordered

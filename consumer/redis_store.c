@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements redis_store.h with hiredis: a blocking connection with
  * connect and I/O timeouts (a slow Redis fails the batch instead of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Redis side of the consumer: counts votes exactly once with the
  * count_vote.lua script (EVALSHA, pipelined per batch) and moves sealed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Loads struct marimba_config from MARIMBA_* environment variables.
  * The defaults here match conf/marimba.env.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Process configuration: every setting comes from a MARIMBA_* environment
  * variable, with the defaults documented in conf/marimba.env.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Idempotency keys (see idem_key.h): parsing a ULID or UUIDv7 key and
  * its time window, and the vote ids derived from it with SHA-256

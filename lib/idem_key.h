@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Idempotency keys: a client names one request (an HTTP POST, a gRPC
  * call) with a key that carries its creation time, a ULID or a UUIDv7,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote ids: ULIDs (48-bit millisecond time, 80 random bits, Crockford
  * base32), so ids sort by acceptance time and need no coordination.
@@ -7,10 +8,8 @@
 
 #include <stdint.h>
 
+#include "clock.h"	/* marimba_now_ms(): the time in an id */
 #include "vote.h"
-
-/* Milliseconds since the Unix epoch, from CLOCK_REALTIME. */
-int64_t		marimba_now_ms(void);
 
 #define VOTE_ID_RANDOM_BYTES	10	/* the 80 bits after the time */
 
@@ -26,6 +25,6 @@ int		vote_id_make(char out[VOTE_ID_LEN + 1], int64_t ms,
 		    const uint8_t rnd[VOTE_ID_RANDOM_BYTES]);
 
 /* 1 if s is a well-formed ULID of VOTE_ID_LEN characters, 0 otherwise. */
-int		vote_id_valid(const char *s);
+int		vote_id_is_valid(const char *s);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads a gRPC call's "idempotency-key" metadata (see call_key.h).
  * Metadata keys arrive lowercased; the value is parsed by lib/idem_key.

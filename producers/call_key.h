@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The idempotency key of a gRPC call: the "idempotency-key" metadata a
  * client sends so that a retry of a Cast or CastStream yields the same

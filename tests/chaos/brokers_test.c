@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Three-broker fault test (issue 19): the whole pipeline on a PRIVATE
  * three-node Kafka KRaft cluster (scripts/kafka-cluster: RF 3,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer against real Kafka, Redis and FerretDB: N votes give
  * exactly N in every counter, the series and MongoDB; reading the same
@@ -25,6 +26,7 @@
 #include "vote.h"
 #include "vote_codec.h"
 #include "vote_id.h"
+#include "vote_tally.h"
 
 #define N_VOTES		2000
 
@@ -32,7 +34,7 @@
 static void
 assert_counters(struct ct_env *e, size_t n)
 {
-	char		field[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
+	char		field[VOTE_TALLY_KEY_MAX];
 	long long	band[CT_BANDS], album[CT_BANDS][2], rest, grpc;
 	size_t		i, b, a;
 
@@ -54,9 +56,8 @@ assert_counters(struct ct_env *e, size_t n)
 		assert_int_equal(ct_redis_hget(e, "bands", ct_band(b)),
 		    band[b]);
 		for (a = 0; a < 2; a++) {
-			(void)snprintf(field, sizeof(field),
-			    "%s \xe2\x80\x94 %s",
-			    ct_band(b), ct_album(a * CT_BANDS));
+			assert_int_equal(vote_tally_key(field, sizeof(field),
+			    ct_band(b), ct_album(a * CT_BANDS)), 0);
 			assert_int_equal(ct_redis_hget(e, "albums", field),
 			    album[b][a]);
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer stopped abruptly or politely in the middle of a run:
  * after kill -9 and a restart every vote is still counted exactly once;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements test_consumer_harness.h against the real services of
  * scripts/stack (Kafka, Redis, FerretDB). Every test gets names of its
@@ -22,6 +23,7 @@
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "deconst.h"
 #include "net_port.h"
 #include "test_consumer_harness.h"
 #include "vote.h"
@@ -324,7 +326,7 @@ ct_produce_raw(struct ct_env *e, int32_t partition, const void *buf,
 	rerr = rd_kafka_producev(e->producer, RD_KAFKA_V_TOPIC(e->topic),
 	    RD_KAFKA_V_PARTITION(partition),
 	    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-	    RD_KAFKA_V_VALUE((void *)buf, len),
+	    RD_KAFKA_V_VALUE(DECONST(void *, buf), len),
 	    RD_KAFKA_V_HEADER("origin", "test", -1), RD_KAFKA_V_END);
 	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
 		ct_die("produce raw: %s", rd_kafka_err2str(rerr));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Shared helpers of the marimba-consumer integration tests: a private
  * topic, consumer group, Redis key prefix and Mongo database per test,
@@ -69,7 +70,8 @@ void		 ct_produce_votes(struct ct_env *, size_t, size_t);
 void		 ct_produce_raw(struct ct_env *, int32_t, const void *, size_t);
 
 /* Starts marimba-consumer with the env's settings (+ NULL-ended VAR=val). */
-pid_t		 ct_consumer_start(struct ct_env *, const char *group, ...);
+pid_t		 ct_consumer_start(struct ct_env *, const char *group, ...)
+		    __attribute__((sentinel));
 /* Sends sig and waits up to timeout ms; returns the exit status or -1. */
 int		 ct_consumer_stop(pid_t, int, int);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer while a store is down: with a PRIVATE Redis (or
  * FerretDB) started and stopped through scripts/stack on a free port, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Two marimba-consumer replicas in one group hand partitions over in
  * cooperative rebalances (one joins, then the other leaves) without

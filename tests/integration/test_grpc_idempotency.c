@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * idempotency-key metadata on marimba-grpc: a Cast or CastStream made
  * again with the same key is answered with the same ids (a ULID whose
@@ -19,6 +20,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "deconst.h"
 #include "idem_key.h"
 #include "test_grpc_util.h"
 #include "vote_id.h"
@@ -107,7 +109,7 @@ cast(struct fixture *f, const struct vote *votes, size_t n, int stream,
 	for (i = 0; i < nmd; i++)
 		grpc_slice_unref(md[i].value);
 	for (i = 0; i < n; i++)
-		free((void *)msgs[i].data);
+		free(DECONST(void *, msgs[i].data));
 	st = res.status;
 	if (st == GRPC_STATUS_OK && !stream) {
 		one = marimba__v1__cast_reply__unpack(NULL, res.reply_len,
@@ -184,7 +186,7 @@ test_stream_retry_same_ids(void **state)
 	    GRPC_STATUS_OK);
 	for (i = 0; i < N_STREAM; i++) {
 		assert_string_equal(a[i], b[i]);
-		assert_true(vote_id_valid(a[i]));
+		assert_true(vote_id_is_valid(a[i]));
 		if (i > 0)
 			assert_string_not_equal(a[i], a[i - 1]);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Idempotency-Key header of POST /api/votes: a request sent again
  * with the same key and body is answered with the same ids (a ULID

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/idem_key.c: ULID and UUIDv7 keys (the specs'
  * examples, case, refused shapes), the time window, and the vote ids
@@ -167,7 +168,7 @@ test_ids_repeat(void **state)
 	/* A retry, later and through the other front door. */
 	assert_int_equal(idem_vote_accept(&b, "grpc", &k, 0, now + 900), 0);
 	assert_string_equal(a.id, b.id);
-	assert_true(vote_id_valid(a.id));
+	assert_true(vote_id_is_valid(a.id));
 	assert_string_equal(a.source, "rest");
 	assert_string_equal(b.source, "grpc");
 	assert_true(a.received_at_ms == now);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The module glue: the state every concern of the Kore module shares
  * (configuration, the shutdown flag, metrics, assets) and the small
@@ -24,10 +25,15 @@ struct app;
 struct metrics;
 struct web_assets;
 
+/* The state of one check. */
+#define APP_CHECK_DOWN		0
+#define APP_CHECK_UP		1
+#define APP_CHECK_DEGRADED	2	/* answers, but its reads fail */
+
 /* One named check of /readyz ("kafka": up). */
 struct app_check {
 	const char	*name;
-	int		 up;
+	int		 state;		/* APP_CHECK_* */
 };
 
 struct app_ready {
@@ -68,6 +74,11 @@ struct app	*app_get(void);
 void		*app_state(struct app *, const struct app_concern *);
 void		 app_state_set(struct app *, const struct app_concern *,
 		    void *);
+/* Adds a check; state is APP_CHECK_* (0 down, 1 up). */
 void		 app_ready_add(struct app_ready *, const char *, int);
+/* Fills r with every concern's checks. */
+void		 app_ready_collect(struct app *, struct app_ready *);
+/* "up", "degraded" or "down". */
+const char	*app_check_text(int);
 
 #endif

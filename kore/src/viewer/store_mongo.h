@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads of the vote logs in MongoDB (store_mongo.c).
  */
