@@ -42,6 +42,11 @@ struct marimba_config {
 	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
+	char		consumer_sinks[64];	/* "redis,mongo", "all", ... */
+	char		metrics_addr[64];
+	int		metrics_port;		/* 0 = no /metrics */
+	int		redis_linger_ms;	/* longest wait to fill a batch */
+	int		mongo_linger_ms;
 	struct marimba_grpc_limits grpc;
 };
 

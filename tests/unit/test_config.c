@@ -33,6 +33,11 @@ test_defaults(void **state)
 	/* A broker crash is fenced in ~6 s: votes wait well past that. */
 	assert_int_equal(cfg.ack_timeout_ms, 20000);
 	assert_int_equal(cfg.request_timeout_ms, 5000);
+	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
+	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
+	assert_int_equal(cfg.metrics_port, 9464);
+	assert_int_equal(cfg.redis_linger_ms, 20);
+	assert_int_equal(cfg.mongo_linger_ms, 50);
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
