@@ -26,12 +26,16 @@
  *    attempt was stored anyway has the same id, so it is counted once
  *    (the topic may hold it twice: reported as "repeated on the topic");
  *  - what was stored but never acknowledged is at most what was finally
- *    refused (retries did not add votes).
+ *    refused (retries did not add votes);
+ *  - the consumer stays alive: its liveness file (MARIMBA_HEARTBEAT_FILE)
+ *    is never older than the 30 s k8s/base/consumer.yaml's probe allows,
+ *    while the group coordinator moves with the brokers.
  *
  * It prints the timeline: per period, votes sent, refused attempts, ack
  * p50/p99 of the requests sent in it, and how long until acks were
  * normal again (docs/chaos.md).
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -65,6 +69,7 @@
 #define BR_PERIODS	8
 #define BR_SAMPLES	4096
 #define BR_SAMPLE_MS	250
+#define BR_ALIVE_MS	30000	/* the liveness probe's limit */
 
 struct br_period {
 	const char	*name;
@@ -94,6 +99,8 @@ struct br {
 	pthread_mutex_t		 lock;
 	struct br_sample	 samples[BR_SAMPLES];
 	int			 nsamples;
+	char			 alive_path[600];	/* heartbeat file */
+	int64_t			 alive_max_ms;	/* its oldest age seen */
 };
 
 static struct br	*br_current;
@@ -212,7 +219,11 @@ br_setup(struct br *b)
 	(void)snprintf(c->env.log_path, sizeof(c->env.log_path),
 	    "%s/consumer.log", c->path);
 
-	c->consumer = ct_consumer_start(&c->env, NULL, NULL);
+	(void)snprintf(b->alive_path, sizeof(b->alive_path),
+	    "MARIMBA_HEARTBEAT_FILE=%s/consumer.alive", c->path);
+	c->consumer = ct_consumer_start(&c->env, NULL, b->alive_path, NULL);
+	memmove(b->alive_path, strchr(b->alive_path, '=') + 1,
+	    strlen(strchr(b->alive_path, '=') + 1) + 1);
 	if (tg_server_start(&c->grpc, c->brokers, c->env.topic, NULL) == -1) {
 		fprintf(stderr, "brokers: marimba-grpc did not start\n");
 		return (-1);
@@ -453,6 +464,8 @@ br_verdict(struct br *b)
 	printf("brokers: lost          %7ld\n", lost);
 	printf("brokers: extra         %7ld  (stored, never acknowledged)\n",
 	    extra);
+	printf("brokers: consumer liveness file at most %.1f s old\n",
+	    (double)b->alive_max_ms / 1000.0);
 	printf("\n");
 
 	ok = 1;
@@ -475,6 +488,7 @@ br_verdict(struct br *b)
 	BR_CHECK(f.by_source == f.counted);
 	/* Retries never add a vote: only finally refused ones may be extra. */
 	BR_CHECK(extra <= refused_final);
+	BR_CHECK(b->alive_max_ms > 0 && b->alive_max_ms < BR_ALIVE_MS);
 #undef BR_CHECK
 	return (ok ? 0 : 1);
 }
@@ -550,8 +564,16 @@ br_sample_main(void *arg)
 	struct br		*b = arg;
 	struct lg_counts	 r, g;
 	struct br_sample	*s;
+	struct stat		 st;
+	int64_t			 age;
 
 	while (!atomic_load(&b->sampler_stop) && b->nsamples < BR_SAMPLES) {
+		if (stat(b->alive_path, &st) == 0) {
+			age = ct_now_ms() - ((int64_t)st.st_mtim.tv_sec * 1000 +
+			    st.st_mtim.tv_nsec / 1000000);
+			if (age > b->alive_max_ms)
+				b->alive_max_ms = age;
+		}
 		lg_counts(&b->c.rest, &r);
 		lg_counts(&b->c.grpcload, &g);
 		s = &b->samples[b->nsamples];
