@@ -25,10 +25,15 @@
 #include "sink.h"
 #include "vote_id.h"
 
+/* Longest wait for a commit at a revoke or the stop (below SINK_WEDGED_MS). */
+#define FLUSH_COMMIT_WAIT_MS	5000
+
 static int	flush_dlq(struct sink *, struct batch *, char *, size_t);
 static int	flush_store(struct sink *, struct batch *, char *, size_t);
 static void	flush_commit(struct sink *, struct batch *,
 		    enum sink_flush_mode);
+static rd_kafka_resp_err_t	flush_commit_bounded(struct sink *,
+		    rd_kafka_topic_partition_list_t *);
 static void	flush_state(struct sink *, const char *, int *, int,
 		    const char *, int);
 static void	flush_wait(struct sink *, int, enum sink_flush_mode);
@@ -269,9 +274,12 @@ flush_store(struct sink *s, struct batch *b, char *err, size_t errlen)
  * the main loop (commits go out and are answered in order on the
  * coordinator's connection; a failure is logged by kafka_in.c),
  * synchronous at a revoke or the stop, which so also waits for the ones
- * before. If a commit fails (e.g. the partition moved on) the next owner
- * reads those messages again, and the idempotent writes make that
- * harmless.
+ * before, but for FLUSH_COMMIT_WAIT_MS at most (flush_commit_bounded):
+ * while the group coordinator moves a commit can wait for it for tens of
+ * seconds, and the loop, its health line and the liveness heartbeat must
+ * go on. If a commit fails or is not answered in time (e.g. the
+ * partition moved on) the next owner reads those messages again, and the
+ * idempotent writes make that harmless.
  */
 static void
 flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
@@ -285,7 +293,10 @@ flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 	if ((offsets = batch_offsets(b)) == NULL)
 		return;
 	t0 = marimba_now_ms();
-	rerr = rd_kafka_commit(s->rk, offsets, mode == FLUSH_UNTIL_STORED);
+	if (mode == FLUSH_UNTIL_STORED)
+		rerr = rd_kafka_commit(s->rk, offsets, 1);
+	else
+		rerr = flush_commit_bounded(s, offsets);
 	s->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
 	s->stats.batches++;
 	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -305,6 +316,34 @@ flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 			s->stats.newest_stored_ts = ts;
 	}
 	s->stats.stored += votes;
+}
+
+/*
+ * A synchronous commit that waits FLUSH_COMMIT_WAIT_MS at most: the
+ * result comes on a queue of our own. Unanswered, it is reported as
+ * timed out; its late answer is dropped with the queue.
+ */
+static rd_kafka_resp_err_t
+flush_commit_bounded(struct sink *s, rd_kafka_topic_partition_list_t *offsets)
+{
+	rd_kafka_queue_t	*q;
+	rd_kafka_event_t	*ev;
+	rd_kafka_resp_err_t	 rerr;
+
+	if ((q = rd_kafka_queue_new(s->rk)) == NULL)
+		return (RD_KAFKA_RESP_ERR__FAIL);
+	rerr = rd_kafka_commit_queue(s->rk, offsets, q, NULL, NULL);
+	if (rerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		ev = rd_kafka_queue_poll(q, FLUSH_COMMIT_WAIT_MS);
+		if (ev == NULL)
+			rerr = RD_KAFKA_RESP_ERR__TIMED_OUT;
+		else {
+			rerr = rd_kafka_event_error(ev);
+			rd_kafka_event_destroy(ev);
+		}
+	}
+	rd_kafka_queue_destroy(q);
+	return (rerr);
 }
 
 /* Logs the store (or the DLQ) going down or coming back, once per change. */

@@ -70,10 +70,14 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->max_batch = (size_t)v;
-	if (config_long("MARIMBA_ACK_TIMEOUT_MS", 5000, 100, 600000, &v,
+	if (config_long("MARIMBA_ACK_TIMEOUT_MS", 20000, 100, 600000, &v,
 	    err, errlen) == -1)
 		return (-1);
 	cfg->ack_timeout_ms = (int)v;
+	if (config_long("MARIMBA_REQUEST_TIMEOUT_MS", 5000, 100, 600000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->request_timeout_ms = (int)v;
 	if (config_long("MARIMBA_QUEUE_MAX", 100000, 1, 10000000, &v,
 	    err, errlen) == -1)
 		return (-1);

@@ -32,7 +32,8 @@ struct marimba_config {
 	char		grpc_addr[128];
 	size_t		max_body;
 	size_t		max_batch;
-	int		ack_timeout_ms;
+	int		ack_timeout_ms;	/* message.timeout.ms */
+	int		request_timeout_ms;	/* request.timeout.ms */
 	int		queue_max;
 	char		consumer_group[128];
 	int		batch_max;

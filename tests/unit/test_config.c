@@ -22,12 +22,17 @@ test_defaults(void **state)
 	(void)state;
 	unsetenv("MARIMBA_KAFKA_BROKERS");
 	unsetenv("MARIMBA_HTTP_PORT");
+	unsetenv("MARIMBA_ACK_TIMEOUT_MS");
+	unsetenv("MARIMBA_REQUEST_TIMEOUT_MS");
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:9092");
 	assert_string_equal(cfg.kafka_topic, "votes");
 	assert_int_equal(cfg.http_port, 8080);
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.max_batch, 1000);
+	/* A broker crash is fenced in ~6 s: votes wait well past that. */
+	assert_int_equal(cfg.ack_timeout_ms, 20000);
+	assert_int_equal(cfg.request_timeout_ms, 5000);
 	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
 	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
 	assert_int_equal(cfg.metrics_port, 9464);
