@@ -28,6 +28,8 @@ struct marimba_config {
 	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
+	int		log_window;		/* ids per window, 0 = none */
+	int		log_window_bands;	/* bands with a window */
 };
 
 /*
