@@ -13,6 +13,7 @@
 #include "batch.h"
 #include "config.h"
 #include "dlq.h"
+#include "log_window.h"
 #include "mongo_store.h"
 #include "redis_store.h"
 
@@ -51,6 +52,7 @@ struct consumer {
 	struct dlq		*dlq;
 	struct redis_store	*redis;
 	struct mongo_store	*mongo;
+	struct log_window	*window;	/* lists stored logs */
 	struct batch		 batch;
 	volatile sig_atomic_t	*stop;
 	int			 flushing;	/* inside consumer_flush() */

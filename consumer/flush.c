@@ -167,6 +167,11 @@ flush_stores(struct consumer *c, int backoff)
 	if (mn > 0) {
 		mrv = mongo_store_insert(c->mongo, mvotes, mn, now, merr,
 		    sizeof(merr));
+		/* Listed for the log viewer only once stored; a failure
+		 * retries both (the insert then finds duplicates). */
+		if (mrv == 0)
+			mrv = log_window_add(c->window, mvotes, mn, merr,
+			    sizeof(merr));
 		t0 = marimba_now_ms();
 		c->stats.mongo_ms += (uint64_t)(t0 - now);
 	}

@@ -67,6 +67,10 @@ main(void)
 		log_error("mongo: %s", err);
 		goto out;
 	}
+	if ((c.window = log_window_new(&c.cfg)) == NULL) {
+		log_error("out of memory");
+		goto out;
+	}
 	if ((c.dlq = dlq_new(&c.cfg, consumer_dlq_done, &c, err,
 	    sizeof(err))) == NULL) {
 		log_error("dlq producer: %s", err);
@@ -98,6 +102,7 @@ out:
 	dlq_free(c.dlq);
 	batch_free(&c.batch);
 	mongo_store_free(c.mongo);
+	log_window_free(c.window);
 	redis_store_free(c.redis);
 	mongoc_cleanup();
 	return (rv);
