@@ -39,6 +39,26 @@ votes_get(struct http_request *req)
 	return (tallies_json(req, &job->tallies));
 }
 
+/*
+ * The log window's state for /readyz. "rebuilding" does not make the
+ * answer a 503: the page works meanwhile (its log reads ask MongoDB).
+ */
+static const char *
+window_name(struct app *app)
+{
+	switch (store_window_state(app->stores == NULL ? NULL :
+	    stores_window(app->stores))) {
+	case WINDOW_OK:
+		return ("ok");
+	case WINDOW_REBUILDING:
+		return ("rebuilding");
+	case WINDOW_UNKNOWN:
+		return ("unknown");
+	default:
+		return ("off");
+	}
+}
+
 /* /readyz: 200 when Kafka, Redis and MongoDB all answer, else 503. */
 int
 web_readyz(struct http_request *req, int kafka_up)
@@ -58,6 +78,7 @@ web_readyz(struct http_request *req, int kafka_up)
 	    gen_key(g, "kafka") == -1 || gen_key(g, kafka_up ? "up" : "down") ||
 	    gen_key(g, "redis") == -1 || gen_key(g, redis ? "up" : "down") ||
 	    gen_key(g, "mongo") == -1 || gen_key(g, mongo ? "up" : "down") ||
+	    gen_key(g, "window") == -1 || gen_key(g, window_name(app)) == -1 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
 	if (!ready)

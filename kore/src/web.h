@@ -79,6 +79,22 @@ void		 stores_job_done(struct stores *);
 int	store_logs(struct stores *, const struct logs_query *,
 	    struct log_entry *, size_t *, int *, char *, size_t);
 
+/*
+ * store_window.c: keeps the log window (lib/log_window.h) there: checks
+ * it every second and rebuilds it from MongoDB when Redis lost it.
+ */
+#define WINDOW_OFF		0	/* MARIMBA_LOG_WINDOW=0 */
+#define WINDOW_OK		1
+#define WINDOW_REBUILDING	2	/* reads ask MongoDB meanwhile */
+#define WINDOW_UNKNOWN		3	/* Redis did not answer */
+struct store_window;
+struct store_window	*store_window_start(const struct marimba_config *,
+			    struct stores *, char *, size_t);
+void			 store_window_stop(struct store_window *);
+int			 store_window_state(struct store_window *);
+int			 store_window_enabled(struct store_window *);
+struct store_window	*stores_window(struct stores *);
+
 /* store_redis.c: the tallies and the last seconds of the series. */
 int	store_tallies(struct stores *, struct tallies *, char *, size_t);
 void	tallies_free(struct tallies *);
@@ -89,6 +105,8 @@ struct _mongoc_client_t	*stores_mongo_pop(struct stores *);
 void			 stores_mongo_push(struct stores *,
 			    struct _mongoc_client_t *);
 const char		*stores_mongo_db(struct stores *);
+int			 stores_mongo_in(struct stores *,
+			    struct _mongoc_client_t *);
 struct redisContext	*stores_redis_get(struct stores *, char *, size_t);
 void			 stores_redis_put(struct stores *,
 			    struct redisContext *, int);
