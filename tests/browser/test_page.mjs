@@ -30,6 +30,7 @@ async function setup() {
 	    year: 2001, rank: 7 }]));
 	pl.startConsumer();
 	await pl.waitTotal(N);
+	await pl.waitLogs(N);
 
 	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'marimba-chromium-'));
 	ctx = await chromium.launchPersistentContext(profile, {

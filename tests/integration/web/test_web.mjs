@@ -54,6 +54,7 @@ async function setup() {
 	assert.equal(grpcIds.length, N_GRPC);
 	pl.startConsumer();
 	const tallies = await pl.waitTotal(N);
+	await pl.waitLogs(N);
 
 	const expected = { bands: {}, albums: {}, rest: N_REST + 1,
 	    grpc: N_GRPC };

@@ -80,19 +80,6 @@ async function sameEverywhere() {
 	return evalCalls() - calls;
 }
 
-// How many logs a Kore lists, 100 a page.
-async function countAll(p) {
-	let n = 0;
-	let next = null;
-	do {
-		const r = await p.getJson('/api/logs?limit=100' +
-		    (next ? `&before=${next}` : ''));
-		n += r.body.logs.length;
-		next = r.body.next;
-	} while (next !== null);
-	return n;
-}
-
 async function windowState(p) {
 	return (await p.getJson('/readyz')).body.window;
 }
@@ -105,6 +92,7 @@ async function setup() {
 	await pl.postVotes(votes, 30);
 	pl.startConsumer();
 	await pl.waitTotal(150);
+	await pl.waitLogs(150);
 	await waitFor('window ok', async () =>
 	    await windowState(pl) === 'ok', 20000);
 	return {};
@@ -135,13 +123,13 @@ const checks = [
 		await pl.postVotes(Array.from({ length: 25 }, (_, i) =>
 		    makeVote(500 + i)), 25);
 		await waitFor('175 in MongoDB', async () =>
-		    await countAll(plain) === 175, 30000);
+		    await plain.countLogs() === 175, 30000);
 		await samePages('', 7);
 	}],
 	['the window is rebuilt from MongoDB and used again', async () => {
 		await waitFor('window ok', async () =>
 		    await windowState(pl) === 'ok', 30000);
-		assert.equal(await countAll(pl), 175);
+		assert.equal(await pl.countLogs(), 175);
 		const used = await sameEverywhere();
 		assert.ok(used > 10, `window read ${used} times`);
 	}],
