@@ -60,8 +60,10 @@ int
 log_window_add(struct log_window *lw, const struct vote *const *votes,
     size_t n, char *err, size_t errlen)
 {
-	size_t	i;
-	int	attempt, noscript;
+	struct log_entry	e;
+	const struct vote	*v;
+	size_t			i;
+	int			attempt, noscript;
 
 	if (!log_window_enabled(lw) || n == 0)
 		return (0);
@@ -69,8 +71,17 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 		if (lw_connect(lw, err, errlen) == -1)
 			return (-1);
 		for (i = 0; i < n; i++) {
-			if (lw_append(lw, votes[i]->id, votes[i]->name,
-			    votes[i]->source, err, errlen) == -1)
+			/* The fields mongo_store.c stores. */
+			v = votes[i];
+			memset(&e, 0, sizeof(e));
+			memcpy(e.id, v->id, sizeof(e.id));
+			memcpy(e.name, v->name, sizeof(e.name));
+			memcpy(e.album, v->album, sizeof(e.album));
+			e.year = (int32_t)v->year;
+			e.rank = (int32_t)v->rank;
+			memcpy(e.source, v->source, sizeof(e.source));
+			e.accepted_ms = v->received_at_ms;
+			if (lw_append(lw, &e, err, errlen) == -1)
 				return (-1);
 		}
 		noscript = 0;
@@ -108,22 +119,28 @@ log_window_built(struct log_window *lw, char *err, size_t errlen)
 
 /* Queues one add on the connection (sent by the next reply read). */
 int
-lw_append(struct log_window *lw, const char *id, const char *band,
-    const char *source, char *err, size_t errlen)
+lw_append(struct log_window *lw, const struct log_entry *e, char *err,
+    size_t errlen)
 {
 	char	kall[LW_KEY_MAX], ksrc[LW_KEY_MAX], kband[LW_KEY_MAX];
 	char	kbands[LW_KEY_MAX], kcut[LW_KEY_MAX];
+	char	member[LOG_WINDOW_MEMBER_MAX];
 
+	if (log_window_member(e, member, sizeof(member)) == -1) {
+		(void)snprintf(err, errlen, "log window: cannot encode %s",
+		    e->id);
+		return (-1);
+	}
 	(void)snprintf(kall, sizeof(kall), "%s:logwin:all", lw->prefix);
 	(void)snprintf(ksrc, sizeof(ksrc), "%s:logwin:source:%s", lw->prefix,
-	    source);
+	    e->source);
 	(void)snprintf(kband, sizeof(kband), "%s:logwin:band:%s", lw->prefix,
-	    band);
+	    e->name);
 	(void)snprintf(kbands, sizeof(kbands), "%s:logwin:bands", lw->prefix);
 	(void)snprintf(kcut, sizeof(kcut), "%s:logwin:cut", lw->prefix);
 	if (redisAppendCommand(lw->ctx, "EVALSHA %s 5 %s %s %s %s %s %s %s "
-	    "%d %d", lw->add_sha, kall, ksrc, kband, kbands, kcut, id, band,
-	    lw->keep, lw->bands_max) != REDIS_OK) {
+	    "%d %d %s", lw->add_sha, kall, ksrc, kband, kbands, kcut, e->id,
+	    e->name, lw->keep, lw->bands_max, member) != REDIS_OK) {
 		(void)snprintf(err, errlen, "redis: %s", lw->ctx->errstr);
 		lw_drop(lw);
 		return (-1);

@@ -9,22 +9,28 @@
 -- KEYS[4] <prefix>:logwin:bands            set of the bands with a window
 -- KEYS[5] <prefix>:logwin:cut              hash window key -> highest id
 --                                          trimmed off it
--- ARGV[1] vote id (a ULID: members sort by time)
+-- ARGV[1] vote id (a ULID)
 -- ARGV[2] band
--- ARGV[3] ids kept per window
+-- ARGV[3] logs kept per window
 -- ARGV[4] most bands with a window
+-- ARGV[5] the member: "<vote id>\t<the log as JSON>", so members sort
+--         by id, by time
 --
--- ZADD of a member already there changes nothing, so a redelivered vote
--- is never listed twice; an id older than a full window is added and
--- trimmed again at once. Returns 1.
+-- A log whose id is listed already is not added again (whatever its
+-- JSON), so a redelivered vote is never listed twice; one older than a
+-- full window is added and trimmed again at once. Returns 1.
 
 local keep = tonumber(ARGV[3])
+local from, to = '[' .. ARGV[1] .. '\t', '(' .. ARGV[1] .. '\n'
 
 local function add(key)
-	redis.call('ZADD', key, 0, ARGV[1])
+	if #redis.call('ZRANGEBYLEX', key, from, to, 'LIMIT', 0, 1) > 0 then
+		return
+	end
+	redis.call('ZADD', key, 0, ARGV[5])
 	local extra = redis.call('ZCARD', key) - keep
 	if extra > 0 then
-		-- Equal scores: ZPOPMIN takes the lowest ids, the oldest.
+		-- Equal scores: ZPOPMIN takes the lowest members, the oldest.
 		local gone = redis.call('ZPOPMIN', key, extra)
 		local top = gone[#gone - 1]
 		local cut = redis.call('HGET', KEYS[5], key)

@@ -23,8 +23,9 @@ struct log_window {
 
 int	lw_connect(struct log_window *, char *, size_t);
 void	lw_drop(struct log_window *);
-int	lw_append(struct log_window *, const char *, const char *,
-	    const char *, char *, size_t);
+struct log_entry;
+int	lw_append(struct log_window *, const struct log_entry *, char *,
+	    size_t);
 /* Reads n replies of lw_append; on NOSCRIPT reloads the script, -1. */
 int	lw_replies_pending(struct log_window *, size_t, char *, size_t);
 

@@ -2,7 +2,8 @@
  * The log window's reader (log_window.h): one EVAL of
  * log_window_read.lua on the caller's connection (the log viewer's pool
  * threads share no script state; Redis caches the compiled script), so a
- * page of ids costs one round trip and O(log window + page) in Redis.
+ * page costs one round trip and O(log window + page) in Redis, and each
+ * member is parsed back into a log (log_window_doc.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,7 @@ extern const char	log_window_read_lua[];
 
 int
 log_window_read(redisContext *c, const char *prefix,
-    const struct logs_query *q, char (*ids)[VOTE_ID_LEN + 1], size_t *n,
+    const struct logs_query *q, struct log_entry *out, size_t *n, int *more,
     char *err, size_t errlen)
 {
 	redisReply	*r, *e;
@@ -25,6 +26,7 @@ log_window_read(redisContext *c, const char *prefix,
 	int		 rc;
 
 	*n = 0;
+	*more = 0;
 	if (q->band[0] != '\0' && q->source[0] != '\0')
 		return (0);	/* no window for both at once */
 	if (q->band[0] != '\0')
@@ -60,14 +62,19 @@ log_window_read(redisContext *c, const char *prefix,
 		goto done;
 	for (i = 1; i < r->elements; i++) {
 		e = r->element[i];
-		if (e->type != REDIS_REPLY_STRING || e->len != VOTE_ID_LEN) {
-			(void)snprintf(err, errlen, "log window: not an id");
+		if (*n == (size_t)q->limit) {
+			*more = 1;	/* the one past the page */
+			break;
+		}
+		if (e->type != REDIS_REPLY_STRING ||
+		    log_window_member_parse(e->str, e->len, &out[*n]) == -1) {
+			(void)snprintf(err, errlen, "log window: a member "
+			    "that is not a log");
 			rc = -1;
 			*n = 0;
 			goto done;
 		}
-		memcpy(ids[*n], e->str, VOTE_ID_LEN);
-		ids[(*n)++][VOTE_ID_LEN] = '\0';
+		(*n)++;
 	}
 	rc = 1;
 done:

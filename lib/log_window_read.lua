@@ -1,4 +1,4 @@
--- log_window_read.lua: one page of log ids from the log window, newest
+-- log_window_read.lua: one page of logs from the log window, newest
 -- first, or nothing when the window cannot answer it exactly (see
 -- docs/redis-keys.md). The log viewer calls it with EVAL.
 --
@@ -8,9 +8,9 @@
 -- KEYS[4] <prefix>:logwin:cut
 -- ARGV[1] band for a band window, "" otherwise
 -- ARGV[2] "+" for the newest, or "(" .. cursor for the ids below it
--- ARGV[3] ids wanted (the page's limit + 1)
+-- ARGV[3] logs wanted (the page's limit + 1)
 --
--- Returns {1, id, ...} when these are exactly the ids MongoDB's
+-- Returns {1, member, ...} when these are exactly the logs MongoDB's
 -- "_id < cursor, newest first, limit" would give: the window was built,
 -- and either the page is whole or nothing was ever trimmed off the
 -- window (it holds every log of its kind). {0} means ask MongoDB.

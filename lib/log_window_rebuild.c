@@ -1,7 +1,7 @@
 /*
  * Rebuilds a log window Redis lost (FLUSHALL, a new Redis): takes the
- * rebuild lock, reads every log document back (one unsorted scan of _id,
- * name and source: no server needs a sort for it) and lists each one with
+ * rebuild lock, reads every log document back (one unsorted scan: no
+ * server needs a sort for it) and lists each one with
  * the same script the consumer uses, so the sets keep the newest ids
  * whatever the scan's order; then marks the window built, only if the
  * lock was held all along. Consumers go on listing new votes meanwhile;
@@ -19,6 +19,7 @@
 
 #include "log_window.h"
 #include "log_window_int.h"
+#include "vote_id.h"
 
 #define LW_LOCK_MS	30000	/* renewed every batch */
 #define LW_BATCH	1000	/* adds per pipeline */
@@ -27,7 +28,8 @@ static int	lw_lock(struct log_window *, const char *, const char *,
 		    char *, size_t);
 static int	lw_flush(struct log_window *, size_t *, char *, size_t);
 static int	lw_lost(char *, size_t);
-static int	lw_utf8(const bson_t *, const char *, const char **);
+static int	lw_entry(const bson_t *, struct log_entry *);
+static int	lw_utf8(const bson_t *, const char *, char *, size_t);
 
 int
 log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
@@ -37,7 +39,7 @@ log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
 	const bson_t	*doc;
 	bson_t		*opts;
 	bson_error_t	 berr;
-	const char	*id, *band, *source;
+	struct log_entry e;
 	char		 token[64];
 	struct timespec	 ts;
 	bson_t		 filter = BSON_INITIALIZER;
@@ -53,22 +55,16 @@ log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
 	if ((rc = lw_lock(lw, "take", token, err, errlen)) != 1)
 		return (rc);
 
-	opts = BCON_NEW("projection", "{", "_id", BCON_INT32(1),
-	    "name", BCON_INT32(1), "source", BCON_INT32(1), "}",
+	opts = BCON_NEW("projection", "{", "consumed_at", BCON_INT32(0), "}",
 	    "batchSize", BCON_INT32(LW_BATCH));
 	cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
 	bson_destroy(opts);
 	pending = 0;
 	rc = 0;
 	while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
-		if (lw_utf8(doc, "_id", &id) == -1 ||
-		    lw_utf8(doc, "name", &band) == -1 ||
-		    lw_utf8(doc, "source", &source) == -1)
+		if (lw_entry(doc, &e) == -1)
 			continue;	/* not a log the consumer wrote */
-		if (strlen(id) != VOTE_ID_LEN || strlen(band) > VOTE_NAME_MAX ||
-		    strlen(source) > VOTE_SOURCE_MAX)
-			continue;
-		if (lw_append(lw, id, band, source, err, errlen) == -1) {
+		if (lw_append(lw, &e, err, errlen) == -1) {
 			rc = -1;
 			break;
 		}
@@ -143,18 +139,48 @@ lw_lost(char *err, size_t errlen)
 	return (-1);
 }
 
-/* 0 with the NUL-free string value of key in *out, -1 otherwise. */
+/* A log document as the consumer writes it (mongo_store.c); -1 if not. */
 static int
-lw_utf8(const bson_t *doc, const char *key, const char **out)
+lw_entry(const bson_t *doc, struct log_entry *e)
 {
 	bson_iter_t	it;
-	uint32_t	len;
 
-	*out = NULL;
+	memset(e, 0, sizeof(*e));
+	if (lw_utf8(doc, "_id", e->id, sizeof(e->id)) == -1 ||
+	    !vote_id_valid(e->id) ||
+	    lw_utf8(doc, "name", e->name, sizeof(e->name)) == -1 ||
+	    lw_utf8(doc, "album", e->album, sizeof(e->album)) == -1 ||
+	    lw_utf8(doc, "source", e->source, sizeof(e->source)) == -1)
+		return (-1);
+	if (!bson_iter_init_find(&it, doc, "year") ||
+	    !BSON_ITER_HOLDS_NUMBER(&it))
+		return (-1);
+	e->year = (int32_t)bson_iter_as_int64(&it);
+	if (!bson_iter_init_find(&it, doc, "rank") ||
+	    !BSON_ITER_HOLDS_NUMBER(&it))
+		return (-1);
+	e->rank = (int32_t)bson_iter_as_int64(&it);
+	if (!bson_iter_init_find(&it, doc, "accepted_at") ||
+	    !BSON_ITER_HOLDS_DATE_TIME(&it))
+		return (-1);
+	e->accepted_ms = bson_iter_date_time(&it);
+	return (0);
+}
+
+/* A string value without NUL that fits dst whole; -1 otherwise. */
+static int
+lw_utf8(const bson_t *doc, const char *key, char *dst, size_t dstlen)
+{
+	bson_iter_t	 it;
+	const char	*s;
+	uint32_t	 len;
+
 	if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_UTF8(&it))
 		return (-1);
-	*out = bson_iter_utf8(&it, &len);
-	if (memchr(*out, '\0', len) != NULL)
+	s = bson_iter_utf8(&it, &len);
+	if (len >= dstlen || memchr(s, '\0', len) != NULL)
 		return (-1);
+	memcpy(dst, s, len);
+	dst[len] = '\0';
 	return (0);
 }

@@ -41,7 +41,6 @@ struct stores {
 	struct web_pool		*mongo_pool;	/* jobs that read MongoDB */
 	struct web_pool		*redis_pool;	/* Redis-only jobs */
 
-	atomic_int		 mongo_in;	/* $in pushed down? -1 */
 	atomic_int		 redis_up;
 	atomic_int		 mongo_up;
 	atomic_int		 stop;
@@ -104,7 +103,6 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	st->redis_port = cfg->redis_port;
 	atomic_init(&st->redis_up, -1);
 	atomic_init(&st->mongo_up, -1);
-	atomic_init(&st->mongo_in, -1);
 	(void)snprintf(st->redis_prefix, sizeof(st->redis_prefix), "%s",
 	    cfg->redis_prefix);
 
@@ -244,36 +242,6 @@ const char *
 stores_mongo_db(struct stores *st)
 {
 	return (st->mongo_db);
-}
-
-/*
- * 1 if the server looks up each _id of an "_id $in" in its index
- * (MongoDB), 0 if it does not (FerretDB v1 pushes down only an _id
- * equality and would scan the collection): asked once with buildInfo,
- * whose answer names FerretDB.
- */
-int
-stores_mongo_in(struct stores *st, mongoc_client_t *c)
-{
-	bson_t		*cmd, reply;
-	bson_iter_t	 it;
-	bson_error_t	 berr;
-	int		 in;
-
-	if ((in = atomic_load(&st->mongo_in)) != -1)
-		return (in);
-	cmd = BCON_NEW("buildInfo", BCON_INT32(1));
-	if (!mongoc_client_command_simple(c, "admin", cmd, NULL, &reply,
-	    &berr)) {
-		bson_destroy(cmd);
-		bson_destroy(&reply);
-		return (0);	/* ask again next time */
-	}
-	in = !bson_iter_init_find(&it, &reply, "ferretdbVersion");
-	bson_destroy(cmd);
-	bson_destroy(&reply);
-	atomic_store(&st->mongo_in, in);
-	return (in);
 }
 
 struct store_window *

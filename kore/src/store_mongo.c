@@ -5,11 +5,10 @@
  * "_id < cursor" continues a listing with no gap and no repeat even when
  * many votes share a millisecond. Runs on a task thread.
  *
- * A page within the log window (lib/log_window.h) is read as ids from
- * Redis and one _id lookup per document (or one _id $in where the server
- * pushes it down): O(page) on every MongoDB-wire server. Other pages are
+ * A page within the log window (lib/log_window.h) comes from Redis in one
+ * round trip: O(page) whatever the MongoDB-wire server. Other pages are
  * the plain query, a backward walk of the _id index on MongoDB; FerretDB
- * on SQLite sorts the collection in memory for it (docs/web.md).
+ * on SQLite scans and sorts the collection for it (docs/web.md).
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,14 +21,8 @@
 
 #define LOGS_COLLECTION	"logs"
 
-static int	logs_window(struct stores *, mongoc_client_t *,
-		    mongoc_collection_t *, const struct logs_query *,
-		    struct log_entry *, size_t *, int *, char *, size_t);
-static int	logs_fetch_each(mongoc_collection_t *,
-		    char (*)[VOTE_ID_LEN + 1], size_t, struct log_entry *,
-		    char *, size_t);
-static int	logs_fetch_in(mongoc_collection_t *, char (*)[VOTE_ID_LEN + 1],
-		    size_t, struct log_entry *, char *, size_t);
+static int	logs_window(struct stores *, const struct logs_query *,
+		    struct log_entry *, size_t *, int *);
 static int	logs_find(mongoc_collection_t *, const struct logs_query *,
 		    struct log_entry *, size_t *, int *, char *, size_t);
 static int	logs_error(const bson_error_t *, char *, size_t);
@@ -46,144 +39,47 @@ store_logs(struct stores *st, const struct logs_query *q,
 
 	*n = 0;
 	*more = 0;
+	if (logs_window(st, q, out, n, more))
+		return (0);
 	if ((client = stores_mongo_pop(st)) == NULL) {
 		(void)snprintf(err, errlen, "no MongoDB client");
 		return (-1);
 	}
 	coll = mongoc_client_get_collection(client, stores_mongo_db(st),
 	    LOGS_COLLECTION);
-	if ((rc = logs_window(st, client, coll, q, out, n, more, err,
-	    errlen)) == 0)
-		rc = logs_find(coll, q, out, n, more, err, errlen);
-	else if (rc == 1)
-		rc = 0;
+	rc = logs_find(coll, q, out, n, more, err, errlen);
 	mongoc_collection_destroy(coll);
 	stores_mongo_push(st, client);
 	return (rc);
 }
 
 /*
- * The page from the log window: the ids from Redis, each document from
- * MongoDB by _id. 1 answered, 0 ask MongoDB (no window for this page,
- * Redis unreachable, a listed document missing), -1/-2 as store_logs.
+ * The page from the log window, when it can answer exactly: 1, or 0
+ * (ask MongoDB: no window for this page, Redis unreachable or broken).
  */
 static int
-logs_window(struct stores *st, mongoc_client_t *client,
-    mongoc_collection_t *coll, const struct logs_query *q,
-    struct log_entry *out, size_t *n, int *more, char *err, size_t errlen)
+logs_window(struct stores *st, const struct logs_query *q,
+    struct log_entry *out, size_t *n, int *more)
 {
 	struct redisContext	*c;
-	char			 ids[LOGS_LIMIT_MAX + 1][VOTE_ID_LEN + 1];
-	char			 rerr[160];
-	size_t			 nids, want;
+	char			 err[160];
 	int			 rc;
 
 	if (!store_window_enabled(stores_window(st)) ||
 	    stores_redis_down(st))
 		return (0);
-	if ((c = stores_redis_get(st, rerr, sizeof(rerr))) == NULL)
+	if ((c = stores_redis_get(st, err, sizeof(err))) == NULL)
 		return (0);
-	rc = log_window_read(c, stores_redis_prefix(st), q, ids, &nids, rerr,
-	    sizeof(rerr));
+	rc = log_window_read(c, stores_redis_prefix(st), q, out, n, more, err,
+	    sizeof(err));
 	stores_redis_put(st, c, rc == -1);
-	if (rc != 1)
-		return (0);
-	want = MIN(nids, (size_t)q->limit);
-	if (want == 0)
-		return (1);
-	if (stores_mongo_in(st, client) == 1)
-		rc = logs_fetch_in(coll, ids, want, out, err, errlen);
-	else
-		rc = logs_fetch_each(coll, ids, want, out, err, errlen);
-	if (rc != 1)
-		return (rc);
-	*n = want;
-	*more = nids > (size_t)q->limit;
-	return (1);
-}
-
-/* One find by _id per id: an index lookup on every MongoDB-wire server. */
-static int
-logs_fetch_each(mongoc_collection_t *coll, char (*ids)[VOTE_ID_LEN + 1],
-    size_t n, struct log_entry *out, char *err, size_t errlen)
-{
-	mongoc_cursor_t	*cur;
-	const bson_t	*doc;
-	bson_t		 filter, *opts;
-	bson_error_t	 berr;
-	size_t		 i;
-	int		 found, rc;
-
-	opts = BCON_NEW("limit", BCON_INT64(1), "singleBatch",
-	    BCON_BOOL(true));
-	rc = 1;
-	for (i = 0; i < n && rc == 1; i++) {
-		bson_init(&filter);
-		BSON_APPEND_UTF8(&filter, "_id", ids[i]);
-		cur = mongoc_collection_find_with_opts(coll, &filter, opts,
-		    NULL);
-		found = 0;
-		if (mongoc_cursor_next(cur, &doc)) {
-			log_from_bson(doc, &out[i]);
-			found = strcmp(out[i].id, ids[i]) == 0;
-		}
-		if (mongoc_cursor_error(cur, &berr))
-			rc = logs_error(&berr, err, errlen);
-		else if (!found)
-			rc = 0;		/* listed, not stored: ask MongoDB */
-		mongoc_cursor_destroy(cur);
-		bson_destroy(&filter);
+	if (rc == -1)
+		(void)fprintf(stderr, "marimba: %s (asking MongoDB)\n", err);
+	if (rc != 1) {
+		*n = 0;
+		*more = 0;
 	}
-	bson_destroy(opts);
-	return (rc);
-}
-
-/* One find with _id $in the ids (where the server pushes $in down). */
-static int
-logs_fetch_in(mongoc_collection_t *coll, char (*ids)[VOTE_ID_LEN + 1],
-    size_t n, struct log_entry *out, char *err, size_t errlen)
-{
-	mongoc_cursor_t		*cur;
-	const bson_t		*doc;
-	struct log_entry	 e;
-	bson_t			 filter, in, arr;
-	bson_error_t		 berr;
-	char			 idx[16];
-	const char		*key;
-	size_t			 i, got;
-	int			 rc;
-
-	memset(out, 0, n * sizeof(*out));
-	bson_init(&filter);
-	BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
-	BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-	for (i = 0; i < n; i++) {
-		(void)bson_uint32_to_string((uint32_t)i, &key, idx,
-		    sizeof(idx));
-		BSON_APPEND_UTF8(&arr, key, ids[i]);
-	}
-	bson_append_array_end(&in, &arr);
-	bson_append_document_end(&filter, &in);
-	cur = mongoc_collection_find_with_opts(coll, &filter, NULL, NULL);
-	got = 0;
-	while (mongoc_cursor_next(cur, &doc)) {
-		log_from_bson(doc, &e);
-		/* ids are newest first and unique: find e's place. */
-		for (i = 0; i < n; i++) {
-			if (strcmp(ids[i], e.id) == 0) {
-				if (out[i].id[0] == '\0')
-					got++;
-				out[i] = e;
-				break;
-			}
-		}
-	}
-	rc = got == n ? 1 : 0;
-	if (mongoc_cursor_error(cur, &berr))
-		rc = logs_error(&berr, err, errlen);
-	mongoc_cursor_destroy(cur);
-	bson_destroy(&filter);
-	return (rc);
+	return (rc == 1);
 }
 
 /* No server to talk to (-1), or one that answered too late or refused

@@ -15,22 +15,13 @@
 #include <kore/tasks.h>
 
 #include "app.h"
+#include "log_window.h"
 #include "logs_query.h"
 
 /* Points of the votes-per-second sparkline (seconds). */
 #define SERIES_POINTS		60
 /* Bars in each chart of the page. */
 #define CHART_BARS		10
-
-struct log_entry {
-	char		id[VOTE_ID_LEN + 1];
-	char		name[VOTE_NAME_MAX + 1];
-	char		album[VOTE_ALBUM_MAX + 1];
-	int32_t		year;
-	int32_t		rank;
-	char		source[VOTE_SOURCE_MAX + 1];
-	int64_t		accepted_ms;
-};
 
 struct tally {
 	char		*key;		/* band, or "band — album" */
@@ -105,8 +96,6 @@ struct _mongoc_client_t	*stores_mongo_pop(struct stores *);
 void			 stores_mongo_push(struct stores *,
 			    struct _mongoc_client_t *);
 const char		*stores_mongo_db(struct stores *);
-int			 stores_mongo_in(struct stores *,
-			    struct _mongoc_client_t *);
 struct redisContext	*stores_redis_get(struct stores *, char *, size_t);
 void			 stores_redis_put(struct stores *,
 			    struct redisContext *, int);

@@ -39,7 +39,7 @@ win_redis(struct ct_env *e)
 	return (c);
 }
 
-/* The members of a window, newest first; returns how many. */
+/* The ids of a window's members ("<id>\t<JSON>"), newest first. */
 static size_t
 win_ids(redisContext *c, struct ct_env *e, const char *what,
     char (*ids)[VOTE_ID_LEN + 1], size_t max)
@@ -53,8 +53,10 @@ win_ids(redisContext *c, struct ct_env *e, const char *what,
 	assert_int_equal(r->type, REDIS_REPLY_ARRAY);
 	assert_true(r->elements <= max);
 	for (i = 0; i < r->elements; i++) {
-		assert_int_equal(r->element[i]->len, VOTE_ID_LEN);
-		memcpy(ids[i], r->element[i]->str, VOTE_ID_LEN + 1);
+		assert_true(r->element[i]->len > VOTE_ID_LEN + 1);
+		assert_int_equal(r->element[i]->str[VOTE_ID_LEN], '\t');
+		memcpy(ids[i], r->element[i]->str, VOTE_ID_LEN);
+		ids[i][VOTE_ID_LEN] = '\0';
 	}
 	i = r->elements;
 	freeReplyObject(r);

@@ -1,7 +1,8 @@
 /*
  * lib/log_window against a private Redis (so FLUSHALL is allowed) and
  * the shared FerretDB: every page the window answers is exactly what the
- * plain MongoDB query ("_id < cursor", newest first) gives, cursor page
+ * plain MongoDB query ("_id < cursor", newest first) gives, every field
+ * of every log (text with quotes, backslashes, "<script>"), cursor page
  * after cursor page, for no filter, each source and each band; the
  * window is not used before it is built nor past its end; adds in any
  * order, replays and two writers at once change nothing; a window lost
@@ -75,13 +76,14 @@ lw_new_votes(size_t n, size_t *first)
 	for (i = 0; i < n; i++) {
 		v = &T.votes[T.nvotes];
 		memset(v, 0, sizeof(*v));
-		assert_int_equal(vote_id_new(v->id, T.next_ms + (int64_t)
-		    (T.nvotes / 3)), 0);
+		v->received_at_ms = T.next_ms + (int64_t)(T.nvotes / 3);
+		assert_int_equal(vote_id_new(v->id, v->received_at_ms), 0);
 		(void)snprintf(v->name, sizeof(v->name), "%s",
 		    lw_bands[T.nvotes % LW_NBANDS]);
-		(void)snprintf(v->album, sizeof(v->album), "Disco");
-		v->year = 1990;
-		v->rank = 1;
+		(void)snprintf(v->album, sizeof(v->album), "Disco \"%zu\" \\ "
+		    "ñ", T.nvotes % 4);
+		v->year = 1950 + (uint32_t)(T.nvotes % 70);
+		v->rank = 1 + (uint32_t)(T.nvotes % 9);
 		(void)snprintf(v->source, sizeof(v->source), "%s",
 		    T.nvotes % 7 < 4 ? "rest" : "grpc");
 		T.nvotes++;
@@ -91,15 +93,21 @@ lw_new_votes(size_t n, size_t *first)
 static void
 lw_insert(size_t first, size_t n)
 {
-	bson_t		**docs;
-	bson_error_t	  err;
-	size_t		  i;
+	const struct vote	 *v;
+	bson_t			**docs;
+	bson_error_t		  err;
+	size_t			  i;
 
 	assert_non_null(docs = calloc(n, sizeof(*docs)));
 	for (i = 0; i < n; i++) {
-		docs[i] = BCON_NEW("_id", BCON_UTF8(T.votes[first + i].id),
-		    "name", BCON_UTF8(T.votes[first + i].name),
-		    "source", BCON_UTF8(T.votes[first + i].source));
+		v = &T.votes[first + i];
+		docs[i] = BCON_NEW("_id", BCON_UTF8(v->id),
+		    "name", BCON_UTF8(v->name), "album", BCON_UTF8(v->album),
+		    "year", BCON_INT32((int32_t)v->year),
+		    "rank", BCON_INT32((int32_t)v->rank),
+		    "source", BCON_UTF8(v->source),
+		    "accepted_at", BCON_DATE_TIME(v->received_at_ms),
+		    "consumed_at", BCON_DATE_TIME(v->received_at_ms + 3));
 	}
 	if (!mongoc_collection_insert_many(T.coll, (const bson_t **)docs, n,
 	    NULL, NULL, &err))
@@ -126,9 +134,9 @@ lw_add(struct log_window *lw, size_t first, size_t n, size_t stride)
 	free(vs);
 }
 
-/* The plain MongoDB query of the log viewer: ids into ids, how many. */
+/* The plain MongoDB query of the log viewer: logs into out, how many. */
 static size_t
-lw_mongo_page(const struct logs_query *q, char (*ids)[VOTE_ID_LEN + 1])
+lw_mongo_page(const struct logs_query *q, struct log_entry *out)
 {
 	mongoc_cursor_t	*cur;
 	const bson_t	*doc;
@@ -152,9 +160,26 @@ lw_mongo_page(const struct logs_query *q, char (*ids)[VOTE_ID_LEN + 1])
 	cur = mongoc_collection_find_with_opts(T.coll, &filter, opts, NULL);
 	n = 0;
 	while (mongoc_cursor_next(cur, &doc)) {
+		memset(&out[n], 0, sizeof(out[n]));
 		assert_true(bson_iter_init_find(&it, doc, "_id"));
-		(void)snprintf(ids[n++], VOTE_ID_LEN + 1, "%s",
+		(void)snprintf(out[n].id, sizeof(out[n].id), "%s",
 		    bson_iter_utf8(&it, NULL));
+		assert_true(bson_iter_init_find(&it, doc, "name"));
+		(void)snprintf(out[n].name, sizeof(out[n].name), "%s",
+		    bson_iter_utf8(&it, NULL));
+		assert_true(bson_iter_init_find(&it, doc, "album"));
+		(void)snprintf(out[n].album, sizeof(out[n].album), "%s",
+		    bson_iter_utf8(&it, NULL));
+		assert_true(bson_iter_init_find(&it, doc, "source"));
+		(void)snprintf(out[n].source, sizeof(out[n].source), "%s",
+		    bson_iter_utf8(&it, NULL));
+		assert_true(bson_iter_init_find(&it, doc, "year"));
+		out[n].year = bson_iter_int32(&it);
+		assert_true(bson_iter_init_find(&it, doc, "rank"));
+		out[n].rank = bson_iter_int32(&it);
+		assert_true(bson_iter_init_find(&it, doc, "accepted_at"));
+		out[n].accepted_ms = bson_iter_date_time(&it);
+		n++;
 	}
 	if (mongoc_cursor_error(cur, &err))
 		fail_msg("find: %s", err.message);
@@ -174,11 +199,11 @@ static int
 lw_pages(const char *band, const char *source, int limit)
 {
 	struct logs_query	q;
-	char			mids[LOGS_LIMIT_MAX + 1][VOTE_ID_LEN + 1];
-	char			wids[LOGS_LIMIT_MAX + 1][VOTE_ID_LEN + 1];
+	struct log_entry	mids[LOGS_LIMIT_MAX + 1];
+	struct log_entry	wids[LOGS_LIMIT_MAX];
 	char			err[256];
 	size_t			mn, wn, i;
-	int			rc, answered, pages, past;
+	int			rc, answered, pages, past, more;
 
 	memset(&q, 0, sizeof(q));
 	q.limit = limit;
@@ -190,15 +215,27 @@ lw_pages(const char *band, const char *source, int limit)
 	for (;;) {
 		mn = lw_mongo_page(&q, mids);
 		rc = log_window_read(T.redis, T.cfg.redis_prefix, &q, wids,
-		    &wn, err, sizeof(err));
+		    &wn, &more, err, sizeof(err));
 		if (rc == -1)
 			fail_msg("log_window_read: %s", err);
 		if (rc == 1) {
 			/* Once past the end, never answered again. */
 			assert_int_equal(past, 0);
-			assert_int_equal(wn, mn);
-			for (i = 0; i < mn; i++)
-				assert_string_equal(wids[i], mids[i]);
+			assert_int_equal(more, mn > (size_t)limit);
+			assert_int_equal(wn, more ? (size_t)limit : mn);
+			for (i = 0; i < wn; i++) {
+				assert_string_equal(wids[i].id, mids[i].id);
+				assert_string_equal(wids[i].name,
+				    mids[i].name);
+				assert_string_equal(wids[i].album,
+				    mids[i].album);
+				assert_string_equal(wids[i].source,
+				    mids[i].source);
+				assert_int_equal(wids[i].year, mids[i].year);
+				assert_int_equal(wids[i].rank, mids[i].rank);
+				assert_int_equal(wids[i].accepted_ms,
+				    mids[i].accepted_ms);
+			}
 			answered++;
 		} else
 			past = 1;
@@ -207,7 +244,7 @@ lw_pages(const char *band, const char *source, int limit)
 		if (mn <= (size_t)limit || pages >= answered + 2)
 			break;
 		(void)snprintf(q.before, sizeof(q.before), "%s",
-		    mids[limit - 1]);
+		    mids[limit - 1].id);
 	}
 	return (answered);
 }
