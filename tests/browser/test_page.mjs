@@ -16,6 +16,8 @@ import { Pipeline, XSS_ALBUM, XSS_BAND, buildDir, makeVote, runChecks }
 const CHROMIUM = process.env.MARIMBA_CHROMIUM ?? '/usr/bin/chromium';
 const N = 60;
 const NEW_BAND = 'Los Elásticos';
+// Wide letters and multi-byte ones: a label that needs cutting.
+const LONG_BAND = 'MARIMBA MAWWÁ ORQUESTA ÑANDÚ WWW DE GUATEMALA MMM';
 
 const pl = new Pipeline('webbrowser');
 const shot = path.join(buildDir, 'web-tests', 'log-viewer.png');
@@ -117,6 +119,41 @@ const checks = [
 		await s.page.waitForFunction(() => window.htmx !== undefined);
 		// One htmx refresh cycle on the unfiltered page.
 		await s.page.waitForTimeout(3500);
+	}],
+	['long bar labels are cut with … inside the chart, whole in <title>',
+	    async (s) => {
+		// Enough votes to be the top band of both charts.
+		await pl.postVotes(Array.from({ length: 40 }, (_, i) => ({
+		    name: LONG_BAND, album: 'WWW MMM Álbum de la Marimba',
+		    year: 2021, rank: (i % 10) + 1 })), 20);
+		await s.page.goto(`${pl.base}/`);
+		await s.page.waitForFunction((band) =>
+		    [...document.querySelectorAll('svg.bars title')]
+		    .some((t) => t.textContent.startsWith(band)),
+		    LONG_BAND, { timeout: 30000 });
+		const bars = await s.page.$$eval('svg.bars g.bar', (gs) =>
+		    gs.map((g) => {
+			const t = g.querySelector('text.bar-label');
+			return { title: g.querySelector('title').textContent,
+			    label: t.textContent, x: t.getBBox().x };
+		    }));
+		assert.ok(bars.length > 0);
+		for (const b of bars) {
+			// Inside the chart: nothing left of its left edge.
+			assert.ok(b.x >= 0, `${b.label} starts at x=${b.x}`);
+			const name = b.title.replace(/: \d+$/, '');
+			if (b.label.endsWith('…'))
+				assert.ok(name.startsWith(b.label.slice(0, -1)));
+			else
+				assert.equal(b.label, name);
+		}
+		const long = bars.filter((b) => b.title.startsWith(LONG_BAND));
+		assert.equal(long.length, 2);
+		for (const b of long) {
+			assert.ok(b.label.endsWith('…'), b.label);
+			// No U+FFFD: no code point was split.
+			assert.ok(!b.label.includes('\ufffd'));
+		}
 	}],
 	['no CSP violation, no script error', async (s) => {
 		const csp = await s.page.evaluate(() => window.__csp);

@@ -237,7 +237,7 @@ test_routes_and_methods(void **state)
 	expect(f, "POST", "/api/votes/", "application/json", good,
 	    strlen(good), 404, NULL, -1);
 	expect(f, "GET", "/api", NULL, NULL, 0, 404, NULL, -1);
-	/* GET /api/votes is the tallies (kore/src/tallies.c). */
+	/* GET /api/votes is the tallies (kore/src/viewer/tallies.c). */
 	expect(f, "DELETE", "/api/votes", NULL, NULL, 0, 405, NULL, -1);
 	expect(f, "PATCH", "/api/votes", "application/json", good,
 	    strlen(good), 405, NULL, -1);

@@ -4,7 +4,8 @@
 // and /metrics must show exactly them.
 import assert from 'node:assert/strict';
 
-import { BANDS, Pipeline, XSS_ALBUM, XSS_BAND, makeVote, runChecks }
+import { BANDS, Pipeline, XSS_ALBUM, XSS_BAND, makeVote, runChecks,
+    waitFor }
     from './harness.mjs';
 
 const N_REST = 120;
@@ -54,7 +55,10 @@ async function setup() {
 	assert.equal(grpcIds.length, N_GRPC);
 	pl.startConsumer();
 	const tallies = await pl.waitTotal(N);
-	await pl.waitLogs(N);
+	// The consumer counts a batch in Redis before it inserts the logs
+	// into MongoDB: wait for both, or the first checks race the insert.
+	await waitFor(`${N} logs stored`, async () =>
+	    (await pageAll('', 100)).length === N, 60000, 300);
 
 	const expected = { bands: {}, albums: {}, rest: N_REST + 1,
 	    grpc: N_GRPC };

@@ -1,0 +1,19 @@
+/*
+ * Static assets (assets.c): htmx and the stylesheet, read once in the
+ * parent, served with a content hash in their URL.
+ */
+#ifndef MARIMBA_KORE_CORE_ASSETS_H
+#define MARIMBA_KORE_CORE_ASSETS_H
+
+#include <stddef.h>
+
+#define ASSET_HTMX	0
+#define ASSET_CSS	1
+
+struct app;
+struct web_assets;
+
+int		 assets_load(struct app *, char *, size_t);
+const char	*assets_version(const struct app *, int);
+
+#endif

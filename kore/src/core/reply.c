@@ -1,0 +1,192 @@
+/*
+ * JSON answers. Bodies are produced by yajl's generator, so any text that
+ * came from a client (a field name in an error) is escaped by it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "reply.h"
+
+static int	reply_gen(struct http_request *, int, yajl_gen, int);
+static int	reply_fail(struct http_request *, yajl_gen);
+static int	gen_string(yajl_gen, const char *);
+
+int
+reply_error(struct http_request *req, int status, const char *message,
+    const char *field, long index)
+{
+	return (reply_error_flags(req, status, message, field, index, 0));
+}
+
+/*
+ * {"error":message} plus "field" unless field is NULL or "" and "index"
+ * unless index is negative; flags as for reply_json().
+ */
+int
+reply_error_flags(struct http_request *req, int status, const char *message,
+    const char *field, long index, int flags)
+{
+	yajl_gen	g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_string(g, "error") == -1 || gen_string(g, message) == -1)
+		goto fail;
+	if (field != NULL && *field != '\0') {
+		if (gen_string(g, "field") == -1 ||
+		    gen_string(g, field) == -1)
+			goto fail;
+	}
+	if (index >= 0) {
+		if (gen_string(g, "index") == -1 ||
+		    yajl_gen_integer(g, index) != yajl_gen_status_ok)
+			goto fail;
+	}
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		goto fail;
+	return (reply_gen(req, status, g, flags));
+
+fail:
+	return (reply_fail(req, g));
+}
+
+/*
+ * A vote that breaks the contract: always error, field and index (field
+ * "" and index -1 when they do not apply), as docs/vote-contract.md says.
+ */
+int
+reply_vote_error(struct http_request *req, int status,
+    const struct vote_error *verr)
+{
+	yajl_gen	g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_string(g, "error") == -1 ||
+	    gen_string(g, verr->message) == -1 ||
+	    gen_string(g, "field") == -1 || gen_string(g, verr->field) == -1 ||
+	    gen_string(g, "index") == -1 ||
+	    yajl_gen_integer(g, verr->index) != yajl_gen_status_ok ||
+	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+		goto fail;
+	return (reply_gen(req, status, g, 0));
+
+fail:
+	return (reply_fail(req, g));
+}
+
+int
+reply_status(struct http_request *req, int status, const char *state,
+    const char *kafka)
+{
+	yajl_gen	g;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_string(g, "status") == -1 || gen_string(g, state) == -1)
+		goto fail;
+	if (kafka != NULL) {
+		if (gen_string(g, "kafka") == -1 ||
+		    gen_string(g, kafka) == -1)
+			goto fail;
+	}
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		goto fail;
+	return (reply_gen(req, status, g, 0));
+
+fail:
+	return (reply_fail(req, g));
+}
+
+/* {"id":"..."} for a single vote, {"ids":[...]} for a batch. */
+int
+reply_ids(struct http_request *req, int status, const struct vote *votes,
+    size_t count, int batch)
+{
+	yajl_gen	g;
+	size_t		i;
+
+	if ((g = yajl_gen_alloc(NULL)) == NULL)
+		goto fail;
+	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
+	    gen_string(g, batch ? "ids" : "id") == -1)
+		goto fail;
+	if (batch && yajl_gen_array_open(g) != yajl_gen_status_ok)
+		goto fail;
+	for (i = 0; i < count; i++) {
+		if (gen_string(g, votes[i].id) == -1)
+			goto fail;
+	}
+	if (batch && yajl_gen_array_close(g) != yajl_gen_status_ok)
+		goto fail;
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
+		goto fail;
+	return (reply_gen(req, status, g, 0));
+
+fail:
+	return (reply_fail(req, g));
+}
+
+int
+reply_method_not_allowed(struct http_request *req, const char *allow)
+{
+	http_response_header(req, "allow", allow);
+	return (reply_error(req, HTTP_STATUS_METHOD_NOT_ALLOWED,
+	    "method not allowed", NULL, -1));
+}
+
+/*
+ * Sends what g holds as application/json with status; REPLY_NOSNIFF adds
+ * x-content-type-options. Returns -1, having sent nothing, when g holds
+ * no document. Never frees g: the caller picks its own error answer.
+ */
+int
+reply_json(struct http_request *req, int status, yajl_gen g, int flags)
+{
+	const unsigned char	*buf;
+	size_t			 len;
+
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		return (-1);
+	http_response_header(req, "content-type", "application/json");
+	http_response_header(req, "cache-control", "no-store");
+	if (flags & REPLY_NOSNIFF)
+		http_response_header(req, "x-content-type-options", "nosniff");
+	/* http_response() copies the body into the connection's buffer. */
+	http_response(req, status, buf, len);
+	return (0);
+}
+
+/* Sends what g holds and frees g. */
+static int
+reply_gen(struct http_request *req, int status, yajl_gen g, int flags)
+{
+	if (reply_json(req, status, g, flags) == -1)
+		return (reply_fail(req, g));
+	yajl_gen_free(g);
+	return (KORE_RESULT_OK);
+}
+
+/* Frees g (if any) and answers 500 with no body. */
+static int
+reply_fail(struct http_request *req, yajl_gen g)
+{
+	if (g != NULL)
+		yajl_gen_free(g);
+	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+	return (KORE_RESULT_OK);
+}
+
+static int
+gen_string(yajl_gen g, const char *s)
+{
+	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) !=
+	    yajl_gen_status_ok)
+		return (-1);
+	return (0);
+}

@@ -1,0 +1,160 @@
+/*
+ * The log window's keeper in the log viewer (lib/log_window.h): a thread
+ * per worker checks once a second that Redis still has the window and,
+ * when it does not (FLUSHALL, a new Redis), rebuilds it from MongoDB; a
+ * lock in Redis lets one rebuilder of all workers and replicas run, the
+ * others wait. Reads meanwhile ask MongoDB itself (slow, still right);
+ * /readyz says "rebuilding".
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mongoc/mongoc.h>
+
+#include "log_window.h"
+#include "store.h"
+#include "store_window.h"
+
+#define WINDOW_CHECK_MS	1000
+
+struct store_window {
+	struct stores		*stores;
+	struct log_window	*lw;
+	atomic_int		 state;		/* WINDOW_* */
+	pthread_t		 thread;
+	pthread_mutex_t		 lock;
+	pthread_cond_t		 cond;
+	int			 stop;		/* under lock */
+};
+
+static void	*store_window_run(void *);
+static void	 store_window_check(struct store_window *);
+
+struct store_window *
+store_window_start(const struct marimba_config *cfg, struct stores *st,
+    char *err, size_t errlen)
+{
+	struct store_window	*sw;
+	pthread_condattr_t	 attr;
+	int			 rc;
+
+	if ((sw = calloc(1, sizeof(*sw))) == NULL ||
+	    (sw->lw = log_window_new(cfg)) == NULL) {
+		free(sw);
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	sw->stores = st;
+	atomic_init(&sw->state, log_window_enabled(sw->lw) ? WINDOW_UNKNOWN :
+	    WINDOW_OFF);
+	if (!log_window_enabled(sw->lw))
+		return (sw);	/* no thread */
+	if ((rc = pthread_mutex_init(&sw->lock, NULL)) != 0 ||
+	    (rc = pthread_condattr_init(&attr)) != 0 ||
+	    (rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&sw->cond, &attr)) != 0 ||
+	    (rc = pthread_create(&sw->thread, NULL, store_window_run,
+	    sw)) != 0) {
+		(void)snprintf(err, errlen, "log window thread: %s",
+		    strerror(rc));
+		log_window_free(sw->lw);
+		free(sw);
+		return (NULL);
+	}
+	(void)pthread_condattr_destroy(&attr);
+	return (sw);
+}
+
+/* Stops and joins the thread; a rebuild in progress ends first. */
+void
+store_window_stop(struct store_window *sw)
+{
+	if (sw == NULL)
+		return;
+	if (log_window_enabled(sw->lw)) {
+		(void)pthread_mutex_lock(&sw->lock);
+		sw->stop = 1;
+		(void)pthread_cond_signal(&sw->cond);
+		(void)pthread_mutex_unlock(&sw->lock);
+		(void)pthread_join(sw->thread, NULL);
+		(void)pthread_mutex_destroy(&sw->lock);
+		(void)pthread_cond_destroy(&sw->cond);
+	}
+	log_window_free(sw->lw);
+	free(sw);
+}
+
+int
+store_window_state(struct store_window *sw)
+{
+	return (sw == NULL ? WINDOW_OFF : atomic_load(&sw->state));
+}
+
+int
+store_window_enabled(struct store_window *sw)
+{
+	return (sw != NULL && log_window_enabled(sw->lw));
+}
+
+static void *
+store_window_run(void *arg)
+{
+	struct store_window	*sw = arg;
+	struct timespec		 until;
+
+	(void)pthread_mutex_lock(&sw->lock);
+	while (!sw->stop) {
+		(void)pthread_mutex_unlock(&sw->lock);
+		store_window_check(sw);
+		(void)pthread_mutex_lock(&sw->lock);
+		(void)clock_gettime(CLOCK_MONOTONIC, &until);
+		until.tv_sec += WINDOW_CHECK_MS / 1000;
+		while (!sw->stop && pthread_cond_timedwait(&sw->cond,
+		    &sw->lock, &until) != ETIMEDOUT)
+			;
+	}
+	(void)pthread_mutex_unlock(&sw->lock);
+	return (NULL);
+}
+
+/* Is the window there? If not, rebuild it (or wait for who does). */
+static void
+store_window_check(struct store_window *sw)
+{
+	mongoc_client_t		*client;
+	mongoc_collection_t	*coll;
+	char			 err[256];
+	long			 listed;
+	int			 rc;
+
+	switch (log_window_built(sw->lw, err, sizeof(err))) {
+	case 1:
+		atomic_store(&sw->state, WINDOW_OK);
+		return;
+	case -1:
+		atomic_store(&sw->state, WINDOW_UNKNOWN);
+		return;
+	}
+	atomic_store(&sw->state, WINDOW_REBUILDING);
+	if (stores_mongo_down(sw->stores))
+		return;
+	if ((client = stores_mongo_pop(sw->stores)) == NULL)
+		return;
+	coll = mongoc_client_get_collection(client, stores_mongo_db(sw->stores),
+	    "logs");
+	rc = log_window_rebuild(sw->lw, coll, &listed, err, sizeof(err));
+	mongoc_collection_destroy(coll);
+	stores_mongo_push(sw->stores, client);
+	if (rc == 1) {
+		(void)fprintf(stderr, "marimba: log window rebuilt from "
+		    "MongoDB (%ld logs read)\n", listed);
+		atomic_store(&sw->state, WINDOW_OK);
+	} else if (rc == -1)
+		(void)fprintf(stderr, "marimba: log window rebuild: %s\n",
+		    err);
+}

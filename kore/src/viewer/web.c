@@ -1,0 +1,79 @@
+/*
+ * The log viewer's hooks (run by core/app.c): each worker opens its
+ * stores, starts their health checks and the pools for their reads, and
+ * closes them at exit; /readyz learns from here whether Redis and
+ * MongoDB answer.
+ */
+#include <stdio.h>
+
+#include "core/app.h"
+#include "store.h"
+#include "store_window.h"
+#include "web.h"
+#include "web_job.h"
+
+static int	viewer_worker_init(struct app *, char *, size_t);
+static void	viewer_worker_fini(struct app *);
+static void	viewer_ready(struct app *, struct app_ready *);
+
+const struct app_concern	viewer_concern = {
+	.name = "log viewer",
+	.worker_init = viewer_worker_init,
+	.worker_fini = viewer_worker_fini,
+	.ready = viewer_ready,
+};
+
+struct web_jobs *
+viewer_jobs(void)
+{
+	return (app_state(app_get(), &viewer_concern));
+}
+
+static int
+viewer_worker_init(struct app *app, char *err, size_t errlen)
+{
+	struct web_jobs	*wj;
+
+	if ((wj = web_jobs_new(&app->cfg, err, errlen)) == NULL)
+		return (-1);
+	app_state_set(app, &viewer_concern, wj);
+	return (0);
+}
+
+static void
+viewer_worker_fini(struct app *app)
+{
+	web_jobs_free(app_state(app, &viewer_concern));
+	app_state_set(app, &viewer_concern, NULL);
+}
+
+/*
+ * The log window's state (store_window.h). "rebuilding" is no reason
+ * for a 503: the page works meanwhile, its log reads ask MongoDB.
+ */
+static const char *
+window_name(struct stores *st)
+{
+	switch (store_window_state(st == NULL ? NULL : stores_window(st))) {
+	case WINDOW_OK:
+		return ("ok");
+	case WINDOW_REBUILDING:
+		return ("rebuilding");
+	case WINDOW_UNKNOWN:
+		return ("unknown");
+	default:
+		return ("off");
+	}
+}
+
+/* Redis and MongoDB: up when the last check or read reached them. */
+static void
+viewer_ready(struct app *app, struct app_ready *r)
+{
+	struct stores	*st;
+
+	st = web_jobs_stores(app_state(app, &viewer_concern));
+	app_ready_add(r, "redis", stores_redis_up(st));
+	app_ready_add(r, "mongo", stores_mongo_up(st));
+	app_ready_note(r, "window", window_name(st));
+}
