@@ -20,11 +20,14 @@
 #include "store.h"
 #include "store_window.h"
 
-#define WINDOW_CHECK_MS	1000
+#define WINDOW_CHECK_MS		1000
+#define WINDOW_SOCKET_MS	60000	/* a getMore of the rebuild's scan */
 
 struct store_window {
 	struct stores		*stores;
 	struct log_window	*lw;
+	mongoc_client_t		*mongo;		/* the rebuild's own */
+	char			 mongo_db[64];
 	atomic_int		 state;		/* WINDOW_* */
 	pthread_t		 thread;
 	pthread_mutex_t		 lock;
@@ -32,8 +35,10 @@ struct store_window {
 	int			 stop;		/* under lock */
 };
 
-static void	*store_window_run(void *);
-static void	 store_window_check(struct store_window *);
+static mongoc_client_t	*store_window_client(const struct marimba_config *,
+			    char *, size_t);
+static void		*store_window_run(void *);
+static void		 store_window_check(struct store_window *);
 
 struct store_window *
 store_window_start(const struct marimba_config *cfg, struct stores *st,
@@ -50,10 +55,17 @@ store_window_start(const struct marimba_config *cfg, struct stores *st,
 		return (NULL);
 	}
 	sw->stores = st;
+	(void)snprintf(sw->mongo_db, sizeof(sw->mongo_db), "%s",
+	    cfg->mongo_db);
 	atomic_init(&sw->state, log_window_enabled(sw->lw) ? WINDOW_UNKNOWN :
 	    WINDOW_OFF);
 	if (!log_window_enabled(sw->lw))
 		return (sw);	/* no thread */
+	if ((sw->mongo = store_window_client(cfg, err, errlen)) == NULL) {
+		log_window_free(sw->lw);
+		free(sw);
+		return (NULL);
+	}
 	if ((rc = pthread_mutex_init(&sw->lock, NULL)) != 0 ||
 	    (rc = pthread_condattr_init(&attr)) != 0 ||
 	    (rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)) != 0 ||
@@ -62,6 +74,7 @@ store_window_start(const struct marimba_config *cfg, struct stores *st,
 	    sw)) != 0) {
 		(void)snprintf(err, errlen, "log window thread: %s",
 		    strerror(rc));
+		mongoc_client_destroy(sw->mongo);
 		log_window_free(sw->lw);
 		free(sw);
 		return (NULL);
@@ -84,6 +97,7 @@ store_window_stop(struct store_window *sw)
 		(void)pthread_join(sw->thread, NULL);
 		(void)pthread_mutex_destroy(&sw->lock);
 		(void)pthread_cond_destroy(&sw->cond);
+		mongoc_client_destroy(sw->mongo);
 	}
 	log_window_free(sw->lw);
 	free(sw);
@@ -122,11 +136,45 @@ store_window_run(void *arg)
 	return (NULL);
 }
 
+/*
+ * The rebuild's own client: one long scan must neither hold one of the
+ * reads' pooled clients nor fail on their 2 s socket timeout.
+ */
+static mongoc_client_t *
+store_window_client(const struct marimba_config *cfg, char *err,
+    size_t errlen)
+{
+	mongoc_uri_t	*uri;
+	mongoc_client_t	*c;
+	bson_error_t	 berr;
+
+	if ((uri = mongoc_uri_new_with_error(cfg->mongo_uri, &berr)) ==
+	    NULL) {
+		(void)snprintf(err, errlen, "MARIMBA_MONGO_URI: %s",
+		    berr.message);
+		return (NULL);
+	}
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_SOCKETTIMEOUTMS))
+		(void)mongoc_uri_set_option_as_int32(uri,
+		    MONGOC_URI_SOCKETTIMEOUTMS, WINDOW_SOCKET_MS);
+	if (!mongoc_uri_has_option(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS))
+		(void)mongoc_uri_set_option_as_int32(uri,
+		    MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 1000);
+	(void)mongoc_uri_set_appname(uri, "marimba-kore-window");
+	c = mongoc_client_new_from_uri_with_error(uri, &berr);
+	mongoc_uri_destroy(uri);
+	if (c == NULL) {
+		(void)snprintf(err, errlen, "mongo client: %s", berr.message);
+		return (NULL);
+	}
+	(void)mongoc_client_set_error_api(c, MONGOC_ERROR_API_VERSION_2);
+	return (c);
+}
+
 /* Is the window there? If not, rebuild it (or wait for who does). */
 static void
 store_window_check(struct store_window *sw)
 {
-	mongoc_client_t		*client;
 	mongoc_collection_t	*coll;
 	char			 err[256];
 	long			 listed;
@@ -143,13 +191,9 @@ store_window_check(struct store_window *sw)
 	atomic_store(&sw->state, WINDOW_REBUILDING);
 	if (stores_mongo_down(sw->stores))
 		return;
-	if ((client = stores_mongo_pop(sw->stores)) == NULL)
-		return;
-	coll = mongoc_client_get_collection(client, stores_mongo_db(sw->stores),
-	    "logs");
+	coll = mongoc_client_get_collection(sw->mongo, sw->mongo_db, "logs");
 	rc = log_window_rebuild(sw->lw, coll, &listed, err, sizeof(err));
 	mongoc_collection_destroy(coll);
-	stores_mongo_push(sw->stores, client);
 	if (rc == 1) {
 		(void)fprintf(stderr, "marimba: log window rebuilt from "
 		    "MongoDB (%ld logs read)\n", listed);
