@@ -5,9 +5,11 @@
  * the two ways of fetching a page's documents by _id (one find per id,
  * one $in). Prints one line per query: name, median ms over the runs.
  *
- *   web_bench_query <mongo uri> <db> <band> <cursor> [runs [byid]]
+ *   web_bench_query <mongo uri> <db> <band> <cursor> [runs [which]]
  *
- * byid 0 skips the by-_id fetches (each is a scan on FerretDB/SQLite).
+ * which: letters of the queries to time (default all): n newest, b band,
+ * s source, c cursor, i the by-_id fetches. On FerretDB/SQLite each one
+ * scans the collection (a minute or more at a million logs).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +38,8 @@ main(int argc, char **argv)
 	const char		*key;
 	double			 t[Q_RUNS_MAX];
 	size_t			 n, i;
-	int			 runs, r, byid;
+	const char		*which;
+	int			 runs, r;
 	bson_t			 in, arr, filter;
 
 	if (argc < 5 || argc > 7) {
@@ -45,7 +48,7 @@ main(int argc, char **argv)
 		return (2);
 	}
 	runs = argc >= 6 ? atoi(argv[5]) : 3;
-	byid = argc == 7 ? atoi(argv[6]) : 1;
+	which = argc == 7 ? argv[6] : "nbsci";
 	if (runs < 1 || runs > Q_RUNS_MAX)
 		runs = 3;
 	mongoc_init();
@@ -56,37 +59,41 @@ main(int argc, char **argv)
 	coll = mongoc_client_get_collection(client, argv[2], "logs");
 
 	n = 0;
-	for (r = 0; r < runs; r++) {
+	for (r = 0; r < runs && strchr(which, 'n') != NULL; r++) {
 		f = bson_new();
 		if ((t[r] = q_find(coll, f, Q_PAGE, ids, &n)) < 0)
 			return (1);
 		bson_destroy(f);
+		if (r == runs - 1)
+			q_report("plain newest 20", t, runs);
 	}
-	q_report("plain newest 20", t, runs);
-	for (r = 0; r < runs; r++) {
+	for (r = 0; r < runs && strchr(which, 'b') != NULL; r++) {
 		f = BCON_NEW("name", BCON_UTF8(argv[3]));
 		if ((t[r] = q_find(coll, f, Q_PAGE, NULL, NULL)) < 0)
 			return (1);
 		bson_destroy(f);
+		if (r == runs - 1)
+			q_report("plain band=", t, runs);
 	}
-	q_report("plain band=", t, runs);
-	for (r = 0; r < runs; r++) {
+	for (r = 0; r < runs && strchr(which, 's') != NULL; r++) {
 		f = BCON_NEW("source", BCON_UTF8("grpc"));
 		if ((t[r] = q_find(coll, f, Q_PAGE, NULL, NULL)) < 0)
 			return (1);
 		bson_destroy(f);
+		if (r == runs - 1)
+			q_report("plain source=", t, runs);
 	}
-	q_report("plain source=", t, runs);
-	for (r = 0; r < runs; r++) {
+	for (r = 0; r < runs && strchr(which, 'c') != NULL; r++) {
 		f = BCON_NEW("_id", "{", "$lt", BCON_UTF8(argv[4]), "}");
 		if ((t[r] = q_find(coll, f, Q_PAGE, NULL, NULL)) < 0)
 			return (1);
 		bson_destroy(f);
+		if (r == runs - 1)
+			q_report("plain before=", t, runs);
 	}
-	q_report("plain before=", t, runs);
 
 	/* A page's documents by _id: one find each, or one $in. */
-	if (!byid)
+	if (strchr(which, 'i') == NULL || n == 0)
 		goto out;
 	for (r = 0; r < runs; r++)
 		t[r] = q_each(coll, ids, n);
