@@ -12,6 +12,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "redis_auth.h"
 #include "redis_store.h"
 
 #define REDIS_CONNECT_TIMEOUT_MS	1000
@@ -27,6 +28,7 @@ struct redis_store {
 	redisContext	*ctx;
 	char		 host[128];
 	int		 port;
+	char		 password[256];
 	int		 dedupe_ttl_s;
 	int		 series_maxlen;
 	char		 vote_sha[64];
@@ -62,6 +64,8 @@ redis_store_new(const struct marimba_config *cfg)
 		return (NULL);
 	(void)snprintf(rs->host, sizeof(rs->host), "%s", cfg->redis_host);
 	rs->port = cfg->redis_port;
+	(void)snprintf(rs->password, sizeof(rs->password), "%s",
+	    cfg->redis_password);
 	rs->dedupe_ttl_s = cfg->dedupe_ttl_s;
 	rs->series_maxlen = cfg->series_maxlen;
 	p = cfg->redis_prefix;
@@ -280,6 +284,10 @@ redis_connect(struct redis_store *rs, char *err, size_t errlen)
 	    REDIS_OK) {
 		(void)snprintf(err, errlen, "set timeout: %s",
 		    rs->ctx->errstr);
+		redis_drop(rs);
+		return (-1);
+	}
+	if (marimba_redis_auth(rs->ctx, rs->password, err, errlen) == -1) {
 		redis_drop(rs);
 		return (-1);
 	}

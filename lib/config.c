@@ -14,6 +14,9 @@ static int	config_string(const char *, const char *, char *, size_t,
 		    char *, size_t);
 static int	config_long(const char *, long, long, long, long *,
 		    char *, size_t);
+static int	config_int(const char *, long, long, long, int *, char *,
+		    size_t);
+static int	config_grpc(struct marimba_grpc_limits *, char *, size_t);
 
 int
 marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
@@ -39,6 +42,10 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->redis_port = (int)v;
+	if (config_string("MARIMBA_REDIS_PASSWORD", "",
+	    cfg->redis_password, sizeof(cfg->redis_password),
+	    err, errlen) == -1)
+		return (-1);
 	if (config_string("MARIMBA_MONGO_URI",
 	    "mongodb://127.0.0.1:27017/?appname=marimba",
 	    cfg->mongo_uri, sizeof(cfg->mongo_uri), err, errlen) == -1)
@@ -104,7 +111,30 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->log_window_bands = (int)v;
+	if (config_grpc(&cfg->grpc, err, errlen) == -1)
+		return (-1);
 
+	return (0);
+}
+
+static int
+config_grpc(struct marimba_grpc_limits *g, char *err, size_t errlen)
+{
+	if (config_int("MARIMBA_GRPC_MAX_STREAMS", 100, 1, 100000,
+	    &g->max_streams, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_STREAM_TIMEOUT_MS", 30000, 100, 3600000,
+	    &g->stream_timeout_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_KEEPALIVE_MS", 60000, 1000, 86400000,
+	    &g->keepalive_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_KEEPALIVE_TIMEOUT_MS", 20000, 100,
+	    3600000, &g->keepalive_timeout_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_IDLE_MS", 300000, 100, 86400000,
+	    &g->idle_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_MAX_AGE_MS", 1800000, 0, 86400000,
+	    &g->max_age_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_AGE_GRACE_MS", 30000, 0, 3600000,
+	    &g->age_grace_ms, err, errlen) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -147,5 +177,17 @@ config_long(const char *name, long def, long min, long max, long *out,
 		return (-1);
 	}
 	*out = v;
+	return (0);
+}
+
+static int
+config_int(const char *name, long def, long min, long max, int *out,
+    char *err, size_t errlen)
+{
+	long	v;
+
+	if (config_long(name, def, min, max, &v, err, errlen) == -1)
+		return (-1);
+	*out = (int)v;
 	return (0);
 }

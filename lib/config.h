@@ -7,12 +7,24 @@
 
 #include <stddef.h>
 
+/* Bounds of the gRPC server (producers/, docs/grpc.md). */
+struct marimba_grpc_limits {
+	int		max_streams;		/* open calls per connection */
+	int		stream_timeout_ms;	/* until the half-close */
+	int		keepalive_ms;		/* ping an idle connection */
+	int		keepalive_timeout_ms;	/* for the ping's answer */
+	int		idle_ms;		/* close a connection w/o calls */
+	int		max_age_ms;		/* close any connection; 0 none */
+	int		age_grace_ms;		/* for its calls to finish */
+};
+
 struct marimba_config {
 	char		kafka_brokers[256];
 	char		kafka_topic[128];
 	char		kafka_dlq_topic[128];
 	char		redis_host[128];
 	int		redis_port;
+	char		redis_password[256];	/* "" = no AUTH */
 	char		mongo_uri[512];
 	char		mongo_db[64];
 	int		http_port;
@@ -28,7 +40,8 @@ struct marimba_config {
 	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
-	int		log_window;		/* ids per window, 0 = none */
+	struct marimba_grpc_limits grpc;
+	int		log_window;		/* logs per window, 0 = none */
 	int		log_window_bands;	/* bands with a window */
 };
 

@@ -1,11 +1,14 @@
 /*
- * The gRPC server of marimba-grpc: one completion queue driven by one
- * thread, which also serves the Kafka producer's delivery reports, so all
- * per-call state is touched by that thread only (see docs/grpc.md).
+ * The gRPC server of marimba-grpc: one completion queue driven by two
+ * threads, and one thread blocked on the Kafka producer's delivery reports
+ * that answers a call the moment its last report arrives. All of them
+ * touch the per-call state under the server's mutex only (docs/grpc.md).
  */
 #ifndef MARIMBA_SERVER_H
 #define MARIMBA_SERVER_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/queue.h>
@@ -14,11 +17,14 @@
 
 #include "config.h"
 #include "health_probe.h"
+#include "peer_table.h"
 #include "vote_producer.h"
 
 #define SERVER_MAX_MESSAGE	(64 * 1024)	/* bytes per received message */
 #define SERVER_REQUESTS		64	/* outstanding grpc_server_request_call */
 #define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
+#define SERVER_SUMMARY_MS	10000	/* refused calls: one line per period */
+#define SERVER_HELPERS		1	/* completion-queue threads beyond one */
 
 struct call;
 
@@ -27,6 +33,7 @@ enum tag_kind {
 	TAG_NEW_CALL,		/* grpc_server_request_call matched a call */
 	TAG_RECV,		/* a RECV_MESSAGE finished */
 	TAG_CLOSE,		/* RECV_CLOSE_ON_SERVER: the call is over */
+	TAG_HEADERS,		/* our initial metadata went out: not cancelled */
 	TAG_STATUS,		/* the final batch with the status was sent */
 	TAG_SHUTDOWN,		/* grpc_server_shutdown_and_notify is done */
 };
@@ -38,12 +45,28 @@ struct tag {
 
 TAILQ_HEAD(call_list, call);
 
+/* Calls not answered OK since the last summary line, by status. */
+struct server_refusals {
+	unsigned long	by_status[GRPC_STATUS_UNAUTHENTICATED + 1];
+	unsigned long	cancelled;	/* by the client, nothing produced */
+	int64_t		since_ms;
+};
+
 struct server {
 	const struct marimba_config	*cfg;
 	grpc_server			*srv;
 	grpc_completion_queue		*cq;
 	struct vote_producer		*vp;
 	struct health_probe		*health;
+	pthread_mutex_t			 mu;	/* everything below */
+	pthread_t			 reports;
+	pthread_t			 helpers[SERVER_HELPERS];
+	int				 nhelpers;
+	atomic_int			 helpers_stop;
+	int				 reports_started;
+	atomic_int			 reports_stop;
+	struct peer_table		*peers;
+	struct server_refusals		 refusals;
 	struct call_list		 calls;
 	size_t				 ncalls;
 	struct tag			 shutdown_tag;

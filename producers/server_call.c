@@ -9,10 +9,12 @@
 
 #include <grpc/grpc.h>
 #include <grpc/slice.h>
+#include <grpc/support/alloc.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "vote.pb-c.h"
 
+#include "call_acks.h"
 #include "cast_request.h"
 #include "grpc_buf.h"
 #include "log.h"
@@ -33,6 +35,7 @@ enum call_method {
 enum call_state {
 	CALL_REQUESTED,		/* waiting for a client */
 	CALL_READING,		/* receiving request messages */
+	CALL_CONFIRMING,	/* half-closed; is the call still alive? */
 	CALL_PRODUCING,		/* waiting for delivery reports */
 	CALL_REPLYING,		/* the status is being sent */
 	CALL_DONE,		/* status sent; freed once nothing is left */
@@ -48,8 +51,12 @@ struct call {
 	struct tag		 t_recv;
 	struct tag		 t_close;
 	struct tag		 t_status;
+	struct tag		 t_headers;
 	int			 batches;	/* started, not completed */
 	int			 close_cancelled;
+	int			 closed;	/* RECV_CLOSE_ON_SERVER done */
+	int			 sent_headers;
+	char			*peer;		/* counted in s->peers */
 	enum call_method	 method;
 	enum call_state		 state;
 	grpc_byte_buffer	*recv_buf;
@@ -59,11 +66,8 @@ struct call {
 	struct vote		*votes;
 	size_t			 nvotes;
 	size_t			 cap;
-	size_t			 pending;	/* delivery reports to come */
-	size_t			 enqueued;
+	struct call_acks	 acks;
 	grpc_status_code	 enqueue_status;	/* OK unless one failed */
-	int			 delivery_err;
-	char			 delivery_reason[128];
 	int64_t			 ack_deadline_ms;
 	int64_t			 started_ms;
 };
@@ -71,6 +75,11 @@ struct call {
 static void	call_free(struct call *);
 static void	call_maybe_free(struct call *);
 static void	call_start(struct call *);
+static int	call_admit(struct call *);
+static void	call_closed(struct call *);
+static void	call_confirm(struct call *);
+static void	call_confirmed(struct call *, int);
+static void	call_summary(struct server *, int64_t);
 static int	call_recv(struct call *);
 static void	call_received(struct call *, grpc_byte_buffer *);
 static void	call_reply(struct call *, grpc_status_code, grpc_byte_buffer *,
@@ -93,8 +102,9 @@ call_request(struct server *s)
 	c->t_recv.kind = TAG_RECV;
 	c->t_close.kind = TAG_CLOSE;
 	c->t_status.kind = TAG_STATUS;
+	c->t_headers.kind = TAG_HEADERS;
 	c->t_new.call = c->t_recv.call = c->t_close.call =
-	    c->t_status.call = c;
+	    c->t_status.call = c->t_headers.call = c;
 	c->status_details = grpc_empty_slice();
 	c->enqueue_status = GRPC_STATUS_OK;
 	grpc_call_details_init(&c->details);
@@ -134,6 +144,12 @@ call_event(struct tag *t, int success)
 	case TAG_RECV:
 		bb = c->recv_buf;
 		c->recv_buf = NULL;
+		if (c->state != CALL_READING) {
+			/* Answered or cancelled meanwhile. */
+			if (bb != NULL)
+				grpc_byte_buffer_destroy(bb);
+			break;
+		}
 		if (!success) {
 			if (bb != NULL)
 				grpc_byte_buffer_destroy(bb);
@@ -146,6 +162,10 @@ call_event(struct tag *t, int success)
 			grpc_byte_buffer_destroy(bb);
 		break;
 	case TAG_CLOSE:
+		call_closed(c);
+		break;
+	case TAG_HEADERS:
+		call_confirmed(c, success);
 		break;
 	case TAG_STATUS:
 		c->state = CALL_DONE;
@@ -159,13 +179,13 @@ call_event(struct tag *t, int success)
 void
 call_delivered(struct call *c, int err, const char *reason)
 {
-	c->pending--;
-	if (err != 0 && !c->delivery_err) {
-		c->delivery_err = err;
-		(void)snprintf(c->delivery_reason, sizeof(c->delivery_reason),
-		    "%s", reason);
+	int	last;
+
+	if ((last = call_acks_report(&c->acks, err, reason)) == -1) {
+		log_error("a delivery report no vote of the call waited for");
+		return;
 	}
-	if (c->state == CALL_PRODUCING && c->pending == 0)
+	if (c->state == CALL_PRODUCING && last)
 		call_finish_produce(c);
 	call_maybe_free(c);
 }
@@ -174,9 +194,20 @@ void
 call_sweep(struct server *s, int64_t now)
 {
 	struct call	*c, *next;
+	int64_t		 stream_ms;
 
+	stream_ms = s->cfg->grpc.stream_timeout_ms;
 	for (c = TAILQ_FIRST(&s->calls); c != NULL; c = next) {
 		next = TAILQ_NEXT(c, entry);
+		if (c->state == CALL_READING &&
+		    now - c->started_ms >= stream_ms) {
+			/* Nothing was produced; the client may retry. */
+			call_reply(c, GRPC_STATUS_DEADLINE_EXCEEDED, NULL,
+			    "the call did not half-close within %lld ms "
+			    "(MARIMBA_GRPC_STREAM_TIMEOUT_MS); nothing was "
+			    "produced", (long long)stream_ms);
+			continue;
+		}
 		if (c->state != CALL_PRODUCING || now < c->ack_deadline_ms)
 			continue;
 		/* Late reports still arrive; the call lives until then. */
@@ -184,6 +215,45 @@ call_sweep(struct server *s, int64_t now)
 		    "Kafka did not acknowledge the vote within %d ms",
 		    s->cfg->ack_timeout_ms);
 	}
+	call_summary(s, now);
+}
+
+/*
+ * One info line per SERVER_SUMMARY_MS for the calls not answered OK
+ * (each one is a debug line), so a flood of bad or cancelled calls does
+ * not flood the log.
+ */
+static void
+call_summary(struct server *s, int64_t now)
+{
+	struct server_refusals	*r = &s->refusals;
+	char			 line[512];
+	size_t			 i, len;
+	unsigned long		 total;
+	int			 n;
+
+	if (now - r->since_ms < SERVER_SUMMARY_MS)
+		return;
+	len = 0;
+	total = 0;
+	line[0] = '\0';
+	for (i = 0; i < sizeof(r->by_status) / sizeof(r->by_status[0]);
+	    i++) {
+		if (r->by_status[i] == 0)
+			continue;
+		total += r->by_status[i];
+		n = snprintf(line + len, sizeof(line) - len, " %s %lu",
+		    rpc_status_name((grpc_status_code)i), r->by_status[i]);
+		if (n > 0 && (size_t)n < sizeof(line) - len)
+			len += (size_t)n;
+	}
+	if (total > 0 || r->cancelled > 0)
+		log_info("last %lld s: %lu calls answered with an error:%s; "
+		    "%lu ended by the client before their answer (nothing "
+		    "produced)", (long long)(now - r->since_ms) / 1000, total,
+		    total > 0 ? line : " none", r->cancelled);
+	memset(r, 0, sizeof(*r));
+	r->since_ms = now;
 }
 
 static void
@@ -216,6 +286,8 @@ call_start(struct call *c)
 	}
 	c->batches++;
 
+	if (call_admit(c) == -1)
+		return;
 	if (c->method == METHOD_UNKNOWN) {
 		call_reply(c, GRPC_STATUS_UNIMPLEMENTED, NULL,
 		    "unknown method");
@@ -225,6 +297,101 @@ call_start(struct call *c)
 	if (call_recv(c) == -1)
 		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
 		    "cannot read the request");
+}
+
+/*
+ * Counts the call against its connection's MARIMBA_GRPC_MAX_STREAMS and
+ * answers RESOURCE_EXHAUSTED over it. -1 if the call was answered.
+ */
+static int
+call_admit(struct call *c)
+{
+	struct server	*s = c->s;
+	size_t		 open;
+
+	if ((c->peer = grpc_call_get_peer(c->gc)) == NULL) {
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL, "no peer address");
+		return (-1);
+	}
+	if ((open = peer_table_add(s->peers, c->peer)) == 0) {
+		gpr_free(c->peer);
+		c->peer = NULL;
+		call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+		    "out of memory");
+		return (-1);
+	}
+	if (open > (size_t)s->cfg->grpc.max_streams) {
+		call_reply(c, GRPC_STATUS_RESOURCE_EXHAUSTED, NULL,
+		    "more than %d calls open on this connection "
+		    "(MARIMBA_GRPC_MAX_STREAMS); retry later",
+		    s->cfg->grpc.max_streams);
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * RECV_CLOSE_ON_SERVER completed: the stream is gone. Before our status
+ * was sent that means the call was cancelled (by the client, its deadline
+ * or a lost connection); a call that had not produced yet produces nothing.
+ */
+static void
+call_closed(struct call *c)
+{
+	c->closed = 1;
+	if (c->peer != NULL) {
+		peer_table_del(c->s->peers, c->peer);
+		gpr_free(c->peer);
+		c->peer = NULL;
+	}
+	if (c->state == CALL_READING || c->state == CALL_CONFIRMING) {
+		log_debug("%.*s: cancelled before the votes were produced",
+		    (int)GRPC_SLICE_LENGTH(c->details.method),
+		    (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		c->s->refusals.cancelled++;
+		c->state = CALL_DONE;
+	}
+}
+
+/*
+ * A stream read its end. The core delivers the same empty read when the
+ * call is cancelled, so before producing, the initial metadata is sent on
+ * its own: that fails if the stream was already cancelled or reset, and
+ * succeeds only on a live, half-closed call (call_confirmed()).
+ */
+static void
+call_confirm(struct call *c)
+{
+	grpc_op		op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_INITIAL_METADATA;
+	if (grpc_call_start_batch(c->gc, &op, 1, &c->t_headers, NULL) !=
+	    GRPC_CALL_OK) {
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+		    "cannot send the initial metadata");
+		return;
+	}
+	c->batches++;
+	c->sent_headers = 1;
+	c->state = CALL_CONFIRMING;
+}
+
+static void
+call_confirmed(struct call *c, int success)
+{
+	if (c->state != CALL_CONFIRMING)
+		return;		/* call_closed() saw the cancellation */
+	if (!success || c->closed) {
+		log_debug("%.*s: cancelled before the votes were produced",
+		    (int)GRPC_SLICE_LENGTH(c->details.method),
+		    (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		c->s->refusals.cancelled++;
+		grpc_call_cancel(c->gc, NULL);
+		c->state = CALL_DONE;
+		return;
+	}
+	call_produce(c);
 }
 
 static int
@@ -249,9 +416,12 @@ call_received(struct call *c, grpc_byte_buffer *bb)
 	size_t		 len;
 
 	if (bb == NULL) {
-		/* The client half-closed. */
-		if (c->method == METHOD_CAST_STREAM)
-			call_produce(c);
+		/* The client half-closed, or the call was cancelled. */
+		if (c->method == METHOD_CAST_STREAM && c->nvotes > 0)
+			call_confirm(c);
+		else if (c->method == METHOD_CAST_STREAM)
+			call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
+			    "the stream carried no CastRequest");
 		else
 			call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
 			    "the call carried no request message");
@@ -351,21 +521,21 @@ call_produce(struct call *c)
 		}
 	}
 
+	/* From here on a cancellation no longer stops the votes. */
 	c->state = CALL_PRODUCING;
 	c->ack_deadline_ms = server_now_ms() + s->cfg->ack_timeout_ms +
 	    SERVER_ACK_MARGIN_MS;
 	for (i = 0; i < c->nvotes; i++) {
 		st = vote_producer_send(s->vp, &c->votes[i], c);
 		if (st == VOTE_SEND_OK) {
-			c->pending++;
-			c->enqueued++;
+			call_acks_sent(&c->acks);
 			continue;
 		}
 		c->enqueue_status = st == VOTE_SEND_FULL ?
 		    GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_UNAVAILABLE;
 		break;
 	}
-	if (c->pending == 0)
+	if (c->acks.pending == 0)
 		call_finish_produce(c);
 }
 
@@ -382,16 +552,16 @@ call_finish_produce(struct call *c)
 	if (c->enqueue_status != GRPC_STATUS_OK) {
 		call_reply(c, c->enqueue_status, NULL,
 		    "the Kafka producer refused vote %zu of %zu (%s); the "
-		    "first %zu may still be delivered", c->enqueued,
+		    "first %zu may still be delivered", c->acks.enqueued,
 		    c->nvotes, c->enqueue_status ==
 		    GRPC_STATUS_RESOURCE_EXHAUSTED ? "queue full" : "error",
-		    c->enqueued);
+		    c->acks.enqueued);
 		return;
 	}
-	if (c->delivery_err) {
+	if (c->acks.err != 0) {
 		call_reply(c, GRPC_STATUS_UNAVAILABLE, NULL,
 		    "Kafka did not acknowledge the vote: %s",
-		    c->delivery_reason);
+		    c->acks.reason);
 		return;
 	}
 
@@ -476,11 +646,15 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (status != GRPC_STATUS_OK)
-		log_info("%.*s: %s: %s",
+	if (status != GRPC_STATUS_OK) {
+		log_debug("%.*s: %s: %s",
 		    (int)GRPC_SLICE_LENGTH(c->details.method),
 		    (const char *)GRPC_SLICE_START_PTR(c->details.method),
 		    rpc_status_name(status), msg);
+		if ((size_t)status < sizeof(c->s->refusals.by_status) /
+		    sizeof(c->s->refusals.by_status[0]))
+			c->s->refusals.by_status[status]++;
+	}
 
 	c->reply_buf = bb;
 	grpc_slice_unref(c->status_details);
@@ -488,8 +662,11 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 
 	memset(ops, 0, sizeof(ops));
 	op = ops;
-	op->op = GRPC_OP_SEND_INITIAL_METADATA;
-	op++;
+	if (!c->sent_headers) {
+		op->op = GRPC_OP_SEND_INITIAL_METADATA;
+		op++;
+		c->sent_headers = 1;
+	}
 	if (bb != NULL) {
 		op->op = GRPC_OP_SEND_MESSAGE;
 		op->data.send_message.send_message = bb;
@@ -514,7 +691,7 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 static void
 call_maybe_free(struct call *c)
 {
-	if (c->state == CALL_DONE && c->batches == 0 && c->pending == 0)
+	if (c->state == CALL_DONE && c->batches == 0 && c->acks.pending == 0)
 		call_free(c);
 }
 
@@ -523,6 +700,10 @@ call_free(struct call *c)
 {
 	TAILQ_REMOVE(&c->s->calls, c, entry);
 	c->s->ncalls--;
+	if (c->peer != NULL) {
+		peer_table_del(c->s->peers, c->peer);
+		gpr_free(c->peer);
+	}
 	if (c->gc != NULL)
 		grpc_call_unref(c->gc);
 	if (c->recv_buf != NULL)

@@ -1,7 +1,9 @@
 /*
  * One gRPC call on the server and its state machine: requested, reading
- * request messages, waiting for Kafka's acknowledgements, replying, done.
- * Only the completion-queue thread calls these.
+ * request messages, confirming a stream's half-close, waiting for Kafka's
+ * acknowledgements, replying, done. Every function here is called with
+ * the server's mutex held (by the completion-queue thread, or by the
+ * delivery-report thread for call_delivered()).
  */
 #ifndef MARIMBA_SERVER_CALL_H
 #define MARIMBA_SERVER_CALL_H

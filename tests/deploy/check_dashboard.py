@@ -1,29 +1,39 @@
-"""Runs every Redis query of the Grafana dashboard (k8s/grafana/dashboards)
-against the real local Redis and checks it returns the votes this test
-produced.
+"""Proves every panel of the Grafana dashboard (k8s/grafana/dashboards)
+draws the votes this test produced, exactly.
 
-With --consumer (the marimba-consumer binary of the build tree) the votes
+The votes land in a real Redis: a private redis-server started with
+--requirepass on a free port (so the consumer's MARIMBA_REDIS_PASSWORD
+AUTH is exercised too), or the shared one when redis-server is missing.
+With --consumer (the marimba-consumer binary of the build tree) they
 travel the real way: protobuf Votes produced to a private Kafka topic, the
-consumer counts them into a private Redis key prefix (MARIMBA_REDIS_PREFIX)
-and its series stream. Without it the keys are seeded with the commands of
+consumer counts them into a private key prefix (MARIMBA_REDIS_PREFIX) and
+its series stream. Without it the keys are seeded with the commands of
 consumer/count_vote.lua. The dashboard's $prefix variable is replaced by
-the private prefix, so nothing touches the real marimba:* keys.
+the private prefix.
 
-Each panel query is translated from the redis-datasource query model
-({"command": "hgetall", "keyName": "$prefix:bands", ...}) to the Redis
-command the plugin runs: GET, HGETALL, XRANGE key <from ms> <to ms> (the
-plugin's default range is the dashboard's time range).
+For each Redis panel, grafana_frames.py runs the panel's command and
+builds the data frames the redis-datasource plugin builds (HGETALL: one
+wide row since 1.3.0), applies the panel's transformations in order as
+Grafana does, and checks the result has what the visualization needs: a
+numeric value (stat), one numeric field per slice (pie), a string x field
+and numeric bars (bar chart), a time field and numeric series (time
+series), with the exact counts. The consumer lag panel (Prometheus data
+source) is checked for its queries only.
 """
 import argparse
 import json
 import os
 import random
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 
 import redis
+
+import grafana_frames as gf
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DASHBOARD = os.path.join(ROOT, "k8s", "grafana", "dashboards", "marimba.json")
@@ -127,7 +137,17 @@ def seed_keys(r, prefix, votes):
         r.xadd(f"{prefix}:series", b, id=f"{s * 1000}-0")
 
 
-def through_consumer(r, args, name, prefix, votes):
+def consumer_args(binary):
+    """["--sink", "redis"] for a consumer split per sink (it names the
+    option in its usage text), [] for one that runs both stores."""
+    try:
+        with open(binary, "rb") as f:
+            return ["--sink", "redis"] if b"--sink" in f.read() else []
+    except OSError:
+        return []
+
+
+def through_consumer(r, args, name, prefix, votes, redis_env):
     from confluent_kafka import Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -156,9 +176,11 @@ def through_consumer(r, args, name, prefix, votes):
                    MARIMBA_MONGO_DB=mongo_db,
                    MARIMBA_SESSION_TIMEOUT_MS="6000",
                    MARIMBA_HEARTBEAT_FILE=os.path.join(
-                       args.workdir, name + ".alive"))
+                       args.workdir, name + ".alive"), **redis_env)
         log = open(os.path.join(args.workdir, name + ".log"), "wb")
-        proc = subprocess.Popen([args.consumer], env=env, stdout=log,
+        proc = subprocess.Popen([args.consumer] +
+                                consumer_args(args.consumer), env=env,
+                                stdout=log,
                                 stderr=subprocess.STDOUT)
         deadline = time.time() + 40
         total = None
@@ -208,7 +230,7 @@ def drop_database(db):
 
 def check_layout(dash):
     """What Grafana needs besides the queries: a uid, unique panel ids,
-    panels inside the 24-column grid, and every query on the data source
+    panels inside the 24-column grid, and every query on a data source
     that k8s/grafana/provisioning/datasources.yaml provisions."""
     import yaml
 
@@ -243,53 +265,148 @@ def parse_range(dash):
     return now - int(frm[4:-1]) * units[frm[-1]], now
 
 
-def run_query(r, target, prefix, rng):
-    """Runs one redis-datasource target; returns (suffix, result)."""
-    if target.get("datasource", {}).get("type") != "redis-datasource":
-        fail(f"target {target} is not a redis-datasource query")
-    if target.get("query"):
-        fail(f"custom query {target['query']!r}: not translated by this test")
-    cmd, key = target.get("command"), target.get("keyName", "")
+def panel_key(panel, prefix):
+    """The one Redis key suffix a Redis panel reads, and the real key."""
+    targets = panel.get("targets") or []
+    if len(targets) != 1:
+        fail(f"panel {panel.get('title')!r}: {len(targets)} queries, this "
+             "test checks Redis panels of one query")
+    t = targets[0]
+    if t.get("datasource", {}).get("type") != "redis-datasource":
+        fail(f"panel {panel.get('title')!r}: target {t} is not a "
+             "redis-datasource query")
+    key = t.get("keyName", "")
     if not key.startswith("$prefix:"):
         fail(f"key {key!r} does not use the $prefix variable")
-    suffix = key.split(":", 1)[1]
-    key = key.replace("$prefix", prefix)
-    if cmd == "get":
-        return suffix, r.get(key)
-    if cmd == "hgetall":
-        return suffix, r.hgetall(key)
-    if cmd == "xrange":
-        start = target.get("start") or f"{rng[0]}-0"
-        end = target.get("end") or f"{rng[1]}-0"
-        args = {"count": target["count"]} if target.get("count") else {}
-        return suffix, r.xrange(key, start, end, **args)
-    fail(f"command {cmd!r} is not translated by this test")
+    return t, key.split(":", 1)[1], key.replace("$prefix", prefix)
 
 
-def check(suffix, result, exp):
-    def ints(h):
-        return {k: int(v) for k, v in h.items()}
+def expect_for(suffix, exp):
     if suffix == "total":
-        if result is None or int(result) != exp["total"]:
-            fail(f"GET total: {result!r}, want {exp['total']}")
-    elif suffix in ("bands", "albums", "sources"):
-        if ints(result) != exp[suffix]:
-            fail(f"HGETALL {suffix}: {ints(result)}, want {exp[suffix]}")
-    elif suffix == "series":
-        if not result:
-            fail("XRANGE series: no entries in the dashboard's range")
-        sums = {"total": 0, "rest": 0, "grpc": 0}
-        for eid, fields in result:
-            if not eid.endswith("-0") or int(eid[:-2]) % 1000:
-                fail(f"XRANGE series: entry id {eid} is not a whole second")
-            for f in sums:
-                sums[f] += int(fields.get(f, 0))
-        want = {"total": exp["total"], "rest": exp["sources"].get("rest", 0),
+        return exp["total"]
+    if suffix in ("bands", "albums", "sources"):
+        return exp[suffix]
+    if suffix == "series":
+        return {"total": exp["total"], "rest": exp["sources"].get("rest", 0),
                 "grpc": exp["sources"].get("grpc", 0)}
-        if sums != want:
-            fail(f"XRANGE series sums {sums}, want {want}")
-    else:
-        fail(f"the dashboard reads {suffix!r}, unknown to this test")
+    fail(f"the dashboard reads {suffix!r}, unknown to this test")
+
+
+def check_redis_panel(r, panel, prefix, rng, exp):
+    """Frames -> transformations -> what the visualization draws, against
+    the expected counts. Returns the key suffix."""
+    title = panel.get("title")
+    t, suffix, key = panel_key(panel, prefix)
+    want = expect_for(suffix, exp)
+    kind = panel.get("type")
+    try:
+        frames = gf.transform(gf.plugin_frames(r, t, key, rng),
+                              panel.get("transformations"))
+        if kind == "stat":
+            got = gf.reduced_values(panel, frames)
+            if len(got) != 1 or list(got.values())[0] != want:
+                raise gf.FrameError(f"shows {got}, want one value {want}")
+        elif kind == "piechart":
+            got = gf.reduced_values(panel, frames)
+            if not isinstance(want, dict) or got != {
+                    k: float(v) for k, v in want.items()}:
+                raise gf.FrameError(f"slices {got}, want {want}")
+        elif kind == "barchart":
+            rows = gf.bars(panel, frames)
+            names = {n for _, vals in rows for n in vals}
+            if len(names) != 1:
+                raise gf.FrameError(f"bars from fields {sorted(names)}, "
+                                    "want one numeric field")
+            got = {x: list(vals.values())[0] for x, vals in rows}
+            if not isinstance(want, dict) or got != {
+                    k: float(v) for k, v in want.items()}:
+                raise gf.FrameError(f"bars {got}, want {want}")
+            values = [list(vals.values())[0] for _, vals in rows]
+            if values != sorted(values, reverse=True):
+                raise gf.FrameError(f"bars not sorted by votes: {values}")
+        elif kind == "timeseries":
+            got = gf.series(panel, frames)
+            sums = {n: sum(v) for n, v in got.items()}
+            if not isinstance(want, dict) or sums != {
+                    k: float(v) for k, v in want.items()}:
+                raise gf.FrameError(f"series sums {sums}, want {want}")
+        else:
+            raise gf.FrameError(f"visualization {kind!r} is not reproduced")
+    except gf.FrameError as e:
+        fail(f"panel {title!r} ({kind}, {t.get('command')} "
+             f"{t.get('keyName')}): {e}")
+    print(f"ok  {title}: {kind} draws {t['command']} {t['keyName']}")
+    return suffix
+
+
+def check_lag_panel(panel):
+    """The consumer lag panel: Prometheus queries of both lag metrics,
+    one series per sink."""
+    exprs = [t.get("expr", "") for t in panel.get("targets") or []]
+    for metric in ("marimba_consumer_lag_messages",
+                   "marimba_consumer_lag_seconds"):
+        if not any(metric in e and "by (sink)" in e for e in exprs):
+            fail(f"panel {panel.get('title')!r}: no query of {metric} "
+                 f"by (sink): {exprs}")
+    for t in panel.get("targets") or []:
+        if "{{sink}}" not in t.get("legendFormat", ""):
+            fail(f"panel {panel.get('title')!r}: query {t.get('refId')} "
+                 "does not name the sink in its legend")
+    print(f"ok  {panel['title']}: both lags by sink (Prometheus)")
+    return "lag"
+
+
+class PrivateRedis:
+    """redis-server with --requirepass on a free loopback port."""
+
+    def __init__(self, workdir):
+        self.password = "dash-" + "".join(
+            random.choice(CROCKFORD) for _ in range(16))
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind",
+             "127.0.0.1", "--requirepass", self.password, "--save", "",
+             "--appendonly", "no", "--dir", workdir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.client = redis.Redis(host="127.0.0.1", port=self.port,
+                                  password=self.password,
+                                  decode_responses=True, socket_timeout=5)
+        deadline = time.time() + 10
+        while True:
+            try:
+                self.client.ping()
+                break
+            except redis.RedisError:
+                if time.time() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    fail("the private redis-server did not start")
+                time.sleep(0.1)
+        # Without the password the server must refuse: AUTH is real.
+        try:
+            redis.Redis(host="127.0.0.1", port=self.port,
+                        socket_timeout=5).get("x")
+            fail("the private redis-server answers without AUTH")
+        except redis.AuthenticationError:
+            pass
+        except redis.ResponseError as e:
+            if "NOAUTH" not in str(e):
+                raise
+
+    def env(self):
+        return {"MARIMBA_REDIS_HOST": "127.0.0.1",
+                "MARIMBA_REDIS_PORT": str(self.port),
+                "MARIMBA_REDIS_PASSWORD": self.password}
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def main():
@@ -303,14 +420,23 @@ def main():
     with open(args.dashboard, encoding="utf-8") as f:
         dash = json.load(f)
     check_layout(dash)
-    host = conf_env("MARIMBA_REDIS_HOST", "127.0.0.1")
-    port = int(conf_env("MARIMBA_REDIS_PORT", "6379"))
-    r = redis.Redis(host=host, port=port, decode_responses=True,
-                    socket_timeout=5)
-    try:
-        r.ping()
-    except redis.RedisError as e:
-        fail(f"Redis at {host}:{port}: {e} (start it: scripts/stack up)")
+
+    private = None
+    if shutil.which("redis-server"):
+        private = PrivateRedis(args.workdir)
+        r, redis_env = private.client, private.env()
+        print(f"private redis-server on 127.0.0.1:{private.port} with "
+              "requirepass")
+    else:
+        host = conf_env("MARIMBA_REDIS_HOST", "127.0.0.1")
+        port = int(conf_env("MARIMBA_REDIS_PORT", "6379"))
+        r = redis.Redis(host=host, port=port, decode_responses=True,
+                        socket_timeout=5)
+        redis_env = {}
+        try:
+            r.ping()
+        except redis.RedisError as e:
+            fail(f"Redis at {host}:{port}: {e} (start it: scripts/stack up)")
 
     name = f"test-deploy-dash-{os.getpid()}-{int(time.time())}"
     prefix = name
@@ -319,7 +445,7 @@ def main():
     try:
         if args.consumer and os.access(args.consumer, os.X_OK):
             print(f"votes through {args.consumer}, prefix {prefix}")
-            through_consumer(r, args, name, prefix, votes)
+            through_consumer(r, args, name, prefix, votes, redis_env)
         else:
             print(f"no consumer binary: seeding keys under {prefix}")
             seed_keys(r, prefix, votes)
@@ -327,23 +453,26 @@ def main():
         rng = parse_range(dash)
         seen = set()
         for panel in dash.get("panels", []):
-            targets = panel.get("targets") or []
-            if not targets:
-                fail(f"panel {panel.get('title')!r} has no query")
-            for t in targets:
-                suffix, result = run_query(r, t, prefix, rng)
-                check(suffix, result, exp)
-                seen.add(suffix)
-                print(f"ok  {panel['title']}: {t['command']} "
-                      f"{t['keyName']}")
-        missing = {"total", "bands", "albums", "sources", "series"} - seen
+            if panel.get("type") == "row":
+                continue
+            ds = (panel.get("datasource") or {}).get("type")
+            if ds == "prometheus":
+                seen.add(check_lag_panel(panel))
+            else:
+                seen.add(check_redis_panel(r, panel, prefix, rng, exp))
+        missing = {"total", "bands", "albums", "sources", "series",
+                   "lag"} - seen
         if missing:
-            fail(f"no panel reads {sorted(missing)}")
+            fail(f"no panel shows {sorted(missing)}")
     finally:
-        keys = list(r.scan_iter(match=prefix + ":*", count=1000))
-        if keys:
-            r.delete(*keys)
-    print(f"dashboard: {len(seen)} queries return the {len(votes)} votes")
+        try:
+            keys = list(r.scan_iter(match=prefix + ":*", count=1000))
+            if keys:
+                r.delete(*keys)
+        finally:
+            if private:
+                private.stop()
+    print(f"dashboard: {len(seen)} panels draw the {len(votes)} votes")
 
 
 if __name__ == "__main__":

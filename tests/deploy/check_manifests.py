@@ -34,6 +34,12 @@ import tempfile
 import kubernetes_validate
 import yaml
 
+import manifest_rules
+
+# libyaml's loader when PyYAML has it (the wheels do): the rendered
+# overlays are thousands of lines, the pure Python parser takes seconds.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 K8S_VERSION = os.environ.get("MARIMBA_K8S_VERSION", "1.34.0")
 NAMESPACE = "marimba"
@@ -65,7 +71,7 @@ class Problems:
 
 def load_yaml_docs(path):
     with open(path, encoding="utf-8") as f:
-        return [d for d in yaml.safe_load_all(f) if d is not None]
+        return [d for d in yaml.load_all(f, Loader=LOADER) if d is not None]
 
 
 def get(d, *path, default=None):
@@ -143,6 +149,10 @@ def check_kustomizations(base, probs):
 def renderer():
     if os.environ.get("MARIMBA_KUSTOMIZE") == "mini":
         return None
+    # scripts/deploy-tools installs the pinned kustomize there.
+    pinned = os.path.join(ROOT, "var", "tools", "bin", "kustomize")
+    if os.access(pinned, os.X_OK):
+        return [pinned, "build"]
     if shutil.which("kustomize"):
         return ["kustomize", "build"]
     if shutil.which("kubectl"):
@@ -190,11 +200,17 @@ def mini_render(directory):
                    ("stringData" if gkind == "Secret" else "data"): data}
             if gkind == "Secret":
                 obj["type"] = "Opaque"
+            old = next((d for d in docs if d.get("kind") == gkind and
+                        get(d, "metadata", "name") == gen["name"]), None)
+            if gen.get("behavior") == "merge" and old is not None:
+                key = "stringData" if gkind == "Secret" else "data"
+                old.setdefault(key, {}).update(data)
+                continue
             if gen.get("behavior") == "replace":
-                docs = [d for d in docs if not (
-                    d.get("kind") == gkind and
-                    get(d, "metadata", "name") == gen["name"])]
+                docs = [d for d in docs if d is not old]
             docs.append(obj)
+    for patch in k.get("patches", []) or []:
+        docs = mini_patch(directory, docs, patch)
     for d in docs:
         if k.get("namespace") and d.get("kind") != "Namespace":
             d.setdefault("metadata", {})["namespace"] = k["namespace"]
@@ -208,6 +224,74 @@ def mini_render(directory):
                 if name == img["name"]:
                     c["image"] = (img.get("newName", name) + ":" +
                                   str(img.get("newTag", tag or "latest")))
+    return docs
+
+
+def merge_patch(dst, src):
+    """Strategic merge as far as these manifests need it: maps merge,
+    lists are replaced."""
+    for key, v in src.items():
+        if isinstance(v, dict) and isinstance(dst.get(key), dict):
+            merge_patch(dst[key], v)
+        else:
+            dst[key] = copy.deepcopy(v)
+
+
+def json6902(obj, ops):
+    """add / replace / remove with JSON pointers ("-" appends)."""
+    for op in ops:
+        parts = [p.replace("~1", "/").replace("~0", "~")
+                 for p in op["path"].split("/")[1:]]
+        parent = obj
+        for p in parts[:-1]:
+            parent = parent[int(p)] if isinstance(parent, list) else \
+                parent[p]
+        last = parts[-1]
+        if isinstance(parent, list):
+            i = len(parent) if last == "-" else int(last)
+            if op["op"] == "add":
+                parent.insert(i, copy.deepcopy(op["value"]))
+            elif op["op"] == "replace":
+                parent[i] = copy.deepcopy(op["value"])
+            elif op["op"] == "remove":
+                del parent[i]
+            else:
+                raise ValueError(f"JSON patch op {op['op']!r}")
+        elif op["op"] in ("add", "replace"):
+            parent[last] = copy.deepcopy(op["value"])
+        elif op["op"] == "remove":
+            del parent[last]
+        else:
+            raise ValueError(f"JSON patch op {op['op']!r}")
+
+
+def mini_patch(directory, docs, patch):
+    """A patches entry: with a target, a JSON 6902 patch of that object;
+    else (path or inline) strategic merge documents naming their target by
+    kind and metadata.name, "$patch: delete" removing it."""
+    if patch.get("target"):
+        t = patch["target"]
+        target = next((d for d in docs if d.get("kind") == t.get("kind") and
+                       get(d, "metadata", "name") == t.get("name")), None)
+        if target is None:
+            raise KeyError(f"patch target {t} not found")
+        json6902(target, yaml.safe_load(patch.get("patch", "")) or [])
+        return docs
+    if patch.get("path"):
+        items = load_yaml_docs(os.path.join(directory, patch["path"]))
+    else:
+        items = [d for d in yaml.safe_load_all(patch.get("patch", "")) if d]
+    for p in items:
+        kind, name = p.get("kind"), get(p, "metadata", "name")
+        target = next((d for d in docs if d.get("kind") == kind and
+                       get(d, "metadata", "name") == name), None)
+        if target is None:
+            raise KeyError(f"patch target {kind}/{name} not found")
+        if p.get("$patch") == "delete":
+            docs = [d for d in docs if d is not target]
+        else:
+            merge_patch(target, {k: v for k, v in p.items()
+                                 if k not in ("apiVersion", "kind")})
     return docs
 
 
@@ -237,7 +321,8 @@ def render(base, directory, standins, probs):
         if res.returncode != 0:
             probs.add(rel, f"{' '.join(cmd)} failed: {res.stderr.strip()}")
             return [], cmd[0]
-        return [d for d in yaml.safe_load_all(res.stdout) if d], cmd[0]
+        return [d for d in yaml.load_all(res.stdout, Loader=LOADER) if d], \
+            cmd[0]
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -458,8 +543,8 @@ def check_strimzi(idx, where, probs):
 
 
 def check_config_vs_kafka(idx, where, kafkas, probs):
-    """MARIMBA_KAFKA_BROKERS points at a Kafka's plain listener; the
-    consumer's autoscaler stops at the votes topic's partitions."""
+    """MARIMBA_KAFKA_BROKERS points at a Kafka's plain listener and the
+    topics exist. Returns the votes topic's partitions (None if unknown)."""
     cm = idx.find("ConfigMap", "marimba-config") or next(
         (c for c in idx.kind("ConfigMap")
          if get(c, "metadata", "name", default="").startswith(
@@ -488,13 +573,7 @@ def check_config_vs_kafka(idx, where, kafkas, probs):
                         get(x, "metadata", "name")) == dlq
                        for x in idx.kind("KafkaTopic")):
         probs.add(where, f"no KafkaTopic for MARIMBA_KAFKA_DLQ_TOPIC={dlq}")
-    h = idx.find("HorizontalPodAutoscaler", "consumer")
-    if h and get(h, "spec", "maxReplicas", default=0) > \
-            get(t, "spec", "partitions", default=0):
-        probs.add(f"{where} HorizontalPodAutoscaler/consumer",
-                  f"maxReplicas {get(h, 'spec', 'maxReplicas')} exceeds "
-                  f"the {get(t, 'spec', 'partitions')} partitions of "
-                  f"{topic}: the extra consumers would idle")
+    return get(t, "spec", "partitions")
 
 
 def proto_services():
@@ -683,7 +762,9 @@ def check_docs(where, docs, probs, version):
             check_service(idx, where, d, probs)
     check_scalers(idx, where, probs)
     kafkas = check_strimzi(idx, where, probs)
-    check_config_vs_kafka(idx, where, kafkas, probs)
+    partitions = check_config_vs_kafka(idx, where, kafkas, probs)
+    manifest_rules.check_all(docs, where, probs, proto_services(),
+                             partitions)
     check_gateway(idx, where, probs)
     check_monitoring(idx, where, probs)
     check_grafana(idx, where, probs)

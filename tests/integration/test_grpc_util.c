@@ -13,12 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <grpc/support/time.h>
 #include <librdkafka/rdkafka.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "grpc_buf.h"
 #include "kafka_admin.h"
 #include "test_grpc_util.h"
 #include "vote_codec.h"
@@ -419,6 +421,136 @@ done:
 		free((void *)msgs[i].data);
 	free(msgs);
 	return (st);
+}
+
+static int
+tg_stream_send(grpc_completion_queue *cq, struct tg_stream *st, grpc_op *op)
+{
+	grpc_event	ev;
+
+	if (grpc_call_start_batch(st->call, op, 1, &st->send_tag, NULL) !=
+	    GRPC_CALL_OK)
+		return (-1);
+	ev = grpc_completion_queue_pluck(cq, &st->send_tag,
+	    gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	return (ev.type == GRPC_OP_COMPLETE && ev.success ? 0 : -1);
+}
+
+int
+tg_stream_open(grpc_channel *ch, grpc_completion_queue *cq,
+    struct tg_stream *st, const struct vote *v, size_t n, int deadline_ms)
+{
+	grpc_op			 ops[4];
+	grpc_byte_buffer	*bb;
+	grpc_slice		 method;
+	gpr_timespec		 deadline;
+	uint8_t			*buf;
+	size_t			 i, len;
+	int			 rc;
+
+	memset(st, 0, sizeof(*st));
+	grpc_metadata_array_init(&st->init_md);
+	grpc_metadata_array_init(&st->trail_md);
+	st->details = grpc_empty_slice();
+	st->status = GRPC_STATUS_UNKNOWN;
+	deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+	    gpr_time_from_millis(deadline_ms, GPR_TIMESPAN));
+	method = grpc_slice_from_static_string(RPC_METHOD_CAST_STREAM);
+	st->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS,
+	    cq, method, NULL, deadline, NULL);
+	if (st->call == NULL)
+		goto fail;
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[1].data.recv_initial_metadata.recv_initial_metadata =
+	    &st->init_md;
+	ops[2].op = GRPC_OP_RECV_MESSAGE;
+	ops[2].data.recv_message.recv_message = &st->reply;
+	ops[3].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[3].data.recv_status_on_client.trailing_metadata = &st->trail_md;
+	ops[3].data.recv_status_on_client.status = &st->status;
+	ops[3].data.recv_status_on_client.status_details = &st->details;
+	if (grpc_call_start_batch(st->call, ops, 4, st, NULL) != GRPC_CALL_OK)
+		goto fail;
+
+	for (i = 0; i < n; i++) {
+		if (cast_request_encode(&v[i], &buf, &len) == -1)
+			goto cancel;
+		bb = gbuf_from_bytes(buf, len);
+		free(buf);
+		if (bb == NULL)
+			goto cancel;
+		memset(ops, 0, sizeof(ops));
+		ops[0].op = GRPC_OP_SEND_MESSAGE;
+		ops[0].data.send_message.send_message = bb;
+		rc = tg_stream_send(cq, st, ops);
+		grpc_byte_buffer_destroy(bb);
+		if (rc == -1)
+			goto cancel;
+	}
+	return (0);
+
+cancel:
+	grpc_call_cancel(st->call, NULL);
+	(void)tg_stream_wait(cq, st, 10000);
+fail:
+	tg_stream_free(st);
+	return (-1);
+}
+
+int
+tg_stream_half_close(grpc_completion_queue *cq, struct tg_stream *st)
+{
+	grpc_op	op;
+
+	memset(&op, 0, sizeof(op));
+	op.op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	return (tg_stream_send(cq, st, &op));
+}
+
+int
+tg_stream_wait(grpc_completion_queue *cq, struct tg_stream *st,
+    int timeout_ms)
+{
+	grpc_event	ev;
+
+	ev = grpc_completion_queue_pluck(cq, st, gpr_time_add(
+	    gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_ms,
+	    GPR_TIMESPAN)), NULL);
+	return (ev.type == GRPC_OP_COMPLETE ? 0 : -1);
+}
+
+void
+tg_stream_free(struct tg_stream *st)
+{
+	if (st->call != NULL)
+		grpc_call_unref(st->call);
+	if (st->reply != NULL)
+		grpc_byte_buffer_destroy(st->reply);
+	grpc_slice_unref(st->details);
+	grpc_metadata_array_destroy(&st->init_md);
+	grpc_metadata_array_destroy(&st->trail_md);
+	memset(st, 0, sizeof(*st));
+}
+
+long
+tg_rss_kib(pid_t pid)
+{
+	FILE	*f;
+	char	 path[64], line[256];
+	long	 kib;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return (-1);
+	kib = -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "VmRSS: %ld kB", &kib) == 1)
+			break;
+	(void)fclose(f);
+	return (kib);
 }
 
 int

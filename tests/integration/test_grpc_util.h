@@ -71,6 +71,39 @@ grpc_status_code	tg_cast_stream(grpc_channel *, grpc_completion_queue *,
 			    int, char *, size_t);
 
 /*
+ * A CastStream kept open by the test: started with its votes sent (and
+ * not half-closed), then closed, cancelled or left to its deadline.
+ */
+struct tg_stream {
+	grpc_call		*call;
+	grpc_metadata_array	 init_md;
+	grpc_metadata_array	 trail_md;
+	grpc_byte_buffer	*reply;
+	grpc_slice		 details;
+	grpc_status_code	 status;
+	int			 send_tag;
+};
+
+/*
+ * Opens a CastStream with deadline ms and sends n votes, each send
+ * completed. 0, or -1 (st is then freed).
+ */
+int	tg_stream_open(grpc_channel *, grpc_completion_queue *,
+	    struct tg_stream *, const struct vote *, size_t, int);
+
+/* Half-closes the stream. 0 or -1. */
+int	tg_stream_half_close(grpc_completion_queue *, struct tg_stream *);
+
+/* Waits up to timeout ms for the status; -1 if none came. */
+int	tg_stream_wait(grpc_completion_queue *, struct tg_stream *, int);
+
+/* Frees what tg_stream_open() holds (after tg_stream_wait()). */
+void	tg_stream_free(struct tg_stream *);
+
+/* The resident set of process pid in KiB (/proc), -1 on error. */
+long	tg_rss_kib(pid_t);
+
+/*
  * Runs "scripts/stack verb kafka" for a private instance in stackdir
  * with the given ports. The exit status.
  */

@@ -27,6 +27,9 @@ test_defaults(void **state)
 	assert_int_equal(cfg.http_port, 8080);
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.max_batch, 1000);
+	assert_int_equal(cfg.grpc.max_streams, 100);
+	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
+	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
 }
 
 static void
@@ -38,11 +41,14 @@ test_override(void **state)
 	(void)state;
 	setenv("MARIMBA_KAFKA_BROKERS", "127.0.0.1:19092", 1);
 	setenv("MARIMBA_HTTP_PORT", "18080", 1);
+	setenv("MARIMBA_GRPC_MAX_AGE_MS", "0", 1);
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:19092");
 	assert_int_equal(cfg.http_port, 18080);
+	assert_int_equal(cfg.grpc.max_age_ms, 0);
 	unsetenv("MARIMBA_KAFKA_BROKERS");
 	unsetenv("MARIMBA_HTTP_PORT");
+	unsetenv("MARIMBA_GRPC_MAX_AGE_MS");
 }
 
 static void

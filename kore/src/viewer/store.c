@@ -15,6 +15,7 @@
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "redis_auth.h"
 #include "store.h"
 #include "store_window.h"
 
@@ -40,6 +41,7 @@ struct stores {
 	char			 mongo_db[STORES_NAME_MAX];
 	char			 redis_host[STORES_HOST_MAX];
 	int			 redis_port;
+	char			 redis_password[256];
 	char			 redis_prefix[STORES_NAME_MAX];
 	int			 inited;	/* STORES_* done so far */
 	struct store_window	*window;	/* the log window's keeper */
@@ -111,6 +113,8 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	(void)snprintf(st->redis_host, sizeof(st->redis_host), "%s",
 	    cfg->redis_host);
 	st->redis_port = cfg->redis_port;
+	(void)snprintf(st->redis_password, sizeof(st->redis_password), "%s",
+	    cfg->redis_password);
 	atomic_init(&st->redis_up, -1);
 	atomic_init(&st->mongo_up, -1);
 	(void)snprintf(st->redis_prefix, sizeof(st->redis_prefix), "%s",
@@ -278,6 +282,10 @@ stores_redis_get(struct stores *st, char *err, size_t errlen)
 	}
 	if (redisSetTimeout(c, tv) != REDIS_OK) {
 		(void)snprintf(err, errlen, "redis: cannot set a timeout");
+		redisFree(c);
+		return (NULL);
+	}
+	if (marimba_redis_auth(c, st->redis_password, err, errlen) == -1) {
 		redisFree(c);
 		return (NULL);
 	}
