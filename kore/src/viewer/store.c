@@ -138,7 +138,8 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	st->inited |= STORES_HEALTH;
 	(void)pthread_condattr_destroy(&attr);
 	attr_made = 0;
-	if ((st->window = store_window_start(cfg, st, err, errlen)) == NULL)
+	if ((st->window = store_window_start(cfg, &st->mongo_up, err,
+	    errlen)) == NULL)
 		goto fail;
 	mongoc_uri_destroy(uri);
 	return (st);

@@ -17,14 +17,13 @@
 #include <mongoc/mongoc.h>
 
 #include "log_window.h"
-#include "store.h"
 #include "store_window.h"
 
 #define WINDOW_CHECK_MS		1000
 #define WINDOW_SOCKET_MS	60000	/* a getMore of the rebuild's scan */
 
 struct store_window {
-	struct stores		*stores;
+	const atomic_int	*mongo_up;	/* the health check's: 0 down */
 	struct log_window	*lw;
 	mongoc_client_t		*mongo;		/* the rebuild's own */
 	char			 mongo_db[64];
@@ -41,8 +40,8 @@ static void		*store_window_run(void *);
 static void		 store_window_check(struct store_window *);
 
 struct store_window *
-store_window_start(const struct marimba_config *cfg, struct stores *st,
-    char *err, size_t errlen)
+store_window_start(const struct marimba_config *cfg,
+    const atomic_int *mongo_up, char *err, size_t errlen)
 {
 	struct store_window	*sw;
 	pthread_condattr_t	 attr;
@@ -54,7 +53,7 @@ store_window_start(const struct marimba_config *cfg, struct stores *st,
 		(void)snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	sw->stores = st;
+	sw->mongo_up = mongo_up;
 	(void)snprintf(sw->mongo_db, sizeof(sw->mongo_db), "%s",
 	    cfg->mongo_db);
 	atomic_init(&sw->state, log_window_enabled(sw->lw) ? WINDOW_UNKNOWN :
@@ -189,8 +188,8 @@ store_window_check(struct store_window *sw)
 		return;
 	}
 	atomic_store(&sw->state, WINDOW_REBUILDING);
-	if (stores_mongo_down(sw->stores))
-		return;
+	if (atomic_load(sw->mongo_up) == 0)
+		return;		/* down: no scan before it is back */
 	coll = mongoc_client_get_collection(sw->mongo, sw->mongo_db, "logs");
 	rc = log_window_rebuild(sw->lw, coll, &listed, err, sizeof(err));
 	mongoc_collection_destroy(coll);

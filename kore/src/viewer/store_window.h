@@ -6,6 +6,7 @@
 #ifndef MARIMBA_KORE_VIEWER_STORE_WINDOW_H
 #define MARIMBA_KORE_VIEWER_STORE_WINDOW_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -15,11 +16,11 @@
 #define WINDOW_REBUILDING	2	/* reads ask MongoDB meanwhile */
 #define WINDOW_UNKNOWN		3	/* Redis did not answer */
 
-struct stores;
 struct store_window;
 
+/* mongo_up: MongoDB's health (0 down), read before each rebuild. */
 struct store_window	*store_window_start(const struct marimba_config *,
-			    struct stores *, char *, size_t);
+			    const atomic_int *, char *, size_t);
 void			 store_window_stop(struct store_window *);
 /* WINDOW_*; WINDOW_OFF for NULL. */
 int			 store_window_state(struct store_window *);
