@@ -15,6 +15,8 @@
 static int	utf8_next(const uint8_t *, size_t, size_t *, uint32_t *);
 static int	is_control(uint32_t);
 static int	is_space(uint32_t);
+static int	is_ignorable(uint32_t);
+static int	is_bidi_control(uint32_t);
 static enum vote_status	validate_range(const char *, uint32_t, uint32_t,
 			    uint32_t, struct vote_error *);
 static enum vote_status	validate_field(const char *, const char *, size_t,
@@ -136,6 +138,43 @@ is_space(uint32_t cp)
 	}
 }
 
+/*
+ * Unicode Default_Ignorable_Code_Point (DerivedCoreProperties.txt,
+ * Unicode 15): code points a renderer shows as nothing, such as U+00AD
+ * SOFT HYPHEN, U+200B ZERO WIDTH SPACE and U+FEFF.
+ */
+static int
+is_ignorable(uint32_t cp)
+{
+	static const uint32_t	ranges[][2] = {
+		{ 0x00ad, 0x00ad }, { 0x034f, 0x034f }, { 0x061c, 0x061c },
+		{ 0x115f, 0x1160 }, { 0x17b4, 0x17b5 }, { 0x180b, 0x180f },
+		{ 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x206f },
+		{ 0x3164, 0x3164 }, { 0xfe00, 0xfe0f }, { 0xfeff, 0xfeff },
+		{ 0xffa0, 0xffa0 }, { 0xfff0, 0xfff8 }, { 0x1bca0, 0x1bca3 },
+		{ 0x1d173, 0x1d17a }, { 0xe0000, 0xe0fff },
+	};
+	size_t			i;
+
+	for (i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		if (cp >= ranges[i][0] && cp <= ranges[i][1])
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Bidirectional embeddings, overrides and isolates (U+202A..U+202E,
+ * U+2066..U+2069): they reorder the text around them when shown, so a
+ * name could display as something else than it is.
+ */
+static int
+is_bidi_control(uint32_t cp)
+{
+	return ((cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069));
+}
+
 enum vote_status
 vote_validate_text(const char *field, const char *s, size_t len, size_t max,
     struct vote_error *err)
@@ -175,13 +214,20 @@ vote_validate_text(const char *field, const char *s, size_t len, size_t max,
 			    at);
 			return (VOTE_EINVAL);
 		}
-		if (!is_space(cp))
+		if (is_bidi_control(cp)) {
+			vote_error_set(err, field,
+			    "%s must not contain bidirectional controls "
+			    "(U+%04X at offset %zu)", field, (unsigned int)cp,
+			    at);
+			return (VOTE_EINVAL);
+		}
+		if (!is_space(cp) && !is_ignorable(cp))
 			visible = 1;
 	}
 
 	if (!visible) {
-		vote_error_set(err, field, "%s must not be only whitespace",
-		    field);
+		vote_error_set(err, field, "%s must not be only whitespace or "
+		    "invisible characters", field);
 		return (VOTE_EINVAL);
 	}
 

@@ -68,7 +68,9 @@ enum vote_status	vote_validate(const struct vote *, struct vote_error *);
 
 /*
  * Checks one text field (name, album): len bytes at s, 1..max bytes of
- * well-formed UTF-8, no control character, not only whitespace.
+ * well-formed UTF-8, no control character, no bidirectional override
+ * or isolate, and at least one code point that is neither whitespace
+ * nor default-ignorable (U+200B, U+FEFF, U+00AD ...).
  */
 enum vote_status	vote_validate_text(const char *field, const char *,
 			    size_t, size_t max, struct vote_error *);

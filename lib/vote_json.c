@@ -82,6 +82,8 @@ static void	json_copy_key(char *, size_t, const unsigned char *, size_t);
 static int	cb_null(void *);
 static int	cb_boolean(void *, int);
 static int	cb_number(void *, const char *, size_t);
+static int	json_integral_number(struct json_ctx *, const char *,
+		    const char *, size_t, uint32_t *);
 static int	cb_string(void *, const unsigned char *, size_t);
 static int	cb_start_map(void *);
 static int	cb_map_key(void *, const unsigned char *, size_t);
@@ -273,9 +275,9 @@ json_begin_vote(struct json_ctx *ctx)
 }
 
 /*
- * Parses a year or rank written as a JSON integer or a JSON string:
- * decimal digits only, no sign, fraction, exponent, spaces or leading
- * zero. Values past UINT32_MAX saturate; vote_validate() refuses them.
+ * Parses a year or rank written as a JSON string: decimal digits only,
+ * no sign, fraction, exponent, spaces or leading zero. Values past
+ * UINT32_MAX saturate; vote_validate() refuses them.
  */
 static int
 json_number_field(struct json_ctx *ctx, const char *field, const char *s,
@@ -304,6 +306,80 @@ json_number_field(struct json_ctx *ctx, const char *field, const char *s,
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	*out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 
+	return (1);
+}
+
+/*
+ * A year or rank written as a JSON number (RFC 8259 grammar, checked by
+ * yajl): any notation of a whole number counts, as JSON Schema's
+ * "integer" does (2015, 2015.0, 2.015e3, 20150e-1). A negative or
+ * fractional value is refused; values past UINT32_MAX saturate, and
+ * vote_validate() refuses them like other out-of-range values.
+ */
+static int
+json_integral_number(struct json_ctx *ctx, const char *field, const char *s,
+    size_t len, uint32_t *out)
+{
+	size_t		i, end, ndig, nfrac, lead, last, k;
+	long		exp, scale;
+	uint64_t	v;
+	int		neg, esign, frac, nonzero;
+
+	neg = len > 0 && s[0] == '-';
+	for (end = neg; end < len && s[end] != 'e' && s[end] != 'E'; end++)
+		;
+	/* The mantissa's digits (skipping '.'), as one sequence. */
+	ndig = nfrac = lead = last = 0;
+	frac = nonzero = 0;
+	for (i = neg; i < end; i++) {
+		if (s[i] == '.') {
+			frac = 1;
+			continue;
+		}
+		if (s[i] != '0') {
+			if (!nonzero)
+				lead = ndig;
+			nonzero = 1;
+			last = ndig;
+		}
+		ndig++;
+		nfrac += frac;
+	}
+	if (!nonzero) {
+		*out = 0;	/* zero, of any sign: out of range */
+		return (1);
+	}
+	exp = 0;
+	esign = 1;
+	if (end < len) {
+		i = end + 1;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			esign = s[i++] == '-' ? -1 : 1;
+		for (; i < len; i++) {
+			if (exp < 100000)
+				exp = exp * 10 + (s[i] - '0');
+		}
+	}
+	/* value = digits[lead..last] x 10^scale */
+	scale = esign * exp - (long)nfrac + (long)(ndig - 1 - last);
+	if (scale < 0)
+		return (json_fail(ctx, VOTE_EINVAL, field,
+		    "%s must be a whole number", field));
+	if (neg)
+		return (json_fail(ctx, VOTE_EINVAL, field,
+		    "%s must not be negative", field));
+	v = 0;
+	k = 0;
+	for (i = neg; i < end && v <= UINT32_MAX; i++) {
+		if (s[i] == '.')
+			continue;
+		if (k >= lead && k <= last)
+			v = v * 10 + (uint64_t)(s[i] - '0');
+		k++;
+	}
+	for (; scale > 0 && v <= UINT32_MAX; scale--)
+		v *= 10;
+	*out = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	return (1);
 }
 
@@ -357,6 +433,10 @@ json_field(struct json_ctx *ctx, enum json_kind kind, const unsigned char *s,
 			    "%s must be an integer or a string of digits, "
 			    "not %s", name, kind_names[kind]));
 		}
+		if (kind == KIND_NUMBER)
+			return (json_integral_number(ctx, name,
+			    (const char *)s, len, f == FIELD_YEAR ? &v->year :
+			    &v->rank));
 		return (json_number_field(ctx, name, (const char *)s, len,
 		    f == FIELD_YEAR ? &v->year : &v->rank));
 	default:

@@ -119,6 +119,8 @@ test_band(void **state)
 	bad("band=a%00b", "band");		/* control character */
 	bad("band=%0A", "band");
 	bad("band=+++", "band");		/* only spaces */
+	bad("band=%E2%80%8B", "band");		/* only U+200B */
+	bad("band=a%E2%80%AEb", "band");	/* U+202E override */
 	bad("band=%", "band");
 	bad("band=%4", "band");
 	bad("band=%zz", "band");

@@ -135,6 +135,72 @@ test_validate_bad(void **state)
 	expect_invalid(&v, "rank");
 }
 
+/*
+ * Names that would show as nothing, or display differently from what
+ * they are, are refused; invisible code points inside a visible name are
+ * kept (a soft hyphen, a joiner in an emoji sequence).
+ */
+static void
+test_validate_invisible(void **state)
+{
+	const struct {
+		const char	*s;
+		const char	*why;	/* in the message; NULL: accepted */
+	} cases[] = {
+		{ "\xe2\x80\x8b", "invisible" },		/* U+200B */
+		{ "\xef\xbb\xbf", "invisible" },		/* U+FEFF */
+		{ "\xc2\xad", "invisible" },		/* U+00AD */
+		{ "\xcd\x8f", "invisible" },		/* U+034F */
+		{ "\xe1\xa0\x8e", "invisible" },		/* U+180E */
+		{ "\xe2\x80\x8c\xe2\x80\x8d\xe2\x80\x8e\xe2\x80\x8f",
+		    "invisible" },			/* U+200C..U+200F */
+		{ "\xe2\x81\xa0\xe2\x81\xa4", "invisible" },	/* U+2060, 2064 */
+		{ " \xe2\x80\x8b\xe3\x80\x80", "invisible" },	/* with spaces */
+		{ "\xf3\xa0\x80\x81", "invisible" },		/* U+E0001 tag */
+		{ "abc\xe2\x80\xae" "dcba", "bidirectional" },	/* U+202E RLO */
+		{ "\xe2\x80\xaa" "a", "bidirectional" },		/* U+202A */
+		{ "a\xe2\x80\xac", "bidirectional" },		/* U+202C PDF */
+		{ "a\xe2\x81\xa6" "b", "bidirectional" },	/* U+2066 LRI */
+		{ "a\xe2\x81\xa9", "bidirectional" },		/* U+2069 PDI */
+		{ "Ma\xc2\xadlacates", NULL },		/* soft hyphen */
+		{ "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", NULL },
+		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8f", NULL },	/* RLM */
+		{ "\xe2\x80\x8b" "a", NULL },
+	};
+	struct vote		v;
+	struct vote_error	err;
+	enum vote_status	st;
+	size_t			i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = strlen(cases[i].s);
+		memset(&err, 0, sizeof(err));
+		st = vote_validate_text("name", cases[i].s, n, VOTE_NAME_MAX,
+		    &err);
+		if (cases[i].why == NULL) {
+			assert_int_equal(st, VOTE_OK);
+		} else {
+			assert_int_equal(st, VOTE_EINVAL);
+			assert_string_equal(err.field, "name");
+			assert_non_null(strstr(err.message, cases[i].why));
+		}
+
+		/* The same rule on the gRPC path, for the album too. */
+		st = vote_set_fields(&v, "Band", 4, cases[i].s, n, 2015, 1,
+		    &err);
+		assert_int_equal(st, cases[i].why == NULL ? VOTE_OK :
+		    VOTE_EINVAL);
+		if (cases[i].why != NULL)
+			assert_string_equal(err.field, "album");
+
+		good_vote(&v);
+		memcpy(v.name, cases[i].s, n + 1);
+		assert_int_equal(vote_validate(&v, &err), cases[i].why ==
+		    NULL ? VOTE_OK : VOTE_EINVAL);
+	}
+}
+
 static void
 test_set_fields(void **state)
 {
@@ -226,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_validate_good),
 		cmocka_unit_test(test_validate_bad),
+		cmocka_unit_test(test_validate_invisible),
 		cmocka_unit_test(test_set_fields),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_error_set),

@@ -190,11 +190,38 @@ test_escaped_digits(void **state)
 	free(s);
 }
 
+/* A JSON number counts by its value, as JSON Schema's "integer" does. */
+static void
+test_number_forms_accepted(void **state)
+{
+	const struct {
+		const char	*json;
+		uint32_t	 year;
+	} good[] = {
+		{ "2015", 2015 }, { "2015.0", 2015 }, { "2015.000", 2015 },
+		{ "2.015e3", 2015 }, { "2015e0", 2015 }, { "20150e-1", 2015 },
+		{ "0.2015E4", 2015 }, { "201.5e+1", 2015 },
+		{ "2100.00", 2100 }, { "19e2", 1900 },
+	};
+	struct vote	v;
+	char		*s;
+	size_t		i;
+
+	(void)state;
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		s = vote_with("\"X\"", good[i].json);
+		expect_accept(s, &v);
+		assert_int_equal(v.year, good[i].year);
+		free(s);
+	}
+}
+
 static void
 test_number_forms_refused(void **state)
 {
 	const char	*bad[] = {
-		"2015.0", "2.015e3", "2015e0", "-2015", "-0", "\"2015.0\"",
+		"2015.5", "2.0155e3", "20155e-1", "-2015", "-2015.0", "-0",
+		"0.0", "1e-400", "2e999999", "\"2015.0\"",
 		"\"-2015\"", "\"+2015\"", "\" 2015\"", "\"2015 \"", "\"\"",
 		"\"02015\"", "\"0x7df\"", "\"2e3\"", "\"00\"",
 		"\"\xef\xbc\x92\xef\xbc\x90\xef\xbc\x91\xef\xbc\x95\"",
@@ -317,6 +344,11 @@ test_control_characters(void **state)
 	expect_reject_name("\"a\\u007fb\"", "name");		/* DEL */
 	expect_reject_name("\"a\\u0085b\"", "name");		/* C1 */
 	expect_reject_name("\"a\tb\"", "name");			/* raw tab */
+	/* Invisible only, or a bidirectional override/isolate. */
+	expect_reject_name("\"\\u200b\"", "name");
+	expect_reject_name("\"\\ufeff\\u00ad\"", "name");
+	expect_reject_name("\"abc\\u202edcba\"", "name");
+	expect_reject_name("\"a\\u2067b\"", "name");
 }
 
 static void
@@ -482,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_number_boundaries),
 		cmocka_unit_test(test_integer_overflow),
 		cmocka_unit_test(test_escaped_digits),
+		cmocka_unit_test(test_number_forms_accepted),
 		cmocka_unit_test(test_number_forms_refused),
 		cmocka_unit_test(test_wrong_types),
 		cmocka_unit_test(test_text_lengths),

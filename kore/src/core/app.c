@@ -3,6 +3,8 @@
  * app_get(), the state the glue keeps for each concern, and the list of
  * checks /readyz collects from them.
  */
+#include <string.h>
+
 #include "app.h"
 
 static struct app	app;
@@ -37,23 +39,48 @@ app_state_set(struct app *a, const struct app_concern *c, void *state)
 }
 
 void
-app_ready_add(struct app_ready *r, const char *name, int up)
+app_ready_add(struct app_ready *r, const char *name, int state)
 {
 	if (r->n == APP_CHECKS_MAX)
 		return;
 	r->check[r->n].name = name;
-	r->check[r->n].up = up;
-	r->check[r->n].state = NULL;
+	r->check[r->n].state = state;
+	r->check[r->n].note = NULL;
 	r->n++;
 }
 
 void
-app_ready_note(struct app_ready *r, const char *name, const char *state)
+app_ready_note(struct app_ready *r, const char *name, const char *note)
 {
 	if (r->n == APP_CHECKS_MAX)
 		return;
 	r->check[r->n].name = name;
-	r->check[r->n].up = 1;
-	r->check[r->n].state = state;
+	r->check[r->n].state = APP_CHECK_UP;
+	r->check[r->n].note = note;
 	r->n++;
+}
+
+void
+app_ready_collect(struct app *a, struct app_ready *r)
+{
+	size_t	i;
+
+	memset(r, 0, sizeof(*r));
+	for (i = 0; i < a->nconcerns; i++) {
+		if (a->concern[i]->ready != NULL)
+			a->concern[i]->ready(a, r);
+	}
+}
+
+const char *
+app_check_text(int state)
+{
+	switch (state) {
+	case APP_CHECK_UP:
+		return ("up");
+	case APP_CHECK_DEGRADED:
+		return ("degraded");
+	default:
+		return ("down");
+	}
 }

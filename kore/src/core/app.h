@@ -24,14 +24,19 @@ struct app;
 struct metrics;
 struct web_assets;
 
+/* The state of one check. */
+#define APP_CHECK_DOWN		0
+#define APP_CHECK_UP		1
+#define APP_CHECK_DEGRADED	2	/* answers, but its reads fail */
+
 /*
- * One named check of /readyz ("kafka": up), or a note that is shown
- * but does not decide readiness (state set: "window": "rebuilding").
+ * One named check of /readyz ("kafka": up), or a note shown as it is
+ * that does not decide readiness ("window": "rebuilding").
  */
 struct app_check {
 	const char	*name;
-	int		 up;
-	const char	*state;
+	int		 state;		/* APP_CHECK_* */
+	const char	*note;		/* NULL: the state's text */
 };
 
 struct app_ready {
@@ -72,8 +77,14 @@ struct app	*app_get(void);
 void		*app_state(struct app *, const struct app_concern *);
 void		 app_state_set(struct app *, const struct app_concern *,
 		    void *);
+/* Adds a check; state is APP_CHECK_* (0 down, 1 up). */
 void		 app_ready_add(struct app_ready *, const char *, int);
+/* Adds a note (counted as up). */
 void		 app_ready_note(struct app_ready *, const char *,
 		    const char *);
+/* Fills r with every concern's checks. */
+void		 app_ready_collect(struct app *, struct app_ready *);
+/* "up", "degraded" or "down". */
+const char	*app_check_text(int);
 
 #endif

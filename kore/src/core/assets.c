@@ -19,6 +19,7 @@
 
 #include "app.h"
 #include "assets.h"
+#include "front.h"
 #include "reply.h"
 
 #ifndef MARIMBA_WEB_ROOT_DEFAULT
@@ -108,14 +109,13 @@ asset_serve(struct http_request *req, const struct asset *a)
 	http_response_header(req, "cache-control",
 	    "public, max-age=31536000, immutable");
 	http_response_header(req, "etag", a->etag);
-	http_response_header(req, "x-content-type-options", "nosniff");
 	if (http_request_header(req, "if-none-match", &inm) &&
 	    strcmp(inm, a->etag) == 0) {
-		http_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
+		front_response(req, HTTP_STATUS_NOT_MODIFIED, NULL, 0);
 		return (KORE_RESULT_OK);
 	}
 	http_response_header(req, "content-type", a->type);
-	http_response(req, HTTP_STATUS_OK, a->data, a->len);
+	front_response(req, HTTP_STATUS_OK, a->data, a->len);
 	return (KORE_RESULT_OK);
 }
 

@@ -21,6 +21,7 @@
 #include <kore/http.h>
 
 #include "app.h"
+#include "front.h"
 #include "metrics.h"
 #include "reply.h"
 
@@ -74,6 +75,8 @@ struct metrics {
 };
 
 int	metrics_page(struct http_request *);
+
+static void	metrics_checks(struct kore_buf *);
 
 static int	metrics_call(void *, struct http_request *);
 static void	metrics_observe(struct metrics_route *, int, u_int64_t,
@@ -282,6 +285,32 @@ metrics_queue(void *arg, u_int64_t now)
 	atomic_store(&m->shm->queue_seen[id], 1);
 }
 
+/* The checks of /readyz, as this worker sees them. */
+static void
+metrics_checks(struct kore_buf *b)
+{
+	struct app_ready	r;
+	size_t			i;
+
+	app_ready_collect(app_get(), &r);
+	kore_buf_appendf(b, "# HELP marimba_dependency_up 1 when the "
+	    "dependency answers its checks (as in /readyz).\n"
+	    "# TYPE marimba_dependency_up gauge\n");
+	for (i = 0; i < r.n; i++) {
+		kore_buf_appendf(b, "marimba_dependency_up{dependency=\"%s\"} "
+		    "%d\n", r.check[i].name,
+		    r.check[i].state != APP_CHECK_DOWN);
+	}
+	kore_buf_appendf(b, "# HELP marimba_dependency_degraded 1 when the "
+	    "dependency answers but its reads fail or time out.\n"
+	    "# TYPE marimba_dependency_degraded gauge\n");
+	for (i = 0; i < r.n; i++) {
+		kore_buf_appendf(b, "marimba_dependency_degraded{dependency="
+		    "\"%s\"} %d\n", r.check[i].name,
+		    r.check[i].state == APP_CHECK_DEGRADED);
+	}
+}
+
 int
 metrics_page(struct http_request *req)
 {
@@ -294,8 +323,8 @@ metrics_page(struct http_request *req)
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD)
 		return (reply_method_not_allowed(req, "GET, HEAD"));
 	if (m == NULL)
-		return (reply_error_flags(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
-		    "metrics not configured", NULL, -1, REPLY_NOSNIFF));
+		return (reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
+		    "metrics not configured", NULL, -1));
 	metrics_queue(m, 0);
 	shm = m->shm;
 	b = kore_buf_alloc(16384);
@@ -378,10 +407,12 @@ metrics_page(struct http_request *req)
 		    "\"%d\"} %lld\n", i, atomic_load(&shm->queue_len[i]));
 	}
 
+	metrics_checks(b);
+
 	http_response_header(req, "content-type",
 	    "text/plain; version=0.0.4; charset=utf-8");
 	http_response_header(req, "cache-control", "no-store");
-	http_response(req, HTTP_STATUS_OK, b->data, b->offset);
+	front_response(req, HTTP_STATUS_OK, b->data, b->offset);
 	kore_buf_free(b);
 	return (KORE_RESULT_OK);
 }

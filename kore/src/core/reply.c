@@ -7,26 +7,20 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "front.h"
 #include "reply.h"
 
-static int	reply_gen(struct http_request *, int, yajl_gen, int);
+static int	reply_gen(struct http_request *, int, yajl_gen);
 static int	reply_fail(struct http_request *, yajl_gen);
 static int	gen_string(yajl_gen, const char *);
 
+/*
+ * {"error":message} plus "field" unless field is NULL or "" and "index"
+ * unless index is negative.
+ */
 int
 reply_error(struct http_request *req, int status, const char *message,
     const char *field, long index)
-{
-	return (reply_error_flags(req, status, message, field, index, 0));
-}
-
-/*
- * {"error":message} plus "field" unless field is NULL or "" and "index"
- * unless index is negative; flags as for reply_json().
- */
-int
-reply_error_flags(struct http_request *req, int status, const char *message,
-    const char *field, long index, int flags)
 {
 	yajl_gen	g;
 
@@ -47,7 +41,7 @@ reply_error_flags(struct http_request *req, int status, const char *message,
 	}
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	return (reply_gen(req, status, g, flags));
+	return (reply_gen(req, status, g));
 
 fail:
 	return (reply_fail(req, g));
@@ -73,7 +67,7 @@ reply_vote_error(struct http_request *req, int status,
 	    yajl_gen_integer(g, verr->index) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	return (reply_gen(req, status, g, 0));
+	return (reply_gen(req, status, g));
 
 fail:
 	return (reply_fail(req, g));
@@ -97,7 +91,7 @@ reply_status(struct http_request *req, int status, const char *state,
 	}
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	return (reply_gen(req, status, g, 0));
+	return (reply_gen(req, status, g));
 
 fail:
 	return (reply_fail(req, g));
@@ -126,7 +120,7 @@ reply_ids(struct http_request *req, int status, const struct vote *votes,
 		goto fail;
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
-	return (reply_gen(req, status, g, 0));
+	return (reply_gen(req, status, g));
 
 fail:
 	return (reply_fail(req, g));
@@ -141,12 +135,12 @@ reply_method_not_allowed(struct http_request *req, const char *allow)
 }
 
 /*
- * Sends what g holds as application/json with status; REPLY_NOSNIFF adds
- * x-content-type-options. Returns -1, having sent nothing, when g holds
- * no document. Never frees g: the caller picks its own error answer.
+ * Sends what g holds as application/json with status. Returns -1, having
+ * sent nothing, when g holds no document. Never frees g: the caller picks
+ * its own error answer.
  */
 int
-reply_json(struct http_request *req, int status, yajl_gen g, int flags)
+reply_json(struct http_request *req, int status, yajl_gen g)
 {
 	const unsigned char	*buf;
 	size_t			 len;
@@ -155,18 +149,16 @@ reply_json(struct http_request *req, int status, yajl_gen g, int flags)
 		return (-1);
 	http_response_header(req, "content-type", "application/json");
 	http_response_header(req, "cache-control", "no-store");
-	if (flags & REPLY_NOSNIFF)
-		http_response_header(req, "x-content-type-options", "nosniff");
-	/* http_response() copies the body into the connection's buffer. */
-	http_response(req, status, buf, len);
+	/* The body is copied into the connection's buffer. */
+	front_response(req, status, buf, len);
 	return (0);
 }
 
 /* Sends what g holds and frees g. */
 static int
-reply_gen(struct http_request *req, int status, yajl_gen g, int flags)
+reply_gen(struct http_request *req, int status, yajl_gen g)
 {
-	if (reply_json(req, status, g, flags) == -1)
+	if (reply_json(req, status, g) == -1)
 		return (reply_fail(req, g));
 	yajl_gen_free(g);
 	return (KORE_RESULT_OK);
@@ -178,7 +170,7 @@ reply_fail(struct http_request *req, yajl_gen g)
 {
 	if (g != NULL)
 		yajl_gen_free(g);
-	http_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
+	front_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
 	return (KORE_RESULT_OK);
 }
 

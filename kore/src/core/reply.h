@@ -12,18 +12,14 @@
 
 #include "vote.h"
 
-#define REPLY_NOSNIFF	0x01	/* also x-content-type-options: nosniff */
-
 int	reply_error(struct http_request *, int, const char *, const char *,
 	    long);
-int	reply_error_flags(struct http_request *, int, const char *,
-	    const char *, long, int);
 int	reply_vote_error(struct http_request *, int,
 	    const struct vote_error *);
 int	reply_status(struct http_request *, int, const char *, const char *);
 int	reply_ids(struct http_request *, int, const struct vote *, size_t,
 	    int);
 int	reply_method_not_allowed(struct http_request *, const char *);
-int	reply_json(struct http_request *, int, yajl_gen, int);
+int	reply_json(struct http_request *, int, yajl_gen);
 
 #endif

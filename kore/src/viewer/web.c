@@ -1,23 +1,27 @@
 /*
- * The log viewer's hooks (run by core/app.c): each worker opens its
- * stores, starts their health checks and the pools for their reads, and
- * closes them at exit; /readyz learns from here whether Redis and
- * MongoDB answer.
+ * The log viewer's hooks (run by core/app.c): the parent makes the
+ * log-read health the workers share; each worker opens its stores,
+ * starts their health checks and the pools for their reads, and closes
+ * them at exit; /readyz learns from here whether Redis and MongoDB
+ * answer, and whether MongoDB's log reads work (else "degraded").
  */
 #include <stdio.h>
 
 #include "core/app.h"
+#include "read_health.h"
 #include "store.h"
 #include "store_window.h"
 #include "web.h"
 #include "web_job.h"
 
+static int	viewer_parent_init(struct app *, char *, size_t);
 static int	viewer_worker_init(struct app *, char *, size_t);
 static void	viewer_worker_fini(struct app *);
 static void	viewer_ready(struct app *, struct app_ready *);
 
 const struct app_concern	viewer_concern = {
 	.name = "log viewer",
+	.parent_init = viewer_parent_init,
 	.worker_init = viewer_worker_init,
 	.worker_fini = viewer_worker_fini,
 	.ready = viewer_ready,
@@ -29,12 +33,25 @@ viewer_jobs(void)
 	return (app_state(app_get(), &viewer_concern));
 }
 
+/* Until a worker's state replaces it, the state is the shared health. */
+static int
+viewer_parent_init(struct app *app, char *err, size_t errlen)
+{
+	struct read_health	*rh;
+
+	if ((rh = read_health_new(err, errlen)) == NULL)
+		return (-1);
+	app_state_set(app, &viewer_concern, rh);
+	return (0);
+}
+
 static int
 viewer_worker_init(struct app *app, char *err, size_t errlen)
 {
 	struct web_jobs	*wj;
 
-	if ((wj = web_jobs_new(&app->cfg, err, errlen)) == NULL)
+	if ((wj = web_jobs_new(&app->cfg, app_state(app, &viewer_concern),
+	    err, errlen)) == NULL)
 		return (-1);
 	app_state_set(app, &viewer_concern, wj);
 	return (0);
@@ -66,14 +83,24 @@ window_name(struct stores *st)
 	}
 }
 
-/* Redis and MongoDB: up when the last check or read reached them. */
+/*
+ * Redis and MongoDB: up when the last check or read reached them;
+ * MongoDB degraded when it answers but its last log read failed.
+ */
 static void
 viewer_ready(struct app *app, struct app_ready *r)
 {
+	struct web_jobs	*wj = app_state(app, &viewer_concern);
 	struct stores	*st;
+	int		 mongo;
 
-	st = web_jobs_stores(app_state(app, &viewer_concern));
-	app_ready_add(r, "redis", stores_redis_up(st));
-	app_ready_add(r, "mongo", stores_mongo_up(st));
+	st = web_jobs_stores(wj);
+	mongo = APP_CHECK_DOWN;
+	if (stores_mongo_up(st))
+		mongo = read_health_degraded(web_jobs_read_health(wj)) ?
+		    APP_CHECK_DEGRADED : APP_CHECK_UP;
+	app_ready_add(r, "redis", stores_redis_up(st) ? APP_CHECK_UP :
+	    APP_CHECK_DOWN);
+	app_ready_add(r, "mongo", mongo);
 	app_ready_note(r, "window", window_name(st));
 }

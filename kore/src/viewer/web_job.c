@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "read_health.h"
 #include "store.h"
 #include "web_job.h"
 
@@ -25,6 +26,7 @@
 
 struct web_jobs {
 	struct stores	*stores;
+	struct read_health	*rh;	/* shared by the workers */
 	struct web_pool	*mongo_pool;	/* jobs that read MongoDB */
 	struct web_pool	*redis_pool;	/* Redis-only jobs */
 	int		 active;	/* admitted; worker thread only */
@@ -35,7 +37,8 @@ static void	web_job_run(struct web_pool_item *);
 static void	web_job_onfree(struct http_request *);
 
 struct web_jobs *
-web_jobs_new(const struct marimba_config *cfg, char *err, size_t errlen)
+web_jobs_new(const struct marimba_config *cfg, struct read_health *rh,
+    char *err, size_t errlen)
 {
 	struct web_jobs	*wj;
 
@@ -43,6 +46,7 @@ web_jobs_new(const struct marimba_config *cfg, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
+	wj->rh = rh;
 	if ((wj->stores = stores_new(cfg, err, errlen)) == NULL ||
 	    (wj->mongo_pool = web_pool_new(WEB_JOBS_MONGO_THREADS, err,
 	    errlen)) == NULL ||
@@ -70,6 +74,12 @@ struct stores *
 web_jobs_stores(struct web_jobs *wj)
 {
 	return (wj == NULL ? NULL : wj->stores);
+}
+
+struct read_health *
+web_jobs_read_health(struct web_jobs *wj)
+{
+	return (wj == NULL ? NULL : wj->rh);
 }
 
 int
@@ -152,6 +162,9 @@ web_job_entry(struct kore_task *t)
 		    sizeof(job->logs_err));
 		if (job->logs_rc == 0)
 			stores_set_up(job->stores, -1, 1);
+		/* -2: MongoDB was reached but the read failed or timed out. */
+		if (job->logs_rc != -1)
+			read_health_note(job->jobs->rh, job->logs_rc == 0);
 	}
 	if ((job->want & JOB_TALLIES) && stores_redis_down(job->stores)) {
 		job->tallies_rc = -1;

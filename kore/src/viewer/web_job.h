@@ -59,9 +59,13 @@ struct web_job {
 };
 
 /* The stores and two pools (MongoDB reads, Redis-only reads). */
-struct web_jobs	*web_jobs_new(const struct marimba_config *, char *, size_t);
+struct read_health;
+
+struct web_jobs	*web_jobs_new(const struct marimba_config *,
+		    struct read_health *, char *, size_t);
 void		 web_jobs_free(struct web_jobs *);
 struct stores	*web_jobs_stores(struct web_jobs *);
+struct read_health	*web_jobs_read_health(struct web_jobs *);
 /* 1 if one more request may read (then web_job_step must follow). */
 int		 web_jobs_admit(struct web_jobs *);
 

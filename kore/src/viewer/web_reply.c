@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/app.h"
+#include "core/front.h"
 #include "core/reply.h"
 #include "web_reply.h"
 
@@ -18,7 +19,6 @@ void
 web_security_headers(struct http_request *req)
 {
 	http_response_header(req, "content-security-policy", WEB_CSP);
-	http_response_header(req, "x-content-type-options", "nosniff");
 	http_response_header(req, "referrer-policy", "no-referrer");
 	http_response_header(req, "x-frame-options", "DENY");
 }
@@ -29,7 +29,7 @@ web_html(struct http_request *req, int status, struct kore_buf *buf)
 	web_security_headers(req);
 	http_response_header(req, "content-type", "text/html; charset=utf-8");
 	http_response_header(req, "cache-control", "no-store");
-	http_response(req, status, buf->data, buf->offset);
+	front_response(req, status, buf->data, buf->offset);
 }
 
 /* {"error":...,"field":...} (field left out when NULL or ""). */
@@ -37,8 +37,7 @@ int
 web_json_error(struct http_request *req, int status, const char *message,
     const char *field)
 {
-	return (reply_error_flags(req, status, message, field, -1,
-	    REPLY_NOSNIFF));
+	return (reply_error(req, status, message, field, -1));
 }
 
 /*
@@ -49,7 +48,7 @@ web_json_error(struct http_request *req, int status, const char *message,
 int
 web_json_done(struct http_request *req, int status, yajl_gen g, int ok)
 {
-	if (ok && g != NULL && reply_json(req, status, g, 0) == 0) {
+	if (ok && g != NULL && reply_json(req, status, g) == 0) {
 		yajl_gen_free(g);
 		return (KORE_RESULT_OK);
 	}
