@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by the bench scripts: starts the baseline Kore module (one
 # handler that answers 200, bench/rest_baseline.c) on a free port with the
 # given workers, so a path's numbers can be printed next to what Kore alone

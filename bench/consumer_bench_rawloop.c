@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The baseline for consumer-bench: a bare librdkafka consumer-group loop
  * that reads n messages of a topic (and decodes them with vote_decode, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * consumer-bench's helper: fills a topic with votes, waits for a consumer
  * group to commit a number of messages, and measures end-to-end latency

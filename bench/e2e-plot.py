@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """bench/e2e-plot.py: draws e2e-bench's results.tsv as two SVG charts
 (Python standard library only):
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * grpc-echo: the baseline of bench/grpc-bench. A bare gRPC C-core server
  * shaped like marimba-grpc (one completion queue, one thread, 64

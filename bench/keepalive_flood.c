@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * keepalive_flood PORT IDLE SAMPLES: opens IDLE keep-alive connections to
  * 127.0.0.1:PORT (each answers one GET /healthz, then stays open and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Paced vote load over REST (libcurl multi, one thread) and gRPC (blocking
  * callers on the gRPC C core), with every acknowledged id handed to a sink

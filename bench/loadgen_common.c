@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What both load generators share (see loadgen.h): the clock, the votes
  * file, the sink of acknowledged ids, stopping and reading the counts.

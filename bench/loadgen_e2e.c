@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * End-to-end latency sampler (see loadgen.h): a few acknowledged votes a
  * second are watched until the consumer has counted them, i.e. until

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * gRPC load (see loadgen.h): `concurrency` blocking callers share one
  * channel, take vote numbers from a counter and make a unary Cast for
@@ -14,6 +15,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "deconst.h"
 #include "loadgen.h"
 #include "rpc_client.h"
 
@@ -193,7 +195,7 @@ grpc_free(struct lg_gen *g)
 	if (gi->ch != NULL)
 		grpc_channel_destroy(gi->ch);
 	for (i = 0; i < gi->nmsgs; i++)
-		free((void *)gi->msgs[i].data);
+		free(DECONST(void *, gi->msgs[i].data));
 	free(gi->msgs);
 	free(gi);
 	g->impl = NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-loadgen: offers votes at a steady rate over REST and gRPC at
  * once, and reports what was acknowledged, how fast, and (with Redis

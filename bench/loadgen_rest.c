@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * REST load (see loadgen.h): one thread drives a libcurl multi handle,
  * POSTing one vote per request to http://127.0.0.1:<port>/api/votes at

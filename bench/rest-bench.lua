@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- wrk script for bench/rest-bench: POSTs one seed vote per request
 -- (rotating over a few Guatemalan bands) to /api/votes and prints one
 -- machine-readable RESULT line at the end.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The baseline Kore module for bench/rest-bench: its only handler reads
  * nothing and answers 200, so the bench can show what the votes API costs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * web-bench's baseline: the plain MongoDB queries behind the log viewer
  * without the log window, timed with mongoc on the same server and data

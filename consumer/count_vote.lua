@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- count_vote.lua: counts one vote in Redis exactly once (see
 -- docs/redis-keys.md). marimba-consumer loads it with SCRIPT LOAD and
 -- calls it with EVALSHA, one call per vote, pipelined per batch.

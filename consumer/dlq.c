@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements dlq.h: an idempotent librdkafka producer (acks=all) whose
  * delivery reports are handed back by sequence number, so the consumer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The dead-letter queue: poison messages (undecodable, or votes that break
  * the contract) are produced unchanged to MARIMBA_KAFKA_DLQ_TOPIC with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Turns a Lua script into a C source defining one string constant, so the
 # script lives in its own readable file and is still built into the binary.
 # Usage: cmake -DIN=x.lua -DOUT=x.c -DNAME=symbol -P lua_embed.cmake

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- series_flush.lua: moves sealed per-second buckets into the series
 -- stream, one XADD per second with the explicit id <unix_s * 1000>-0.
 -- Every replica of marimba-consumer runs it about once a second; scripts

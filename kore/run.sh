@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # Starts the votes API in the foreground: Debian's kore binary with the
 # marimba_kore.so module of a build tree, on 127.0.0.1:$MARIMBA_HTTP_PORT.
 # The configuration is made from conf/kore.conf.in under var/kore/, and

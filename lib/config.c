@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Loads struct marimba_config from MARIMBA_* environment variables.
  * The defaults here match conf/marimba.env.
@@ -103,6 +104,25 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    &v, err, errlen) == -1)
 		return (-1);
 	cfg->session_timeout_ms = (int)v;
+	if (config_string("MARIMBA_CONSUMER_SINKS", "redis,mongo",
+	    cfg->consumer_sinks, sizeof(cfg->consumer_sinks),
+	    err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_CONSUMER_METRICS_ADDR", "127.0.0.1",
+	    cfg->metrics_addr, sizeof(cfg->metrics_addr), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_CONSUMER_METRICS_PORT", 9464, 0, 65535, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->metrics_port = (int)v;
+	if (config_long("MARIMBA_REDIS_LINGER_MS", 20, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->redis_linger_ms = (int)v;
+	if (config_long("MARIMBA_MONGO_LINGER_MS", 50, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->mongo_linger_ms = (int)v;
 	if (config_long("MARIMBA_LOG_WINDOW", 10000, 0, 1000000, &v,
 	    err, errlen) == -1)
 		return (-1);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Process configuration: every setting comes from a MARIMBA_* environment
  * variable, with the defaults documented in conf/marimba.env.
@@ -40,6 +41,11 @@ struct marimba_config {
 	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
+	char		consumer_sinks[64];	/* "redis,mongo", "all", ... */
+	char		metrics_addr[64];
+	int		metrics_port;		/* 0 = no /metrics */
+	int		redis_linger_ms;	/* longest wait to fill a batch */
+	int		mongo_linger_ms;
 	struct marimba_grpc_limits grpc;
 	int		log_window;		/* logs per window, 0 = none */
 	int		log_window_bands;	/* bands with a window */

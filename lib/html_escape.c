@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The one HTML escape of the log viewer (see html_escape.h). Escaping the
  * five characters that are special in content and in quoted attributes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HTML escaping for the log viewer: every byte of text that came from a
  * client (band and album names) goes through html_escape() before it is

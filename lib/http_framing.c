@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Request-head framing checks (see http_framing.h). Works on the bytes as
  * received, never writes to them and never allocates.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The framing of one HTTP/1.1 request head, checked before Kore 4.1's own
  * parser sees it. Kore reads a body only for POST, PUT and PATCH, only by

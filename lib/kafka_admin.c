@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Kafka administration shared by the tests and the benches (see
  * kafka_admin.h).

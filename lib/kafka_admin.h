@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Kafka administration shared by the tests and the benches: create a
  * topic through the Admin API of an existing handle, read its high

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Implements lib/log.h: timestamped, leveled lines on stderr, written with
  * one write(2) each so lines from several threads do not interleave.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Line-oriented logging for the daemons (producers/, consumer/): one line
  * per event on stderr, with a UTC timestamp, the level and the program.

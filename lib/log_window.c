@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log window's writer (log_window.h): one pipelined EVALSHA of
  * log_window_add.lua per listed log on a hiredis connection of its own,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log window: the newest logs, overall, per source and per band, kept
  * in Redis sorted sets (docs/redis-keys.md) so the log viewer reads a

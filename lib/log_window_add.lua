@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- log_window_add.lua: lists one stored log in the log window (see
 -- docs/redis-keys.md). Called with EVALSHA once per log, pipelined, only
 -- after the log's document is in MongoDB; by the consumer for every vote

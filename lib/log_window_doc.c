@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A log as the log window keeps it: the member "<vote id>\t<JSON>" of
  * the window's sorted sets, the id first so that members sort by id (by
@@ -67,7 +68,7 @@ log_window_member_parse(const char *s, size_t len, struct log_entry *e)
 		return (-1);
 	memcpy(e->id, s, VOTE_ID_LEN);
 	e->id[VOTE_ID_LEN] = '\0';
-	if (!vote_id_valid(e->id))
+	if (!vote_id_is_valid(e->id))
 		return (-1);
 	memcpy(json, s + VOTE_ID_LEN + 1, len - VOTE_ID_LEN - 1);
 	json[len - VOTE_ID_LEN - 1] = '\0';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What log_window.c shares with log_window_rebuild.c: the writer's state
  * and its connection helpers. Not for other users of log_window.h.

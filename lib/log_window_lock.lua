@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- log_window_lock.lua: the rebuild's lock (see docs/redis-keys.md).
 --
 -- KEYS[1] <prefix>:logwin:rebuild    the rebuilder's token, with a TTL

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log window's reader (log_window.h): one EVAL of
  * log_window_read.lua on the caller's connection (the log viewer's pool

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- log_window_read.lua: one page of logs from the log window, newest
 -- first, or nothing when the window cannot answer it exactly (see
 -- docs/redis-keys.md). The log viewer calls it with EVAL.

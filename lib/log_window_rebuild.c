@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Rebuilds a log window Redis lost (FLUSHALL, a new Redis): takes the
  * rebuild lock, reads every log document back (one unsorted scan: no
@@ -147,7 +148,7 @@ lw_entry(const bson_t *doc, struct log_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	if (lw_utf8(doc, "_id", e->id, sizeof(e->id)) == -1 ||
-	    !vote_id_valid(e->id) ||
+	    !vote_id_is_valid(e->id) ||
 	    lw_utf8(doc, "name", e->name, sizeof(e->name)) == -1 ||
 	    lw_utf8(doc, "album", e->album, sizeof(e->album)) == -1 ||
 	    lw_utf8(doc, "source", e->source, sizeof(e->source)) == -1)

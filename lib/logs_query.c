@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Parser of the log queries' query string (see logs_query.h). It works
  * on a bounded copy of each decoded name and value, so no input length
@@ -154,7 +155,7 @@ lq_value(enum lq_param param, const char *v, size_t len,
 		if (len == VOTE_ID_LEN && memchr(v, '\0', len) == NULL) {
 			memcpy(out->before, v, len);
 			out->before[len] = '\0';
-			if (vote_id_valid(out->before))
+			if (vote_id_is_valid(out->before))
 				return (0);
 			out->before[0] = '\0';
 		}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The query string of GET /api/logs (and of the log viewer's page):
  * limit, band, source and before, checked strictly. A pure function with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A free TCP port on 127.0.0.1 (see net_port.h): bind to port 0 and ask
  * the kernel which port it picked.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A free TCP port on 127.0.0.1, for tests and benches that start their
  * own servers next to the shared ones.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * AUTH on a new Redis connection when a password is configured.
  */

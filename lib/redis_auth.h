@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Redis AUTH with MARIMBA_REDIS_PASSWORD on a fresh hiredis connection,
  * shared by every client of the vote counters (Kore app, consumer).

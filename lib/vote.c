@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The vote contract itself: what makes a vote's fields valid, one strict
  * UTF-8 validator, error reporting, and stamping an accepted vote. Every
@@ -95,7 +96,7 @@ utf8_next(const uint8_t *s, size_t len, size_t *i, uint32_t *cp)
 }
 
 int
-vote_utf8_valid(const uint8_t *s, size_t len, size_t *bad)
+vote_utf8_is_valid(const uint8_t *s, size_t len, size_t *bad)
 {
 	size_t		i;
 	uint32_t	cp;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The vote model and its JSON contract: what a valid vote is, and the
  * strict parser that turns a client's JSON body into votes.
@@ -63,6 +64,12 @@ enum vote_status	vote_parse_json_batch(const uint8_t *, size_t,
 			    const struct vote_limits *, struct vote **,
 			    size_t *, struct vote_error *);
 
+/*
+ * 1 if the first byte of body after JSON whitespace (space, tab, CR, LF)
+ * is '[': the body is a batch. 0 otherwise. Does not parse the body.
+ */
+int			vote_json_is_array(const uint8_t *body, size_t len);
+
 /* Checks name, album, year and rank against the contract. */
 enum vote_status	vote_validate(const struct vote *, struct vote_error *);
 
@@ -89,7 +96,8 @@ enum vote_status	vote_set_fields(struct vote *, const char *name,
  * forms, surrogates or code points past U+10FFFF); otherwise 0, and
  * *bad (if not NULL) gets the offset of the first offending byte.
  */
-int			vote_utf8_valid(const uint8_t *, size_t, size_t *bad);
+int			vote_utf8_is_valid(const uint8_t *, size_t,
+			    size_t *bad);
 
 /* Stamps an accepted vote: a new ULID, the source and the time now. */
 int			vote_accept(struct vote *, const char *source);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * struct vote to and from the protobuf-c marimba.v1.Vote message that
  * travels on the Kafka topic. Decoding checks the whole contract (the
@@ -9,6 +10,7 @@
 
 #include "vote.pb-c.h"
 
+#include "deconst.h"
 #include "vote_codec.h"
 #include "vote_id.h"
 
@@ -26,12 +28,12 @@ codec_message(const struct vote *v, Marimba__V1__Vote *msg)
 		return (-1);
 
 	marimba__v1__vote__init(msg);
-	msg->id = (char *)v->id;
-	msg->name = (char *)v->name;
-	msg->album = (char *)v->album;
+	msg->id = DECONST(char *, v->id);
+	msg->name = DECONST(char *, v->name);
+	msg->album = DECONST(char *, v->album);
 	msg->year = v->year;
 	msg->rank = v->rank;
-	msg->source = (char *)v->source;
+	msg->source = DECONST(char *, v->source);
 	msg->received_at_ms = v->received_at_ms;
 
 	return (0);
@@ -72,7 +74,7 @@ static enum vote_status
 codec_check_stamp(const Marimba__V1__Vote *msg, struct vote *v,
     struct vote_error *err)
 {
-	if (!vote_id_valid(msg->id)) {
+	if (!vote_id_is_valid(msg->id)) {
 		vote_error_set(err, "id", "id must be a ULID of %d Crockford "
 		    "base32 characters", VOTE_ID_LEN);
 		return (VOTE_EINVAL);

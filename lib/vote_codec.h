@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Converts votes to and from the protobuf-c Vote message of proto/vote.proto,
  * which is what travels on the Kafka topic.

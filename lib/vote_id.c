@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote ids as ULIDs: 48 bits of milliseconds since the epoch (big-endian)
  * followed by 80 random bits from getrandom(2), written as 26 characters
@@ -9,7 +10,6 @@
 
 #include <errno.h>
 #include <string.h>
-#include <time.h>
 
 #include "vote_id.h"
 
@@ -17,17 +17,6 @@
 #define ULID_TIME_MAX	((INT64_C(1) << 48) - 1)
 
 static const char	crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-
-int64_t
-marimba_now_ms(void)
-{
-	struct timespec		ts;
-
-	if (clock_gettime(CLOCK_REALTIME, &ts) == -1)
-		return (0);
-
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
 
 /* Fills buf with len random bytes; -1 if the kernel gave none. */
 static int
@@ -84,7 +73,7 @@ vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms)
 }
 
 int
-vote_id_valid(const char *s)
+vote_id_is_valid(const char *s)
 {
 	size_t		i;
 

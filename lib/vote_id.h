@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Vote ids: ULIDs (48-bit millisecond time, 80 random bits, Crockford
  * base32), so ids sort by acceptance time and need no coordination.
@@ -7,15 +8,13 @@
 
 #include <stdint.h>
 
+#include "clock.h"	/* marimba_now_ms(): the time in an id */
 #include "vote.h"
-
-/* Milliseconds since the Unix epoch, from CLOCK_REALTIME. */
-int64_t		marimba_now_ms(void);
 
 /* Writes a new ULID for time ms plus a NUL into out. -1 if no entropy. */
 int		vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms);
 
 /* 1 if s is a well-formed ULID of VOTE_ID_LEN characters, 0 otherwise. */
-int		vote_id_valid(const char *s);
+int		vote_id_is_valid(const char *s);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The strict JSON parser for votes: a yajl 2.1 callback (streaming) parser
  * that refuses a body at the first event that breaks the contract (unknown,
@@ -13,6 +14,7 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "grow.h"
 #include "vote.h"
 
 #define DEFAULT_MAX_BODY	524288
@@ -75,7 +77,7 @@ static int	json_value(struct json_ctx *, enum json_kind,
 static int	json_field(struct json_ctx *, enum json_kind,
 		    const unsigned char *, size_t);
 static int	json_begin_vote(struct json_ctx *);
-static int	json_escape_in_token(struct json_ctx *);
+static int	json_token_has_bad_escape(struct json_ctx *);
 static size_t	json_lone_surrogate(const uint8_t *, size_t);
 static void	json_copy_key(char *, size_t, const unsigned char *, size_t);
 
@@ -198,7 +200,7 @@ json_lone_surrogate(const uint8_t *s, size_t len)
 
 /* 1 if the string or key yajl just delivered holds the lone surrogate. */
 static int
-json_escape_in_token(struct json_ctx *ctx)
+json_token_has_bad_escape(struct json_ctx *ctx)
 {
 	if (ctx->bad_escape == NO_OFFSET)
 		return (0);
@@ -215,7 +217,7 @@ json_copy_key(char *dst, size_t dstlen, const unsigned char *key, size_t len)
 {
 	size_t		n, i, o;
 
-	if (!vote_utf8_valid(key, len, NULL) || memchr(key, '\0', len)) {
+	if (!vote_utf8_is_valid(key, len, NULL) || memchr(key, '\0', len)) {
 		(void)snprintf(dst, dstlen, "?");
 		return;
 	}
@@ -240,7 +242,6 @@ static int
 json_begin_vote(struct json_ctx *ctx)
 {
 	struct vote	*grown;
-	size_t		 cap;
 
 	if (ctx->single != NULL)
 		ctx->cur = ctx->single;
@@ -249,20 +250,15 @@ json_begin_vote(struct json_ctx *ctx)
 			return (json_fail(ctx, VOTE_ETOOBIG, "body",
 			    "batch has more than %zu votes", ctx->max_batch));
 		}
-		if (ctx->count == ctx->cap) {
-			/* count < max_batch here, so cap > count. */
-			cap = ctx->cap == 0 ? (ctx->in_array ? 16 : 1) :
-			    ctx->cap * 2;
-			if (ctx->in_array && cap > ctx->max_batch)
-				cap = ctx->max_batch;
-			grown = reallocarray(ctx->votes, cap, sizeof(*grown));
-			if (grown == NULL) {
-				return (json_fail(ctx, VOTE_ENOMEM, "body",
-				    "out of memory"));
-			}
-			ctx->votes = grown;
-			ctx->cap = cap;
+		/* count < max_batch here, so there is room to grow. */
+		grown = grow_array(ctx->votes, &ctx->cap, ctx->count,
+		    sizeof(*grown), ctx->in_array ? 16 : 1,
+		    ctx->in_array ? ctx->max_batch : 1);
+		if (grown == NULL) {
+			return (json_fail(ctx, VOTE_ENOMEM, "body",
+			    "out of memory"));
 		}
+		ctx->votes = grown;
 		ctx->cur = &ctx->votes[ctx->count];
 	}
 
@@ -413,7 +409,7 @@ json_field(struct json_ctx *ctx, enum json_kind kind, const unsigned char *s,
 			    "%s must be a string, not %s", name,
 			    kind_names[kind]));
 		}
-		if (json_escape_in_token(ctx)) {
+		if (json_token_has_bad_escape(ctx)) {
 			return (json_fail(ctx, VOTE_EINVAL, name,
 			    "%s is not valid UTF-8 (escape of a lone UTF-16 "
 			    "surrogate)", name));
@@ -596,7 +592,7 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 	if (ctx->done) {
 		json_fail(ctx, VOTE_EINVAL, "body",
 		    "body has data after the JSON value (byte %zu)", at);
-	} else if (!vote_utf8_valid(body, len, &bad) && bad <= at) {
+	} else if (!vote_utf8_is_valid(body, len, &bad) && bad <= at) {
 		json_fail(ctx, VOTE_EINVAL, field,
 		    "%s is not valid UTF-8 (byte %zu of the body)", field, bad);
 	} else if (at >= len) {
@@ -624,18 +620,35 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 	return (VOTE_EINVAL);
 }
 
+/* JSON's whitespace (RFC 8259): never the locale's isspace(3). */
+static int
+json_is_space(uint8_t c)
+{
+	return (c == ' ' || c == '\t' || c == '\r' || c == '\n');
+}
+
 static int
 json_is_blank(const uint8_t *s, size_t len)
 {
 	size_t	i;
 
 	for (i = 0; i < len; i++) {
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-		    s[i] != '\n')
+		if (!json_is_space(s[i]))
 			return (0);
 	}
 
 	return (1);
+}
+
+int
+vote_json_is_array(const uint8_t *body, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len && json_is_space(body[i]); i++)
+		;
+
+	return (i < len && body[i] == '[');
 }
 
 /*
@@ -708,7 +721,8 @@ json_parse(struct json_ctx *ctx, const uint8_t *body, size_t len,
 		if (ys != yajl_status_ok && !ctx->failed)
 			json_syntax_error(ctx, body, len, len);
 	}
-	else if (ys == yajl_status_ok && !ctx->done)
+	/* yajl said ok but the value never ended: refuse, never half a vote. */
+	if (ys == yajl_status_ok && !ctx->failed && !ctx->done)
 		json_fail(ctx, VOTE_EINVAL, "body", "body is incomplete");
 
 	yajl_free(ctx->handle);

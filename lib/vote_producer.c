@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The shared Kafka producer (see vote_producer.h): a librdkafka producer
  * with acks=all and idempotence whose delivery reports are handed to the
@@ -169,7 +170,7 @@ vote_producer_notify_fd(struct vote_producer *vp, int fd)
 }
 
 int
-vote_producer_broker_up(struct vote_producer *vp, int timeout_ms)
+vote_producer_broker_is_up(struct vote_producer *vp, int timeout_ms)
 {
 	const struct rd_kafka_metadata	*md;
 	rd_kafka_resp_err_t		 rerr;

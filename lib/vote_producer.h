@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kafka producer every ingest path shares: validated votes are encoded
  * with protobuf-c and produced to the votes topic with acks=all and the
@@ -27,31 +28,40 @@ enum vote_send_status {
 	VOTE_SEND_ERROR,	/* could not enqueue for another reason */
 };
 
-struct vote_producer	*vote_producer_new(const struct marimba_config *,
-			    vote_delivery_fn, void *, char *, size_t);
-void			 vote_producer_free(struct vote_producer *);
+/*
+ * A producer for cfg's brokers and topic; cb gets every delivery report
+ * with arg. NULL on failure, with the reason in err (errlen bytes).
+ */
+struct vote_producer	*vote_producer_new(const struct marimba_config *cfg,
+			    vote_delivery_fn cb, void *arg, char *err,
+			    size_t errlen);
+void			 vote_producer_free(struct vote_producer *vp);
 
 /* Enqueues one encoded vote; never blocks. */
-enum vote_send_status	 vote_producer_send(struct vote_producer *,
-			    const struct vote *, void *);
+enum vote_send_status	 vote_producer_send(struct vote_producer *vp,
+			    const struct vote *v, void *opaque);
 
 /* Serves delivery reports; returns how many were served. */
-int			 vote_producer_poll(struct vote_producer *, int);
+int			 vote_producer_poll(struct vote_producer *vp,
+			    int timeout_ms);
 
-/* Waits up to timeout ms for every message to be reported. 0 if all were. */
-int			 vote_producer_flush(struct vote_producer *, int);
+/* Waits up to timeout_ms for every message to be reported: 0, or -1. */
+int			 vote_producer_flush(struct vote_producer *vp,
+			    int timeout_ms);
 
 /* Messages enqueued and not yet reported. */
-int			 vote_producer_queue_len(struct vote_producer *);
+int			 vote_producer_queue_len(struct vote_producer *vp);
 
 /*
  * Asks librdkafka to write a byte to fd (non-blocking, e.g. a pipe) each
  * time delivery reports become ready, so an event loop can call
  * vote_producer_poll() when there is work instead of on a timer.
  */
-void			 vote_producer_notify_fd(struct vote_producer *, int);
+void			 vote_producer_notify_fd(struct vote_producer *vp,
+			    int fd);
 
 /* 1 if a broker answered a metadata request within timeout ms, else 0. */
-int			 vote_producer_broker_up(struct vote_producer *, int);
+int			 vote_producer_broker_is_up(struct vote_producer *vp,
+			    int timeout_ms);
 
 #endif

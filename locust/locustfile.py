@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Load scenarios for marimba: a REST user that POSTs votes to the Kore app
 # (/api/votes) and a gRPC user that calls marimba.v1.VoteService, both
 # drawing band/album/year/rank from data.json. The gRPC stubs are generated

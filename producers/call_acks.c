@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Delivery-report accounting of one gRPC call (see call_acks.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The delivery reports one gRPC call waits for: how many of its votes were
  * enqueued, how many reports are still due, and the first failure. A

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * CastRequest decoding and encoding (see cast_request.h).
  */
@@ -7,6 +8,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "deconst.h"
 
 static enum vote_status	copy_text(const char *, const char *, char *,
 			    size_t, struct vote_error *);
@@ -63,8 +65,8 @@ cast_request_encode(const struct vote *v, uint8_t **out, size_t *len)
 	uint8_t				*p;
 	size_t				 n;
 
-	req.name = (char *)v->name;
-	req.album = (char *)v->album;
+	req.name = DECONST(char *, v->name);
+	req.album = DECONST(char *, v->album);
 	req.year = v->year;
 	req.rank = v->rank;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Turns the bytes of a marimba.v1.CastRequest into a validated struct vote:
  * what the gRPC server does with every message before producing it.

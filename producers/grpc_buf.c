@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Byte buffer helpers (see grpc_buf.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Moving bytes and protobuf-c messages in and out of gRPC byte buffers,
  * for the server and the clients alike.

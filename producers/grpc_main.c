@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-grpc: the gRPC ingest path. Serves marimba.v1.VoteService
  * (Cast, CastStream) and grpc.health.v1.Health/Check on MARIMBA_GRPC_ADDR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kafka health probe thread (see health_probe.h).
  */
@@ -86,7 +87,7 @@ probe_run(void *arg)
 	pthread_mutex_lock(&hp->lock);
 	while (!hp->stop) {
 		pthread_mutex_unlock(&hp->lock);
-		if (vote_producer_broker_up(hp->vp, PROBE_TIMEOUT_MS))
+		if (vote_producer_broker_is_up(hp->vp, PROBE_TIMEOUT_MS))
 			atomic_store(&hp->last_up_ms, probe_now_ms());
 		pthread_mutex_lock(&hp->lock);
 

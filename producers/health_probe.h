@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Whether Kafka answers: a thread asks the producer for metadata once a
  * second, so that health checks are answered without blocking the

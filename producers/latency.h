@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Call latencies of marimba-vote: recorded per thread, merged, and read
  * as percentiles.

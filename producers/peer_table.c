@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Open calls per connection (see peer_table.h): a fixed array of hash
  * buckets (FNV-1a) with chained entries, each a count and its key.

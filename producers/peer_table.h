@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Open calls per connection of marimba-grpc, keyed by the peer address
  * the gRPC core gives each call ("ipv4:127.0.0.1:40312"): one TCP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Blocking gRPC client calls on the C core (see rpc_client.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Blocking gRPC calls from C clients (marimba-vote, the tests): one call
  * at a time per completion queue, so one queue per thread.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The completion-queue loops of marimba-grpc (see server.h): starts the
  * gRPC server with its bounds, drives the calls, runs the thread that
@@ -16,6 +17,7 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "server.h"
 #include "server_call.h"
@@ -325,10 +327,7 @@ server_reports_stop(struct server *s)
 int64_t
 server_now_ms(void)
 {
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (marimba_mono_ms());
 }
 
 static void

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The gRPC server of marimba-grpc: one completion queue driven by two
  * threads, and one thread blocked on the Kafka producer's delivery reports

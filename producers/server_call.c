@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Per-call state machines of marimba-grpc (see server_call.h): Cast,
  * CastStream, grpc.health.v1.Health/Check, and UNIMPLEMENTED for the rest.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One gRPC call on the server and its state machine: requested, reading
  * request messages, confirming a stream's half-close, waiting for Kafka's

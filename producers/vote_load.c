@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-vote's load generator (see vote_load.h): threads share one
  * channel, take call numbers from a shared counter and wait for the time
@@ -17,6 +18,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "deconst.h"
 #include "rpc_client.h"
 #include "vote_load.h"
 
@@ -101,7 +103,7 @@ load_run(const struct load_opts *o, struct load_result *res)
 	free(threads);
 	grpc_channel_destroy(l.ch);
 	for (i = 0; i < o->nvotes; i++)
-		free((void *)l.msgs[i].data);
+		free(DECONST(void *, l.msgs[i].data));
 	free(l.msgs);
 	pthread_mutex_destroy(&l.lock);
 	return (started == 0 ? -1 : 0);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The load marimba-vote puts on a server: count votes cycling through a
  * list, at a rate, over a number of concurrent blocking callers, each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-vote: casts votes at marimba-grpc and reports how it went.
  *

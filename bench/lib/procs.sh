@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by the bench scripts: starts the processes of one run so that
 # every one of them can be found and stopped again, on every exit path
 # (normal end, failure, saturation, INT/TERM, a caller's timeout).

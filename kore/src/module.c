@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The Kore module as one piece: the concerns it is made of, in the
  * order their workers start and stop (votes first, so parked requests

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # Sourced by scripts: exports every MARIMBA_* default of conf/marimba.env
 # that the environment does not already set. Expects $root.
 while IFS='=' read -r _name _value; do

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 # Readiness probe for scripts/stack: sends a real MongoDB `hello` command
 # (OP_MSG {hello: 1, $db: "admin"}) to HOST:PORT and exits 0 only if the
 # reply document holds ok: 1. Standard library only.

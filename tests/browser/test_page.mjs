@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Browser test of the log viewer: Debian's headless chromium driven by
 // playwright-core (no browser download). Loads the page of a private
 // pipeline, checks the rows, sends more votes and waits for htmx to swap

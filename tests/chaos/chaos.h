@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The chaos test's shared state: a private Kafka, Redis and FerretDB
  * (scripts/stack in its own state dir, on free ports), the pipeline's

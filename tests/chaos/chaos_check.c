@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The chaos test's verdict data: what the clients were told (the load
  * generators' counts and the acknowledged ids), what reached Kafka (the

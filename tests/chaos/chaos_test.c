@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Chaos test: the whole pipeline (Kore votes API, marimba-grpc, Kafka,
  * marimba-consumer, Redis, FerretDB) on a PRIVATE stack (scripts/stack in

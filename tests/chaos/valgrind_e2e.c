@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Valgrind memcheck on a short end-to-end run: marimba-grpc and
  * marimba-consumer run under valgrind (the harness starts them through

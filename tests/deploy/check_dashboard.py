@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Proves every panel of the Grafana dashboard (k8s/grafana/dashboards)
 draws the votes this test produced, exactly.
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Offline checks of the container images and the laptop Compose file
 (hadolint and docker are not available here):
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """kubeconform and kube-score over every rendered kustomization of k8s/
 (k8s/base, k8s/locust, k8s/overlays/*), rendered as check_manifests.py
 renders them (the pinned kustomize of scripts/deploy-tools).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Offline checks of every Kubernetes manifest of marimba (k8s/, locust/).
 
 1. Every kustomization's resources, generator files and patches exist.

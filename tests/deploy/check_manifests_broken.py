@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Proves tests/deploy/check_manifests.py fails on broken manifests: for
 each mutation below it copies k8s/, locust/ and proto/ to a temporary
 directory, breaks one thing, runs the checker on the copy and expects exit

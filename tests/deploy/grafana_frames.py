@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """What Grafana draws from a Redis panel, reproduced in Python: the data
 frames the redis-datasource plugin (2.2.0, the version k8s/grafana
 installs) builds for each command, the dashboard transformations applied

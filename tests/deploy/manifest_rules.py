@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """The deployment rules of marimba on GKE that no generic linter knows,
 checked on each rendered kustomization by check_manifests.py:
 

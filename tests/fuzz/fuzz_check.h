@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the fuzz targets share: the libFuzzer entry point's prototype and
  * FUZZ_CHECK(), an assertion that also holds in release builds (NDEBUG)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Checks the fuzz targets share; see fuzz_common.h.
  */
@@ -16,7 +17,7 @@ fuzz_text_clean(const char *s, size_t len)
 	size_t		 i;
 
 	p = (const uint8_t *)s;
-	if (!vote_utf8_valid(p, len, NULL))
+	if (!vote_utf8_is_valid(p, len, NULL))
 		return (0);
 	for (i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '"' ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Checks more than one fuzz target makes: that a struct vote_error is one
  * the contract allows (docs/vote-contract.md), that two votes are equal,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the log viewer's query-string parser (lib/logs_query.c):
  * any bytes go through logs_query_parse(). Besides memory errors (ASan,
@@ -38,7 +39,7 @@ check_query(const struct logs_query *q)
 		    VOTE_NAME_MAX, &err) == VOTE_OK);
 	FUZZ_CHECK(q->source[0] == '\0' || strcmp(q->source, "rest") == 0 ||
 	    strcmp(q->source, "grpc") == 0);
-	FUZZ_CHECK(q->before[0] == '\0' || vote_id_valid(q->before));
+	FUZZ_CHECK(q->before[0] == '\0' || vote_id_is_valid(q->before));
 }
 
 /* q as a query string with every byte of band as %XX; its length. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A main() for builds without libFuzzer (gcc): runs every file named on
  * the command line, or found directly in a directory named there, through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Writes the seed corpus of the vote_decode fuzz target: packed
  * marimba.v1.Vote messages, valid ones (plain, UTF-8, longest and

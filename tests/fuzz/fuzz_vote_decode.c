@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the Kafka message decoder (lib/vote_codec.c): any bytes
  * go through vote_decode(). Besides memory errors (ASan, UBSan) it checks
@@ -33,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	FUZZ_CHECK(vote_validate(&v, &err) == VOTE_OK);
-	FUZZ_CHECK(vote_id_valid(v.id));
+	FUZZ_CHECK(vote_id_is_valid(v.id));
 	FUZZ_CHECK(strcmp(v.source, "rest") == 0 ||
 	    strcmp(v.source, "grpc") == 0);
 	FUZZ_CHECK(v.received_at_ms > 0);

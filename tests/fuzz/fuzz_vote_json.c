@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fuzz target for the JSON vote parser (lib/vote_json.c): every input goes
  * through vote_parse_json() and vote_parse_json_batch() with small limits

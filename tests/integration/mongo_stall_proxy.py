@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 # A MongoDB wire-protocol proxy for test_rest_degraded: relays every
 # message between the client and the real server (FerretDB of
 # scripts/stack) except a "find" on the "logs" collection, which it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-consumer's log window (lib/log_window) with two replicas, one
  * of them killed with SIGKILL mid-run, then a replay of the whole topic

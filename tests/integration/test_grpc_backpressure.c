@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-grpc with a broker that never answers (a closed port) and a
  * producer queue of one vote: the vote in the queue ends UNAVAILABLE after

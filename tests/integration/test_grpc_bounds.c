@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The bounds of marimba-grpc (docs/grpc.md): a call over
  * MARIMBA_GRPC_MAX_STREAMS on one connection is RESOURCE_EXHAUSTED while

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-grpc when Kafka goes away and comes back, on a private Kafka
  * instance (scripts/stack with its own state dir and ports): a vote is

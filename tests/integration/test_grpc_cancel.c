@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * A CastStream that ends without a real half-close produces nothing: the
  * client cancelling it, its deadline passing, or the client process dying

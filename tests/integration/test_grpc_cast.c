@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * marimba-grpc against the real Kafka: valid votes through Cast and
  * CastStream come back as ids and land on the topic exactly once each
@@ -20,6 +21,7 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "deconst.h"
 #include "test_grpc_util.h"
 
 #define MAX_BATCH	50	/* MARIMBA_MAX_BATCH of the server under test */
@@ -167,8 +169,8 @@ request(const char *name, const char *album, uint32_t year, uint32_t rank)
 	struct rpc_msg			 m;
 	uint8_t				*buf;
 
-	req.name = (char *)name;
-	req.album = (char *)album;
+	req.name = DECONST(char *, name);
+	req.album = DECONST(char *, album);
 	req.year = year;
 	req.rank = rank;
 	m.len = marimba__v1__cast_request__get_packed_size(&req);
@@ -188,7 +190,7 @@ assert_invalid(struct fixture *f, struct rpc_msg m, const char *expect)
 	    sizeof(why)), GRPC_STATUS_INVALID_ARGUMENT);
 	if (strstr(why, expect) == NULL)
 		fail_msg("details '%s' do not mention '%s'", why, expect);
-	free((void *)m.data);
+	free(DECONST(void *, m.data));
 }
 
 static void
@@ -245,7 +247,7 @@ test_bad_requests(void **state)
 	if (strstr(why, "vote 2") == NULL)
 		fail_msg("details '%s' do not name vote 2", why);
 	for (i = 0; i < 4; i++)
-		free((void *)batch[i].data);
+		free(DECONST(void *, batch[i].data));
 
 	/* The first vote bad: the answer comes while the client still sends. */
 	big = calloc(MAX_BATCH, sizeof(*big));
@@ -258,7 +260,7 @@ test_bad_requests(void **state)
 	if (strstr(why, "vote 0: name") == NULL)
 		fail_msg("details '%s' do not name vote 0", why);
 	for (i = 0; i < MAX_BATCH; i++)
-		free((void *)big[i].data);
+		free(DECONST(void *, big[i].data));
 	free(big);
 
 	/* An empty stream, and one longer than MARIMBA_MAX_BATCH. */
@@ -272,7 +274,7 @@ test_bad_requests(void **state)
 	    MAX_BATCH + 1, 1, why, sizeof(why)),
 	    GRPC_STATUS_RESOURCE_EXHAUSTED);
 	for (i = 0; i < MAX_BATCH + 1; i++)
-		free((void *)big[i].data);
+		free(DECONST(void *, big[i].data));
 	free(big);
 
 	/* A message over the 64 KiB limit is refused by the gRPC core. */
@@ -283,7 +285,7 @@ test_bad_requests(void **state)
 	m = request(huge, "Resistencia", 2008, 2);
 	assert_int_equal(raw_call(f, RPC_METHOD_CAST, &m, 1, 0, why,
 	    sizeof(why)), GRPC_STATUS_RESOURCE_EXHAUSTED);
-	free((void *)m.data);
+	free(DECONST(void *, m.data));
 	free(huge);
 
 	/* Still works after all that. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * SIGTERM to marimba-grpc while marimba-vote keeps calls in flight: the
  * server finishes them and exits 0, and every id a client was told was

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Helpers of the gRPC integration tests (see test_grpc_util.h).
  */
@@ -20,6 +21,8 @@
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
+#include "clock.h"
+#include "deconst.h"
 #include "grpc_buf.h"
 #include "kafka_admin.h"
 #include "test_grpc_util.h"
@@ -34,10 +37,7 @@ static rd_kafka_t	*tg_kafka(const char *, rd_kafka_type_t, char *,
 long long
 tg_now_ms(void)
 {
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (marimba_mono_ms());
 }
 
 void
@@ -276,7 +276,7 @@ tg_health(grpc_channel *ch, grpc_completion_queue *cq, const char *service,
 	uint8_t					 buf[256];
 	grpc_status_code			 st;
 
-	req.service = (char *)service;
+	req.service = DECONST(char *, service);
 	msg.len = grpc__health__v1__health_check_request__pack(&req, buf);
 	msg.data = buf;
 	*serving = -1;
@@ -418,7 +418,7 @@ tg_cast_stream(grpc_channel *ch, grpc_completion_queue *cq,
 	rpc_result_clear(&res);
 done:
 	for (i = 0; i < n; i++)
-		free((void *)msgs[i].data);
+		free(DECONST(void *, msgs[i].data));
 	free(msgs);
 	return (st);
 }

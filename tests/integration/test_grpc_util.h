@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the gRPC integration tests share: a marimba-grpc child process on a
  * free port, unique Kafka topics and reading them back, gRPC calls and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lib/log_window against a private Redis (so FLUSHALL is allowed) and
  * the shared FerretDB: every page the window answers is exactly what the
@@ -109,7 +110,7 @@ lw_insert(size_t first, size_t n)
 		    "accepted_at", BCON_DATE_TIME(v->received_at_ms),
 		    "consumed_at", BCON_DATE_TIME(v->received_at_ms + 3));
 	}
-	if (!mongoc_collection_insert_many(T.coll, (const bson_t **)docs, n,
+	if (!mongoc_collection_insert_many(T.coll, (const bson_t **)(void *)docs, n,
 	    NULL, NULL, &err))
 		fail_msg("insert_many: %s", err.message);
 	for (i = 0; i < n; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Plain-socket HTTP for the front door's tests (see test_raw_http.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * HTTP/1.1 over a plain socket for the tests of the front door: send
  * bytes exactly as written (pipelined requests, odd framing) and split

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * MARIMBA_REDIS_PASSWORD against a private redis-server started with
  * --requirepass on a free port: lib/config.c reads it, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Kafka goes away and comes back: Kore runs against a private Kafka
  * (scripts/stack with its own state dir and ports) with a 2 s ack timeout.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Readiness that reflects the reads the page depends on (issue 21): a
  * MongoDB that answers hello and ping but never answers a log read (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * No request smuggling by any method on any route (issue 21): a request
  * whose body is itself a request ("GET /healthz ...") must get exactly

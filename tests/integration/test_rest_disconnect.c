@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Clients that give up while their votes are parked: Kore frees those
  * requests, and the delivery reports that arrive afterwards must not touch

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The votes API refuses bad requests with the right status and a JSON
  * body, one request per class of mistake, and none of them puts anything

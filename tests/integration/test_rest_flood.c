@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * 1,600 idle keep-alive connections (issue 12): with Kore's default
  * worker_rlimit_nofiles (768) a worker ran out of descriptors below its

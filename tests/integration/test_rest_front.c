@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The front door under hostile clients (issue 12), over plain sockets:
  * pipelined requests, Transfer-Encoding, odd Content-Length,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Back-pressure: with a producer queue of one message, a batch that does
  * not fit gets 503 with Retry-After at once (not after the ack timeout);

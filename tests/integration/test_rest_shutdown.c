@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Graceful shutdown: many POSTs are in flight when Kore gets SIGTERM. Kore
  * must exit 0, and every vote it answered 202 must be on Kafka (it flushes

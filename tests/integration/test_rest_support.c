@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Helpers of the REST integration tests (see test_rest_support.h): a real
  * Kore started through kore/run.sh, libcurl for HTTP, librdkafka to create

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * What the REST integration tests share: starting and stopping a Kore
  * running the votes API (kore/run.sh) on a free port with its own topic,

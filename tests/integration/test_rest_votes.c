@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The votes API against the real Kafka: valid votes (single and batches,
  * up to the largest batch) get 202 with ids, and exactly those votes are

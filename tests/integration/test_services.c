@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Checks that the local services of scripts/stack really do what marimba
  * needs: a Kafka produce (acks=all) / consume round trip through a consumer

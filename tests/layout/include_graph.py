@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """Draws the include graph of marimba's C sources and checks its rules.
 
 A module is a .c file and the .h of the same name beside it (store.c and

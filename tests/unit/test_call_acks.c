@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for producers/call_acks.c: a call's delivery reports are
  * counted down to the last one, the first failure is kept, and a report

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/config.c: defaults, overrides and rejected values.
  */
@@ -27,6 +28,11 @@ test_defaults(void **state)
 	assert_int_equal(cfg.http_port, 8080);
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.max_batch, 1000);
+	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
+	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
+	assert_int_equal(cfg.metrics_port, 9464);
+	assert_int_equal(cfg.redis_linger_ms, 20);
+	assert_int_equal(cfg.mongo_linger_ms, 50);
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/html_escape.c: each special character, a script tag
  * and an attribute breaker, UTF-8 passed through, and truncation that

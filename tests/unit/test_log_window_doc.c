@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log window's members (lib/log_window_doc.c): a log survives the
  * round trip whatever its text (quotes, backslashes, control-free UTF-8,

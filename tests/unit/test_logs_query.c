@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/logs_query.c: defaults, each parameter's valid and
  * invalid values, percent-decoding, duplicates, unknown parameters and

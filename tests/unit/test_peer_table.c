@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for producers/peer_table.c: open calls counted per peer,
  * entries gone at zero, many peers in the same table.

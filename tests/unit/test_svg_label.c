@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for kore/src/viewer/label.c, which fits the chart's bar
  * labels into their room: short labels whole, long ones cut with room

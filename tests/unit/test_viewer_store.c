@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the set-up and tear-down of kore/src/viewer/store.c
  * (no server needed: nothing answers on the ports used). stores_new()

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote.c: the UTF-8 validator, vote_validate() and
  * vote_set_fields() as the gRPC path uses them, and vote_accept().
@@ -56,7 +57,7 @@ test_utf8(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		bad = 12345;
-		got = vote_utf8_valid((const uint8_t *)cases[i].s,
+		got = vote_utf8_is_valid((const uint8_t *)cases[i].s,
 		    strlen(cases[i].s), &bad);
 		if (got != cases[i].valid)
 			fail_msg("case %zu: valid=%d", i, got);
@@ -64,7 +65,8 @@ test_utf8(void **state)
 			assert_int_equal(bad, cases[i].bad);
 	}
 	/* An embedded NUL is valid UTF-8 (the text check refuses it). */
-	assert_int_equal(vote_utf8_valid((const uint8_t *)"a\0b", 3, NULL), 1);
+	assert_int_equal(vote_utf8_is_valid((const uint8_t *)"a\0b", 3, NULL),
+	    1);
 }
 
 static void
@@ -248,7 +250,7 @@ test_accept(void **state)
 	before = marimba_now_ms();
 	assert_int_equal(vote_accept(&v, "rest"), 0);
 	after = marimba_now_ms();
-	assert_true(vote_id_valid(v.id));
+	assert_true(vote_id_is_valid(v.id));
 	assert_string_equal(v.source, "rest");
 	assert_true(v.received_at_ms >= before && v.received_at_ms <= after);
 

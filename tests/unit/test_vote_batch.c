@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for vote_parse_json_batch(): one object or an array of
  * 1..max_batch objects, all-or-nothing, the index of the bad element, and
@@ -267,6 +268,22 @@ test_no_leak_on_late_errors(void **state)
 	free(s);
 }
 
+/* JSON's four whitespace bytes only, whatever the locale says. */
+static void
+test_is_array(void **state)
+{
+	(void)state;
+	assert_true(vote_json_is_array((const uint8_t *)"[", 1));
+	assert_true(vote_json_is_array((const uint8_t *)" \t\r\n[{", 6));
+	assert_false(vote_json_is_array((const uint8_t *)"{}", 2));
+	assert_false(vote_json_is_array((const uint8_t *)"", 0));
+	assert_false(vote_json_is_array((const uint8_t *)"   ", 3));
+	assert_false(vote_json_is_array((const uint8_t *)"\v[", 2));
+	assert_false(vote_json_is_array((const uint8_t *)"\f[", 2));
+	assert_false(vote_json_is_array((const uint8_t *)"\xa0[", 2));
+	assert_false(vote_json_is_array((const uint8_t *)"x[", 2));
+}
+
 int
 main(void)
 {
@@ -280,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_body_shape),
 		cmocka_unit_test(test_max_body),
 		cmocka_unit_test(test_no_leak_on_late_errors),
+		cmocka_unit_test(test_is_array),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote_codec.c: encode/decode round trip, short
  * buffers, and decode refusing garbage, truncations and every message

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/vote_id.c: ULID layout against the spec's example,
  * validity, uniqueness of many ids and ordering by time.
@@ -36,7 +37,7 @@ test_time_part(void **state)
 	assert_memory_equal(id, "0000000000", 10);
 	assert_int_equal(vote_id_new(id, (INT64_C(1) << 48) - 1), 0);
 	assert_memory_equal(id, "7ZZZZZZZZZ", 10);
-	assert_true(vote_id_valid(id));
+	assert_true(vote_id_is_valid(id));
 
 	assert_int_equal(vote_id_new(id, INT64_C(1) << 48), -1);
 	assert_int_equal(vote_id_new(id, -1), -1);
@@ -56,13 +57,13 @@ test_valid(void **state)
 	size_t		i;
 
 	(void)state;
-	assert_true(vote_id_valid("01ARYZ6S41TSV4RRFFQ69G5FAV"));
-	assert_true(vote_id_valid("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"));
+	assert_true(vote_id_is_valid("01ARYZ6S41TSV4RRFFQ69G5FAV"));
+	assert_true(vote_id_is_valid("7ZZZZZZZZZZZZZZZZZZZZZZZZZ"));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (vote_id_valid(bad[i]))
+		if (vote_id_is_valid(bad[i]))
 			fail_msg("accepted %s", bad[i]);
 	}
-	assert_false(vote_id_valid(NULL));
+	assert_false(vote_id_is_valid(NULL));
 }
 
 static void
@@ -79,7 +80,7 @@ test_unique(void **state)
 	now = marimba_now_ms();
 	for (i = 0; i < MANY; i++) {
 		assert_int_equal(vote_id_new(ids[i], now), 0);
-		assert_true(vote_id_valid(ids[i]));
+		assert_true(vote_id_is_valid(ids[i]));
 	}
 	qsort(ids, MANY, sizeof(*ids), cmp_id);
 	for (i = 1; i < MANY; i++)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for the JSON vote contract of one vote (lib/vote_json.c with
  * the checks of lib/vote.c): accepted forms, boundaries, and every class

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * lib/vote_producer.c against librdkafka's in-process mock cluster (no
  * services): delivery reports carry the send-time opaque, the notify fd
@@ -138,7 +139,7 @@ test_delivery_reports(void **state)
 	assert_int_equal(r.failed, 0);
 	assert_int_equal(r.wrong_opaque, 0);
 	assert_int_equal(vote_producer_queue_len(vp), 0);
-	assert_int_equal(vote_producer_broker_up(vp, 2000), 1);
+	assert_int_equal(vote_producer_broker_is_up(vp, 2000), 1);
 	assert_int_equal(vote_producer_flush(vp, 1000), 0);
 	vote_producer_free(vp);
 }
@@ -222,7 +223,7 @@ test_broker_down(void **state)
 	assert_int_equal(r.failed, 1);
 	/* message.timeout.ms is the ack timeout (librdkafka scans each s). */
 	assert_true(took < m->cfg.ack_timeout_ms + 1500);
-	assert_int_equal(vote_producer_broker_up(vp, 500), 0);
+	assert_int_equal(vote_producer_broker_is_up(vp, 500), 0);
 
 	assert_int_equal(rd_kafka_mock_broker_set_up(m->cluster, 1), 0);
 	vote_producer_free(vp);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for kore/src/viewer/web_time.c: the page's time cell and
  * /api/logs' accepted_at. Before, the page printed "when + 11" of an ISO

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The one per-process struct app that Kore's handlers reach with
  * app_get(), the state the glue keeps for each concern, and the list of

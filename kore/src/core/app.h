@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The module glue: the state every concern of the Kore module shares
  * (configuration, the shutdown flag, metrics, assets) and the small

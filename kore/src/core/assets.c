@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Static assets: htmx (node_modules/htmx.org/dist/htmx.min.js, pinned by
  * package-lock.json) and assets/marimba.css, read once by the parent

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Static assets (assets.c): htmx and the stylesheet, read once in the
  * parent, served with a content hash in their URL.

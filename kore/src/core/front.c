@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The front door: every connection starts here (front_connect is the
  * listener's connect callback in kore.conf) and every answer leaves

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The front door (front.c): front_connect is the listener's connect
  * callback in kore.conf, so every connection's request heads are checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET /healthz (the process answers) and GET /readyz: 200 when no check
  * the concerns report (Kafka from the votes, Redis and MongoDB from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The module's hooks without a concern's insides: the parent loads the
  * configuration, the assets and the shared metrics once, then lets each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Kore's module hooks as the glue runs them (hooks.c); module.c calls
  * them with its table of concerns.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET /metrics in Prometheus' text format, for every worker at once: the
  * counters live in one mmap(MAP_SHARED | MAP_ANONYMOUS) region made by

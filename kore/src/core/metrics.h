@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Counters in memory shared by every worker (metrics.c), served as
  * GET /metrics: requests by route and status, their durations, votes

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The catch-all route (last in the configuration): any path no other route
  * matched gets a JSON 404 instead of Kore's own page.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * JSON answers. Bodies are produced by yajl's generator, so any text that
  * came from a client (a field name in an error) is escaped by it.

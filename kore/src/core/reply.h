@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * JSON answers made by yajl's generator (reply.c), for every concern:
  * errors, a vote's contract error, status, the ids of accepted votes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Kore's seccomp sandbox stays on; these are the extra system calls the
  * worker needs for librdkafka's threads and sockets (found with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Text from a client into the viewer's HTML: render_esc() for element
  * text and attribute values, render_url_component() for a value inside

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Text into HTML (html.c): escaped for an element or attribute, or
  * percent-encoded for a URL.

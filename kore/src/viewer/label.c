@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Chart labels that fit: the bars' labels are right-aligned against the
  * bars, so a label wider than its room would run off the chart's left

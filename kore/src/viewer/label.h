@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Fitting a chart label into its room (label.c): a pure function, no
  * Kore, unit-tested in tests/unit/test_svg_label.c. Widths are estimated

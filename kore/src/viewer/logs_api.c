@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET /api/logs?limit=&band=&source=&before=: the newest logs first, as
  * {"logs":[{"_id":...},...],"next":"<cursor>"|null}. The cursor is the

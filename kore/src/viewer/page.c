@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET / (the log viewer), GET /fragments/logs and GET /fragments/stats
  * (what htmx fetches every few seconds). The page takes the same query

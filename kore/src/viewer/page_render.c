@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's HTML: the whole page for GET /, and the two pieces
  * htmx swaps every few seconds (the logs table, the stats). No script or

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The page and its fragments as HTML (page_render.c).
  */

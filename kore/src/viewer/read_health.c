@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Log-read health shared by every worker (see read_health.h): two
  * timestamps in one anonymous shared mapping made before the fork,

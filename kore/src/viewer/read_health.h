@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Whether MongoDB's log reads work (read_health.c): a store can answer
  * its health check (hello, ping) while every log read times out, and

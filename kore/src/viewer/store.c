@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's connections: a mongoc client pool (thread safe) and a
  * small mutex-protected pool of hiredis connections, both with short

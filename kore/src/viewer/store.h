@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's connections to Redis and MongoDB and their health
  * (store.c), and what the reads (store_mongo.c, store_redis.c) borrow.

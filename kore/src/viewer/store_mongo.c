@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads of the log documents the consumer writes (<db>.logs, _id = vote
  * id). Pages are sorted by _id descending: ULIDs start with the accept

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads of the vote logs (store_mongo.c): the log window in Redis, or
  * MongoDB.

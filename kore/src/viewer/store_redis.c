@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads of the consumer's Redis counters (docs/redis-keys.md):
  * <prefix>:total, the hashes <prefix>:bands, <prefix>:albums (field

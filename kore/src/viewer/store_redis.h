@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Reads of the consumer's Redis counters (store_redis.c): the tallies
  * and the last seconds of the votes-per-second series.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log window's keeper in the log viewer (lib/log_window.h): a thread
  * per worker checks once a second that Redis still has the window and,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Keeps the log window (lib/log_window.h) there: a thread per worker
  * checks it every second and rebuilds it from MongoDB when Redis lost it

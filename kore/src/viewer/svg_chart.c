@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Server-rendered inline SVG: horizontal bars for the tallies and a
  * sparkline of votes per second. Colours and fonts come from classes in

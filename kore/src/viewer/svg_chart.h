@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Server-rendered charts (svg_chart.c): inline SVG, no script, no style.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET /api/votes: the live tallies from Redis as
  * {"total":N,"bands":{"<band>":n},"albums":{"<band> — <album>":n},

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * GET and HEAD /api/votes (tallies.c), the half of the route module.c
  * hands to the log viewer.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's hooks (run by core/app.c): the parent makes the
  * log-read health the workers share; each worker opens its stores,

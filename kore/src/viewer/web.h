@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The log viewer inside the Kore module: the page, its htmx fragments,
  * GET /api/logs and GET /api/votes, and the stores behind them. Reads of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Runs a request's store reads on a thread of the log viewer's pools
  * (web_pool.c) and parks the request meanwhile. Each job carries a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * One request's store reads, run on a thread of the viewer's pools while
  * the request is parked (web_job.c), and the per-worker set of stores,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Thread pools for the log viewer's store reads: web_job.c makes one for
  * reads that need MongoDB, one for Redis-only reads, so tallies never

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Threads that run items from one queue (web_pool.c). An item is
  * embedded in what it runs; the pool knows nothing else of it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Answers of the log viewer: HTML always with the security headers (a
  * strict Content-Security-Policy: no inline script or style anywhere),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Answers of the log viewer (web_reply.c): HTML with the security
  * headers, JSON errors and documents, a 503 when too busy.

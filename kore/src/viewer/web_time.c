@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The vote logs' accept times as text: ISO 8601 for /api/logs and the
  * page's datetime attribute, a date and a clock for the page's cells.

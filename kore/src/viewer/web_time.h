@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Times of the vote logs as text (web_time.c): pure functions, no Kore,
  * unit-tested in tests/unit/test_web_time.c. Every output is always a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The votes concern's hooks (run by core/app.c): the parent sets Kore's
  * body limits; each worker then makes its own Kafka producer

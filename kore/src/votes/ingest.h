@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The votes concern's per-worker state (ingest.c): the Kafka producer,
  * the pipe librdkafka signals when delivery reports are ready, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Requests of POST /api/votes parked until librdkafka reports on each of
  * their messages: the delivery reports count acks and wake the request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * POST /api/votes requests waiting for Kafka's delivery reports
  * (parked.c): one votes_ctx per request, which each produced message

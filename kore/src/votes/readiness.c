@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Readiness for GET /readyz: a thread of the worker asks the broker for
  * metadata once a second (bounded by a timeout) and keeps the answer, so
@@ -103,7 +104,7 @@ readiness_run(void *arg)
 	(void)pthread_mutex_lock(&rd->lock);
 	while (!rd->stop) {
 		(void)pthread_mutex_unlock(&rd->lock);
-		up = vote_producer_broker_up(rd->producer, rd->timeout_ms);
+		up = vote_producer_broker_is_up(rd->producer, rd->timeout_ms);
 		(void)pthread_mutex_lock(&rd->lock);
 		rd->up = up;
 

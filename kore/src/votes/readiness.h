@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * Readiness of Kafka for GET /readyz (readiness.c): a thread that asks
  * the broker for metadata every second and keeps the answer.

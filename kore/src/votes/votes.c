@@ -1,10 +1,10 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * POST /api/votes: checks the request, parses and validates the whole body
  * (one vote or an array), produces every vote to Kafka and parks the
  * request until librdkafka reports on each message. 202 with the ids only
  * when every vote was acknowledged by the broker, 503 otherwise.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,7 +25,6 @@ static int	votes_finish(struct app *, struct http_request *,
 static int	votes_content_type_ok(struct http_request *);
 static int	votes_read_body(struct http_request *, size_t, uint8_t **,
 		    size_t *);
-static int	votes_is_array(const uint8_t *, size_t);
 
 /*
  * POST only (module.c sends GET and HEAD of the route to the viewer).
@@ -87,7 +86,7 @@ votes_start(struct app *app, struct votes *v, struct http_request *req)
 	count = 0;
 	st = vote_parse_json_batch(body, len, &v->limits, &votes, &count,
 	    &verr);
-	batch = votes_is_array(body, len);
+	batch = vote_json_is_array(body, len);
 	free(body);
 	switch (st) {
 	case VOTE_OK:
@@ -228,16 +227,4 @@ votes_content_type_ok(struct http_request *req)
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	return (*ct == '\0' || *ct == ';');
-}
-
-static int
-votes_is_array(const uint8_t *body, size_t len)
-{
-	size_t	i;
-
-	for (i = 0; i < len; i++) {
-		if (!isspace(body[i]))
-			return (body[i] == '[');
-	}
-	return (0);
 }

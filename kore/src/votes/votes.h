@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * POST /api/votes (votes.c), the half of the route module.c hands to the
  * votes API.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // composecheck: loads a Compose file the way "docker compose config" does
 // (compose-go: schema validation, interpolation, merging, normalisation)
 // without a Docker daemon, and prints the service names. Used by

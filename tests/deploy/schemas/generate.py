@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """Turns CustomResourceDefinition YAML into the JSON schemas kubeconform
 reads (tests/deploy/check_linters.py), strict like kubeconform's own
 openapi2jsonschema: objects with declared properties admit no others

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Harness of the log viewer's tests (integration and browser): starts a
 // private Kore (kore/run.sh), gRPC producer and consumer from the build
 // tree on free ports, all on the shared Kafka/Redis/MongoDB of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // Integration test of the log viewer through the real pipeline: votes
 // POSTed to Kore and cast over gRPC go through Kafka to the consumer,
 // which writes Redis and MongoDB; then the page, /api/logs, /api/votes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The log viewer with a store down: a private Redis (its own
 // scripts/stack state dir and port, stopped by the test) and a MongoDB
 // URI where nothing listens. The page must still answer 200 and say

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: ISC
 // The log window through the real pipeline (Kore, consumer, Kafka, the
 // shared FerretDB and a private Redis that may be flushed): a Kore that
 // reads pages from the window answers every /api/logs page and the logs

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Unit tests for lib/clock.c: the wall clock is a plausible Unix time in
+ * ms, the monotonic clock never goes back and counts a sleep.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+
+#define MS_2020		INT64_C(1577836800000)
+#define MS_2200		INT64_C(7258118400000)
+
+static void
+test_wall_clock_is_unix_ms(void **state)
+{
+	int64_t	now, skew;
+
+	(void)state;
+	now = marimba_now_ms();
+	assert_true(now > MS_2020);
+	assert_true(now < MS_2200);
+	skew = (int64_t)time(NULL) - now / 1000;
+	assert_true(skew >= -1 && skew <= 1);
+}
+
+static void
+test_monotonic_counts_a_sleep(void **state)
+{
+	struct timespec	ts = { 0, 30 * 1000000L };
+	int64_t		t0, t1;
+
+	(void)state;
+	t0 = marimba_mono_ms();
+	assert_int_equal(nanosleep(&ts, NULL), 0);
+	t1 = marimba_mono_ms();
+	assert_true(t0 > 0);
+	assert_true(t1 - t0 >= 30);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest	tests[] = {
+		cmocka_unit_test(test_wall_clock_is_unix_ms),
+		cmocka_unit_test(test_monotonic_counts_a_sleep),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
