@@ -37,6 +37,12 @@ mongo_sink_new(const struct marimba_config *cfg, char *err, size_t errlen)
 		free(m);
 		return (NULL);
 	}
+	if ((m->window = log_window_new(cfg)) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		mongo_store_free(m->ms);
+		free(m);
+		return (NULL);
+	}
 	return (m);
 }
 
@@ -46,18 +52,20 @@ mongo_sink_free(void *arg)
 	struct mongo_sink	*m = arg;
 
 	mongo_store_free(m->ms);
+	log_window_free(m->window);
 	free(m);
 }
 
+/*
+ * The batch's logs are listed in the log window (lib/log_window.h) only
+ * now that MongoDB has them; listing is idempotent, and a failure (Redis
+ * down) fails the batch, so it is inserted (duplicates) and listed again.
+ */
 int
 mongo_sink_after_insert(struct mongo_sink *m, const struct vote_batch *vb,
     char *err, size_t errlen)
 {
-	(void)m;
-	(void)vb;
-	(void)err;
-	(void)errlen;
-	return (0);
+	return (log_window_add(m->window, vb->votes, vb->n, err, errlen));
 }
 
 static int

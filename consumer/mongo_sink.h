@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_window.h"
 #include "mongo_store.h"
 #include "vote.h"
 
@@ -21,6 +22,7 @@ struct vote_batch {
 
 struct mongo_sink {
 	struct mongo_store	*ms;
+	struct log_window	*window;	/* the viewer's newest logs */
 };
 
 /*

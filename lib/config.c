@@ -128,6 +128,14 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->mongo_linger_ms = (int)v;
+	if (config_long("MARIMBA_LOG_WINDOW", 10000, 0, 1000000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->log_window = (int)v;
+	if (config_long("MARIMBA_LOG_WINDOW_BANDS", 100, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->log_window_bands = (int)v;
 	if (config_grpc(&cfg->grpc, err, errlen) == -1)
 		return (-1);
 	if (config_string("MARIMBA_GRAFANA_URL", "", cfg->grafana_url,

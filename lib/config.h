@@ -49,6 +49,8 @@ struct marimba_config {
 	int		mongo_linger_ms;
 	struct marimba_grpc_limits grpc;
 	char		grafana_url[512];	/* "" = no link */
+	int		log_window;		/* logs per window, 0 = none */
+	int		log_window_bands;	/* bands with a window */
 };
 
 /*

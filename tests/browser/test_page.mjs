@@ -31,6 +31,7 @@ async function setup() {
 	    year: 2001, rank: 7 }]));
 	pl.startConsumer();
 	await pl.waitTotal(N);
+	await pl.waitLogs(N);
 
 	browser = await launch({ width: 1280, height: 900 });
 	const { page } = browser;

@@ -31,5 +31,7 @@ struct redisContext	*stores_redis_get(struct stores *, char *, size_t);
 void			 stores_redis_put(struct stores *,
 			    struct redisContext *, int);
 const char		*stores_redis_prefix(struct stores *);
+/* The log window's keeper (store_window.h) of this worker. */
+struct store_window	*stores_window(struct stores *);
 
 #endif

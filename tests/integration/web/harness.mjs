@@ -180,6 +180,29 @@ export class Pipeline {
 		}, timeoutMs, 300);
 	}
 
+	// How many logs /api/logs lists, 100 a page.
+	async countLogs() {
+		let n = 0;
+		let next = null;
+		do {
+			const { status, body } = await this.getJson(
+			    '/api/logs?limit=100' +
+			    (next ? `&before=${next}` : ''));
+			if (status !== 200)
+				return -1;
+			n += body.logs.length;
+			next = body.next;
+		} while (next !== null);
+		return n;
+	}
+
+	// The logs are listed a moment after they are counted: the
+	// consumer lists a batch once MongoDB has it (docs/redis-keys.md).
+	async waitLogs(n, timeoutMs = 30000) {
+		return waitFor(`${n} logs listed`, async () =>
+		    await this.countLogs() === n, timeoutMs, 300);
+	}
+
 	async stop() {
 		for (const p of this.procs.reverse()) {
 			if (p.exitCode !== null || p.signalCode !== null)

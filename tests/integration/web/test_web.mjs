@@ -315,7 +315,7 @@ const checks = [
 		const r = await pl.getJson('/readyz');
 		assert.equal(r.status, 200);
 		assert.deepEqual(r.body, { status: 'ok', kafka: 'up',
-		    redis: 'up', mongo: 'up' });
+		    redis: 'up', mongo: 'up', window: 'ok' });
 	}],
 	['/metrics counts every worker\'s requests', async () => {
 		// Many requests, so both workers serve some.

@@ -32,6 +32,14 @@ function redis(...args) {
 	    { encoding: 'utf8' });
 }
 
+// /readyz without the log window's state, which follows Redis a second
+// later: never built here (MongoDB is down), so never "ok".
+function noWindow(body) {
+	const { window, ...rest } = body;
+	assert.ok(['rebuilding', 'unknown'].includes(window), window);
+	return rest;
+}
+
 async function ready() {
 	return pl.getJson('/readyz');
 }
@@ -62,7 +70,7 @@ const checks = [
 			    x : false;
 		}, 15000);
 		assert.equal(r.status, 503);
-		assert.deepEqual(r.body, { status: 'unavailable', kafka: 'up',
+		assert.deepEqual(noWindow(r.body), { status: 'unavailable', kafka: 'up',
 		    redis: 'up', mongo: 'down' });
 		assert.equal(r.headers.get('retry-after'), '1');
 	}],
@@ -105,7 +113,7 @@ const checks = [
 			return x.body.redis === 'down' ? x : false;
 		}, 15000);
 		assert.equal(r.status, 503);
-		assert.deepEqual(r.body, { status: 'unavailable', kafka: 'up',
+		assert.deepEqual(noWindow(r.body), { status: 'unavailable', kafka: 'up',
 		    redis: 'down', mongo: 'down' });
 		const p = await timedPage();
 		assert.equal(p.status, 200);
