@@ -22,7 +22,6 @@
 
 #define STORES_REDIS_IDLE	8	/* idle connections kept */
 #define STORES_TIMEOUT_MS	1000	/* connect, select a server, Redis */
-#define STORES_SOCKET_MS	2000	/* one MongoDB read */
 #define STORES_HEARTBEAT_MS	2000	/* mongoc's server monitoring */
 #define STORES_MONGO_CLIENTS	8	/* mongoc pool size, per worker */
 #define STORES_HEALTH_MS	1000

@@ -10,6 +10,15 @@
 
 #include "config.h"
 
+/*
+ * A MongoDB read gives up on the client side after STORES_SOCKET_MS; the
+ * server is told to give up a little earlier (maxTimeMS), so a request
+ * that times out here ends its work in the store too instead of leaving
+ * a whole-collection scan running there.
+ */
+#define STORES_SOCKET_MS	2000
+#define STORES_READ_MAX_MS	(STORES_SOCKET_MS - 250)
+
 struct stores;
 struct _mongoc_client_t;
 struct redisContext;

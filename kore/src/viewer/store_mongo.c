@@ -124,6 +124,7 @@ logs_find(mongoc_collection_t *coll, const struct logs_query *q,
 	bson_append_document_end(&opts, &sort);
 	/* One more than asked tells whether a next page exists. */
 	BSON_APPEND_INT64(&opts, "limit", q->limit + 1);
+	BSON_APPEND_INT64(&opts, "maxTimeMS", STORES_READ_MAX_MS);
 
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
 	got = 0;
