@@ -8,9 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "clock.h"
+#include "log.h"
 #include "mongo_sink.h"
 #include "sink.h"
 #include "vote_id.h"
+
+#define WINDOW_RETRY_MS	2000	/* a stale window's next try */
 
 static int	mongo_sink_store(struct sink *, const struct vote *const *,
 		    size_t, size_t *, char *, size_t);
@@ -65,7 +69,37 @@ int
 mongo_sink_after_insert(struct mongo_sink *m, const struct vote_batch *vb,
     char *err, size_t errlen)
 {
-	return (log_window_add(m->window, vb->votes, vb->n, err, errlen));
+	char	why[256];
+	int64_t	now;
+
+	(void)err;
+	(void)errlen;
+	/*
+	 * Logging never waits for Redis: when the window cannot be written,
+	 * the batch is still logged and committed, the window is marked not
+	 * built as soon as Redis answers again (readers go to MongoDB, Kore
+	 * rebuilds it), and until then no write is tried more often than
+	 * every WINDOW_RETRY_MS, so a hung Redis costs no timeout per batch.
+	 */
+	now = marimba_mono_ms();
+	if (m->window_stale) {
+		if (now < m->window_retry_ms)
+			return (0);
+		m->window_retry_ms = now + WINDOW_RETRY_MS;
+		if (log_window_invalidate(m->window, why, sizeof(why)) == -1)
+			return (0);
+		m->window_stale = 0;
+		log_info("mongo sink: log window marked for a rebuild "
+		    "(it missed logs while Redis was down)");
+	}
+	if (log_window_add(m->window, vb->votes, vb->n, why,
+	    sizeof(why)) == -1) {
+		m->window_stale = 1;
+		m->window_retry_ms = now + WINDOW_RETRY_MS;
+		log_warn("mongo sink: log window not written (%s); logging "
+		    "goes on, the window will be rebuilt", why);
+	}
+	return (0);
 }
 
 static int

@@ -23,6 +23,8 @@ struct vote_batch {
 struct mongo_sink {
 	struct mongo_store	*ms;
 	struct log_window	*window;	/* the viewer's newest logs */
+	int			 window_stale;	/* missed logs: not built */
+	int64_t			 window_retry_ms; /* next try, when stale */
 };
 
 /*

@@ -96,6 +96,29 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 }
 
 int
+log_window_invalidate(struct log_window *lw, char *err, size_t errlen)
+{
+	redisReply	*r;
+
+	if (!log_window_enabled(lw))
+		return (0);
+	if (lw_connect(lw, err, errlen) == -1)
+		return (-1);
+	r = redisCommand(lw->ctx, "DEL %s:logwin:built", lw->prefix);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		(void)snprintf(err, errlen, "redis: %s", r == NULL ?
+		    lw->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		if (r != NULL)
+			freeReplyObject(r);
+		lw_drop(lw);
+		return (-1);
+	}
+	freeReplyObject(r);
+	return (0);
+}
+
+int
 log_window_built(struct log_window *lw, char *err, size_t errlen)
 {
 	redisReply	*r;

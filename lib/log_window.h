@@ -52,6 +52,13 @@ int			 log_window_enabled(const struct log_window *);
 int	log_window_add(struct log_window *, const struct vote *const *,
 	    size_t, char *, size_t);
 
+/*
+ * Marks the window as not built (it missed logs: Redis failed while
+ * MongoDB took them), so readers go to MongoDB until it is rebuilt.
+ * 0, or -1 with err.
+ */
+int	log_window_invalidate(struct log_window *, char *, size_t);
+
 /* 1 when the window is built, 0 when not (lost or never built), -1. */
 int	log_window_built(struct log_window *, char *, size_t);
 
