@@ -2,11 +2,16 @@
 /*
  * Paced vote load over REST (libcurl multi, one thread) and gRPC (blocking
  * callers on the gRPC C core), with every acknowledged id handed to a sink
- * (an ids file, an end-to-end latency sampler). Shared by marimba-loadgen
+ * (an ids file, a file of ack times, an end-to-end latency sampler).
+ * Optionally every request carries an idempotency key and is retried
+ * with it after a refusal. Shared by marimba-loadgen
  * (bench/e2e-bench) and the chaos test (tests/chaos).
  */
 #ifndef MARIMBA_LOADGEN_H
 #define MARIMBA_LOADGEN_H
+
+#define LG_BACKOFF_US		250000	/* before a keyed retry, doubling */
+#define LG_BACKOFF_MAX_US	2000000
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -26,6 +31,7 @@ struct lg_counts {
 	long	failed;		/* no answer: refused, reset, timed out, 408 */
 	long	other;		/* any other answer */
 	long	skipped;	/* over 1 s behind schedule: never sent */
+	long	retried;	/* keyed: attempts refused, then made again */
 	long	other_code;	/* the last "other": HTTP or gRPC status */
 };
 
@@ -33,6 +39,7 @@ struct lg_counts {
 struct lg_sink {
 	pthread_mutex_t	 lock;
 	FILE		*ids;		/* one id per line, or NULL */
+	FILE		*times;		/* "sent_us acked_us" a line, or NULL */
 	struct lg_e2e	*e2e;		/* end-to-end sampler, or NULL */
 };
 
@@ -47,6 +54,14 @@ struct lg_gen {
 	struct lg_sink		*sink;		/* may be NULL */
 	_Atomic int		 port;		/* REST: Kore's; may change */
 	char			 addr[128];	/* gRPC: host:port */
+	/*
+	 * With keyed, each request carries a new idempotency key and is
+	 * made again with it (up to retries times, backoff 250 ms doubling
+	 * to 2 s) after a 503 / UNAVAILABLE / no answer; the counts then
+	 * say how the last attempt went, and latency runs from the first.
+	 */
+	int			 keyed;
+	int			 retries;
 
 	/* Private. */
 	_Atomic int		 stop;
@@ -71,6 +86,9 @@ int	lg_votes_load(const char *, struct vote **, size_t *);
 int	lg_sink_init(struct lg_sink *, FILE *, struct lg_e2e *);
 void	lg_sink_ack(struct lg_sink *, const char *, int64_t);
 void	lg_sink_free(struct lg_sink *);
+
+/* Microseconds to wait before retry number attempt + 1 (0-based). */
+int64_t	lg_backoff_us(int);
 
 /* Start the generator's threads; 0, or -1 with a message on stderr. */
 int	lg_rest_start(struct lg_gen *);

@@ -82,8 +82,25 @@ lg_sink_ack(struct lg_sink *s, const char *id, int64_t sent_us)
 		fprintf(s->ids, "%s\n", id);
 		pthread_mutex_unlock(&s->lock);
 	}
+	if (s->times != NULL) {
+		pthread_mutex_lock(&s->lock);
+		fprintf(s->times, "%lld %lld\n", (long long)sent_us,
+		    (long long)lg_now_us());
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (s->e2e != NULL)
 		lg_e2e_offer(s->e2e, id, sent_us);
+}
+
+int64_t
+lg_backoff_us(int attempt)
+{
+	int64_t	us;
+
+	us = LG_BACKOFF_US;
+	while (attempt-- > 0 && us < LG_BACKOFF_MAX_US)
+		us *= 2;
+	return (us < LG_BACKOFF_MAX_US ? us : LG_BACKOFF_MAX_US);
 }
 
 void

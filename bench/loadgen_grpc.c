@@ -3,6 +3,9 @@
  * gRPC load (see loadgen.h): `concurrency` blocking callers share one
  * channel, take vote numbers from a counter and make a unary Cast for
  * each at t0 + k / rate. The caller must have called grpc_init().
+ * Keyed, each Cast carries idempotency-key metadata and is made again
+ * with it after UNAVAILABLE, RESOURCE_EXHAUSTED, a deadline or a broken
+ * call.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,8 +19,10 @@
 
 #include "cast_request.h"
 #include "deconst.h"
+#include "idem_key.h"
 #include "loadgen.h"
 #include "rpc_client.h"
+#include "vote_id.h"
 
 #define GRPC_NAP_US	50000	/* longest sleep between stop checks */
 
@@ -29,6 +34,10 @@ struct grpc_impl {
 
 static void	*grpc_caller(void *);
 static int	 grpc_wait_until(struct lg_gen *, int64_t);
+static int	 grpc_cast(struct lg_gen *, grpc_completion_queue *, long,
+		    struct rpc_result *);
+static int	 grpc_retryable(int, grpc_status_code);
+static void	 grpc_nap_us(int64_t);
 static void	 grpc_count(struct lg_gen *, struct rpc_result *, int,
 		    int64_t);
 static void	 grpc_free(struct lg_gen *);
@@ -87,7 +96,6 @@ static void *
 grpc_caller(void *arg)
 {
 	struct lg_gen		*g = arg;
-	struct grpc_impl	*gi = g->impl;
 	grpc_completion_queue	*cq;
 	struct rpc_result	 res;
 	int64_t			 due, sent;
@@ -110,9 +118,7 @@ grpc_caller(void *arg)
 			break;
 		sent = lg_now_us();
 		memset(&res, 0, sizeof(res));
-		rc = rpc_call(gi->ch, cq, RPC_METHOD_CAST,
-		    &gi->msgs[(size_t)k % gi->nmsgs], 1, 0, g->timeout_ms,
-		    &res);
+		rc = grpc_cast(g, cq, k, &res);
 		grpc_count(g, &res, rc, sent);
 		rpc_result_clear(&res);
 	}
@@ -121,6 +127,68 @@ grpc_caller(void *arg)
 	g->t1_us = lg_now_us();
 	pthread_mutex_unlock(&g->lock);
 	return (NULL);
+}
+
+/*
+ * Casts vote k: once, or keyed until an answer that settles it (or the
+ * retries are spent). res holds the last attempt's; rpc_call()'s value.
+ */
+static int
+grpc_cast(struct lg_gen *g, grpc_completion_queue *cq, long k,
+    struct rpc_result *res)
+{
+	struct grpc_impl	*gi = g->impl;
+	grpc_metadata		 md;
+	char			 key[IDEM_KEY_ULID_LEN + 1];
+	size_t			 nmd;
+	int			 rc, attempt;
+
+	memset(&md, 0, sizeof(md));
+	nmd = 0;
+	if (g->keyed && idem_key_new(key, marimba_now_ms()) == 0) {
+		md.key = grpc_slice_from_static_string(RPC_MD_IDEMPOTENCY_KEY);
+		md.value = grpc_slice_from_copied_string(key);
+		nmd = 1;
+	}
+	for (attempt = 0;; attempt++) {
+		rc = rpc_call_md(gi->ch, cq, RPC_METHOD_CAST,
+		    nmd > 0 ? &md : NULL, nmd,
+		    &gi->msgs[(size_t)k % gi->nmsgs], 1, 0, g->timeout_ms,
+		    res);
+		if (nmd == 0 || attempt >= g->retries ||
+		    !grpc_retryable(rc, res->status))
+			break;
+		rpc_result_clear(res);
+		pthread_mutex_lock(&g->lock);
+		g->counts.retried++;
+		pthread_mutex_unlock(&g->lock);
+		grpc_nap_us(lg_backoff_us(attempt));
+	}
+	if (nmd > 0)
+		grpc_slice_unref(md.value);
+	return (rc);
+}
+
+/* An answer after which the vote may or may not be stored. */
+static int
+grpc_retryable(int rc, grpc_status_code st)
+{
+	return (rc == -1 || st == GRPC_STATUS_UNAVAILABLE ||
+	    st == GRPC_STATUS_RESOURCE_EXHAUSTED ||
+	    st == GRPC_STATUS_DEADLINE_EXCEEDED ||
+	    st == GRPC_STATUS_CANCELLED || st == GRPC_STATUS_UNKNOWN ||
+	    st == GRPC_STATUS_INTERNAL);
+}
+
+static void
+grpc_nap_us(int64_t us)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = us / 1000000;
+	ts.tv_nsec = (long)(us % 1000000) * 1000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 /* Sleeps until the monotonic time `at`; -1 if told to stop meanwhile. */

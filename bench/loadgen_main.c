@@ -9,7 +9,7 @@
  *       [--rest-share F] [--duration S] [--rest-concurrency N]
  *       [--grpc-concurrency N] [--timeout MS] [--file data.json]
  *       [--ids FILE] [--redis-port P] [--prefix PFX] [--e2e-per-s N]
- *       [--e2e-grace-ms MS]
+ *       [--e2e-grace-ms MS] [--keyed RETRIES]
  *   marimba-loadgen topic BROKERS TOPIC PARTITIONS
  */
 #include <sys/resource.h>
@@ -43,6 +43,7 @@ struct opts {
 	const char	*prefix;
 	double		 e2e_per_s;
 	int		 e2e_grace_ms;
+	int		 keyed_retries;	/* -1: no idempotency keys */
 };
 
 static int	run(const struct opts *);
@@ -72,6 +73,7 @@ main(int argc, char **argv)
 		{ "prefix", required_argument, NULL, 'x' },
 		{ "e2e-per-s", required_argument, NULL, 'e' },
 		{ "e2e-grace-ms", required_argument, NULL, 'E' },
+		{ "keyed", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct opts	o;
@@ -91,6 +93,7 @@ main(int argc, char **argv)
 	o.redis_host = "127.0.0.1";
 	o.e2e_per_s = 50;
 	o.e2e_grace_ms = 30000;
+	o.keyed_retries = -1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -144,6 +147,10 @@ main(int argc, char **argv)
 		case 'E':
 			o.e2e_grace_ms = (int)parse_num("--e2e-grace-ms",
 			    optarg, 0, 600000);
+			break;
+		case 'k':
+			o.keyed_retries = (int)parse_num("--keyed", optarg, 0,
+			    100);
 			break;
 		default:
 			usage();
@@ -200,6 +207,9 @@ run(const struct opts *o)
 	rest.concurrency = o->rest_conc;
 	grpc.concurrency = o->grpc_conc;
 	rest.timeout_ms = grpc.timeout_ms = o->timeout_ms;
+	/* An idempotency key per request, retried with it after a refusal. */
+	rest.keyed = grpc.keyed = o->keyed_retries >= 0;
+	rest.retries = grpc.retries = o->keyed_retries;
 	rest.votes = grpc.votes = votes;
 	rest.nvotes = grpc.nvotes = nvotes;
 	rest.sink = grpc.sink = &sink;
@@ -265,6 +275,9 @@ report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
 	    "%ld, failed %ld, other %ld, skipped %ld\n", c.sent,
 	    (double)c.sent / secs, c.acked, (double)c.acked / secs,
 	    c.unavailable, c.failed, c.other, c.skipped);
+	if (o->keyed_retries >= 0)
+		printf("keyed: %ld refused attempts retried with their key\n",
+		    r.retried + g.retried);
 	printf("rest: acknowledged %ld, p50 %.2f ms, p99 %.2f ms\n", r.acked,
 	    (double)latency_percentile(&rest->lat, 50) / 1e3,
 	    (double)latency_percentile(&rest->lat, 99) / 1e3);
@@ -362,7 +375,8 @@ usage(void)
 	    "[--rest-concurrency N] [--grpc-concurrency N]\n"
 	    "           [--timeout MS] [--file data.json] [--ids FILE] "
 	    "[--redis-host H] [--redis-port P]\n"
-	    "           [--prefix PFX] [--e2e-per-s N] [--e2e-grace-ms MS]\n"
+	    "           [--prefix PFX] [--e2e-per-s N] [--e2e-grace-ms MS] "
+	    "[--keyed RETRIES]\n"
 	    "       marimba-loadgen topic BROKERS TOPIC PARTITIONS\n");
 	exit(2);
 }

@@ -4,6 +4,8 @@
  * POSTing one vote per request to http://127.0.0.1:<port>/api/votes at
  * the generator's rate, with at most `concurrency` requests in flight.
  * The port is read for every request, so Kore may come back elsewhere.
+ * Keyed, a request refused (503, no answer) keeps its slot and is made
+ * again with its Idempotency-Key once its backoff is over.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +15,22 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "idem_key.h"
 #include "loadgen.h"
+#include "vote_id.h"
 
 #define REST_RESP_MAX	1024
 #define REST_WAIT_MS	20	/* longest curl_multi_poll */
 
 struct rest_slot {
-	CURL		*easy;
-	char		 resp[REST_RESP_MAX];
-	size_t		 resp_len;
-	int64_t		 sent_us;
+	CURL			*easy;
+	char			 resp[REST_RESP_MAX];
+	size_t			 resp_len;
+	int64_t			 sent_us;	/* the first attempt's */
+	size_t			 vote;
+	struct curl_slist	*hdrs;		/* keyed: with its key */
+	int			 attempt;
+	int64_t			 retry_us;	/* 0, or when to try again */
 };
 
 struct rest_impl {
@@ -38,6 +46,10 @@ struct rest_impl {
 
 static void	*rest_main(void *);
 static void	 rest_send(struct lg_gen *, struct rest_impl *, long);
+static void	 rest_post(struct lg_gen *, struct rest_impl *,
+		    struct rest_slot *);
+static int	 rest_retry(struct lg_gen *, struct rest_slot *, long,
+		    CURLcode);
 static void	 rest_done(struct lg_gen *, struct rest_impl *, CURLMsg *);
 static int	 rest_id(const char *, char *);
 static size_t	 rest_write(char *, size_t, size_t, void *);
@@ -135,7 +147,7 @@ rest_main(void *arg)
 	CURLMsg			*msg;
 	int64_t			 now, next_us;
 	long			 k, due, lag_max, wait_ms;
-	int			 running, left, stopping;
+	int			 running, left, stopping, n;
 
 	k = 0;
 	lag_max = (long)g->rate + 1;
@@ -156,6 +168,12 @@ rest_main(void *arg)
 				rest_send(g, r, k++);
 		} else if (r->nfree == g->concurrency)
 			break;
+		/* Keyed requests whose backoff is over (also when stopping). */
+		for (n = 0; g->keyed && n < g->concurrency; n++) {
+			if (r->slots[n].retry_us != 0 &&
+			    r->slots[n].retry_us <= now)
+				rest_post(g, r, &r->slots[n]);
+		}
 
 		(void)curl_multi_perform(r->multi, &running);
 		while ((msg = curl_multi_info_read(r->multi, &left)) != NULL) {
@@ -181,35 +199,90 @@ rest_main(void *arg)
 	return (NULL);
 }
 
+/* Takes a free slot for vote k: a new request (and key). */
 static void
 rest_send(struct lg_gen *g, struct rest_impl *r, long k)
 {
 	struct rest_slot	*s;
-	char			 url[96];
-	size_t			 v;
+	char			 key[IDEM_KEY_ULID_LEN + 1];
+	char			 line[64];
 
 	s = &r->slots[r->free_slots[--r->nfree]];
-	v = (size_t)k % g->nvotes;
-	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/votes",
-	    atomic_load(&g->port));
-	s->resp_len = 0;
-	s->resp[0] = '\0';
-	curl_easy_setopt(s->easy, CURLOPT_URL, url);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, r->bodies[v]);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE,
-	    (long)r->body_lens[v]);
+	s->vote = (size_t)k % g->nvotes;
+	s->attempt = 0;
+	s->retry_us = 0;
 	s->sent_us = lg_now_us();
-	if (curl_multi_add_handle(r->multi, s->easy) != CURLM_OK) {
-		r->free_slots[r->nfree++] = (int)(s - r->slots);
-		pthread_mutex_lock(&g->lock);
-		g->counts.sent++;
-		g->counts.failed++;
-		pthread_mutex_unlock(&g->lock);
-		return;
-	}
 	pthread_mutex_lock(&g->lock);
 	g->counts.sent++;
 	pthread_mutex_unlock(&g->lock);
+
+	curl_slist_free_all(s->hdrs);
+	s->hdrs = NULL;
+	if (g->keyed) {
+		if (idem_key_new(key, marimba_now_ms()) == 0) {
+			(void)snprintf(line, sizeof(line),
+			    "Idempotency-Key: %s", key);
+			s->hdrs = curl_slist_append(NULL, line);
+		}
+		if (s->hdrs != NULL)
+			s->hdrs = curl_slist_append(s->hdrs, "Expect:");
+		if (s->hdrs != NULL)
+			s->hdrs = curl_slist_append(s->hdrs,
+			    "Content-Type: application/json");
+		if (s->hdrs == NULL) {
+			r->free_slots[r->nfree++] = (int)(s - r->slots);
+			pthread_mutex_lock(&g->lock);
+			g->counts.failed++;
+			pthread_mutex_unlock(&g->lock);
+			return;
+		}
+	}
+	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER,
+	    s->hdrs != NULL ? s->hdrs : r->hdrs);
+	rest_post(g, r, s);
+}
+
+/* Makes one attempt of the slot's request. */
+static void
+rest_post(struct lg_gen *g, struct rest_impl *r, struct rest_slot *s)
+{
+	char	url[96];
+
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/votes",
+	    atomic_load(&g->port));
+	s->retry_us = 0;
+	s->resp_len = 0;
+	s->resp[0] = '\0';
+	curl_easy_setopt(s->easy, CURLOPT_URL, url);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, r->bodies[s->vote]);
+	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDSIZE,
+	    (long)r->body_lens[s->vote]);
+	if (curl_multi_add_handle(r->multi, s->easy) != CURLM_OK) {
+		r->free_slots[r->nfree++] = (int)(s - r->slots);
+		pthread_mutex_lock(&g->lock);
+		g->counts.failed++;
+		pthread_mutex_unlock(&g->lock);
+	}
+}
+
+/*
+ * A keyed attempt that may not have stored the vote (503, no answer)
+ * is made again after its backoff: 1, with the slot kept; 0 otherwise.
+ */
+static int
+rest_retry(struct lg_gen *g, struct rest_slot *s, long status,
+    CURLcode result)
+{
+	if (!g->keyed || s->attempt >= g->retries)
+		return (0);
+	if (status != 503 && status != 408 && result == CURLE_OK)
+		return (0);
+	s->retry_us = lg_now_us() + lg_backoff_us(s->attempt);
+	s->attempt++;
+	pthread_mutex_lock(&g->lock);
+	g->counts.retried++;
+	pthread_mutex_unlock(&g->lock);
+	return (1);
 }
 
 static void
@@ -231,6 +304,8 @@ rest_done(struct lg_gen *g, struct rest_impl *r, CURLMsg *msg)
 	took = lg_now_us() - sent_us;
 	acked = status == 202 && rest_id(s->resp, id) == 0;
 	(void)curl_multi_remove_handle(r->multi, s->easy);
+	if (!acked && rest_retry(g, s, status, msg->data.result))
+		return;
 	r->free_slots[r->nfree++] = (int)(s - r->slots);
 
 	pthread_mutex_lock(&g->lock);
@@ -332,6 +407,7 @@ rest_impl_free(struct rest_impl *r, int nslots)
 	if (r == NULL)
 		return;
 	for (n = 0; r->slots != NULL && n < nslots; n++) {
+		curl_slist_free_all(r->slots[n].hdrs);
 		if (r->slots[n].easy != NULL) {
 			if (r->multi != NULL)
 				(void)curl_multi_remove_handle(r->multi,

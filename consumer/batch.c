@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Implements batch.h: a growable array of Kafka messages with their
- * decoded votes and per-store progress.
+ * decoded votes and DLQ progress.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,8 +65,6 @@ batch_add(struct batch *b, rd_kafka_message_t *msg)
 		else
 			(void)snprintf(m->reason, sizeof(m->reason),
 			    "not a valid marimba.v1.Vote");
-		m->redis_done = 1;
-		m->mongo_done = 1;
 	} else {
 		m->dlq_done = 1;
 	}
@@ -86,6 +84,29 @@ batch_clear(struct batch *b)
 		rd_kafka_message_destroy(b->msgs[i].msg);
 	b->len = 0;
 	b->started_ms = 0;
+	free(b->votes);
+	b->votes = NULL;
+	b->nvotes = 0;
+	b->sent = 0;
+}
+
+int
+batch_votes(struct batch *b)
+{
+	size_t	i;
+
+	free(b->votes);
+	b->votes = NULL;
+	b->nvotes = 0;
+	if (b->len == 0)
+		return (0);
+	if ((b->votes = calloc(b->len, sizeof(*b->votes))) == NULL)
+		return (-1);
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].poison)
+			b->votes[b->nvotes++] = &b->msgs[i].vote;
+	}
+	return (0);
 }
 
 size_t
@@ -112,6 +133,12 @@ batch_drop_partitions(struct batch *b,
 	b->len = kept;
 	if (b->len == 0)
 		b->started_ms = 0;
+	if (dropped > 0) {
+		/* The votes moved: batch_votes() again before storing. */
+		free(b->votes);
+		b->votes = NULL;
+		b->nvotes = 0;
+	}
 	return (dropped);
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * A batch of Kafka messages on their way to the stores: each message keeps
- * its decoded vote (or the reason it is poison) and which stores already
- * have it, so a retry redoes only what is missing and offsets are
- * committed only for messages every store has.
+ * A batch of Kafka messages on their way to a sink's store: each message
+ * keeps its decoded vote (or the reason it is poison, and whether the
+ * DLQ has it), and offsets are committed only once the whole batch is
+ * stored.
  */
 #ifndef MARIMBA_CONSUMER_BATCH_H
 #define MARIMBA_CONSUMER_BATCH_H
@@ -21,9 +21,7 @@ struct batch_msg {
 	struct vote		 vote;
 	int			 poison;	/* undecodable or invalid */
 	char			 reason[256];
-	int			 dlq_done;
-	int			 redis_done;
-	int			 mongo_done;
+	int			 dlq_done;	/* or not poison */
 };
 
 struct batch {
@@ -32,6 +30,9 @@ struct batch {
 	size_t			 cap;
 	uint64_t		 next_seq;
 	int64_t			 started_ms;	/* first message in at */
+	const struct vote	**votes;	/* from batch_votes() */
+	size_t			 nvotes;
+	int			 sent;		/* at the store, unconfirmed */
 };
 
 int		 batch_init(struct batch *, size_t);
@@ -42,6 +43,9 @@ int		 batch_add(struct batch *, rd_kafka_message_t *);
 
 /* Destroys every message and empties the batch. */
 void		 batch_clear(struct batch *);
+
+/* Points votes/nvotes at the batch's votes (poison left out); -1 ENOMEM. */
+int		 batch_votes(struct batch *);
 
 /* Drops (without storing) the messages of these partitions. */
 size_t		 batch_drop_partitions(struct batch *,

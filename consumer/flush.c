@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Writes the batch in flight to its stores: poison messages to the DLQ
- * (and their delivery reports awaited), then the votes to Redis and
- * MongoDB at the same time; then commits the offsets. While a store
- * fails, the assigned partitions are paused and the same batch is retried
- * with capped exponential backoff; nothing is committed that a store
- * doesn't have.
+ * Writes a sink's batches to its store and commits their offsets, in
+ * order. Poison messages go to the DLQ first if the sink owns it (their
+ * delivery reports awaited).
+ *
+ * A store with a pipeline (ops->send/recv: Redis) has up to two batches
+ * in flight: batch N+1 is written out before N's replies are read, so
+ * the store works on N+1 while N is committed and N+2 is polled. Any
+ * failure drops back to the synchronous path for what is in flight,
+ * oldest first. A store without one (MongoDB) is written synchronously.
+ *
+ * The synchronous path: while the store (or the DLQ) fails, the assigned
+ * partitions are paused and the same batch is retried with capped
+ * exponential backoff; nothing is committed that the store doesn't have.
+ * A batch is committed only after every batch before it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,83 +21,173 @@
 #include <string.h>
 #include <time.h>
 
-#include "consumer.h"
 #include "log.h"
+#include "sink.h"
 #include "vote_id.h"
 
-static int	flush_dlq(struct consumer *, char *, size_t);
-static int	flush_stores(struct consumer *, int);
-static void	flush_commit(struct consumer *);
-static void	flush_state(struct consumer *, const char *, int *, int,
+/* Longest wait for a commit at a revoke or the stop (below SINK_WEDGED_MS). */
+#define FLUSH_COMMIT_WAIT_MS	5000
+
+static int	flush_dlq(struct sink *, struct batch *, char *, size_t);
+static int	flush_store(struct sink *, struct batch *, char *, size_t);
+static void	flush_commit(struct sink *, struct batch *,
+		    enum sink_flush_mode);
+static rd_kafka_resp_err_t	flush_commit_bounded(struct sink *,
+		    rd_kafka_topic_partition_list_t *);
+static void	flush_state(struct sink *, const char *, int *, int,
 		    const char *, int);
-static void	flush_wait(struct consumer *, int, enum consumer_flush_mode);
-static const struct vote	**flush_pending(struct batch *, int, size_t *);
+static void	flush_wait(struct sink *, int, enum sink_flush_mode);
+static void	flush_done(struct sink *, struct batch *,
+		    enum sink_flush_mode);
+
+/* The filling batch is ready: into the store, pipelined if it can be. */
+void
+sink_dispatch(struct sink *s)
+{
+	struct batch	tmp;
+	char		err[512];
+	int64_t		t0;
+
+	if (s->ops->send == NULL || s->paused) {
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	/* A batch left unsent by a revoke or stop goes first, alone. */
+	if (s->sent.len > 0 && !s->sent.sent &&
+	    sink_settle(s, FLUSH_UNTIL_STORED) == -1)
+		return;
+	if (flush_dlq(s, &s->batch, err, sizeof(err)) == -1 ||
+	    batch_votes(&s->batch) == -1) {
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	t0 = marimba_now_ms();
+	if (s->batch.nvotes > 0 && s->ops->send(s, s->batch.votes,
+	    s->batch.nvotes, err, sizeof(err)) == -1) {
+		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+		(void)sink_drain(s, FLUSH_UNTIL_STORED);
+		return;
+	}
+	s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+	s->batch.sent = 1;
+
+	/* N+1 is on its way: now N's replies, and N's commit. */
+	if (sink_settle(s, FLUSH_UNTIL_STORED) == -1 || !s->batch.sent)
+		return;	/* N+1 is retried from the filling slot */
+	tmp = s->sent;
+	s->sent = s->batch;
+	s->batch = tmp;
+}
+
+/*
+ * The batch sent before: its replies, then its commit. If they fail,
+ * whatever was sent after it is lost with the connection (batch.sent is
+ * cleared) and the sent batch is retried synchronously.
+ */
+int
+sink_settle(struct sink *s, enum sink_flush_mode mode)
+{
+	char	err[512];
+	size_t	fresh;
+	int64_t	t0;
+	int	rv;
+
+	if (s->sent.len == 0)
+		return (0);
+	if (s->sent.sent) {
+		rv = 0;
+		fresh = 0;
+		t0 = marimba_now_ms();
+		if (s->sent.nvotes > 0)
+			rv = s->ops->recv(s, s->sent.nvotes, &fresh, err,
+			    sizeof(err));
+		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+		s->sent.sent = 0;
+		if (rv == 0) {
+			s->stats.fresh += fresh;
+			flush_state(s, s->name, &s->down, 0, err, 0);
+			flush_done(s, &s->sent, mode);
+			return (0);
+		}
+		s->batch.sent = 0;
+		log_debug("%s sink: pipelined batch failed (%s): retrying",
+		    s->name, err);
+	}
+	return (sink_flush(s, &s->sent, mode));
+}
+
+/* Everything in flight, oldest first: for a revoke and for the stop. */
+int
+sink_drain(struct sink *s, enum sink_flush_mode mode)
+{
+	if (sink_settle(s, mode) == -1)
+		return (-1);
+	s->batch.sent = 0;	/* a settled pipeline has nothing after it */
+	return (sink_flush(s, &s->batch, mode));
+}
 
 int
-consumer_flush(struct consumer *c, enum consumer_flush_mode mode)
+sink_flush(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
 	char	err[512];
 	int64_t	deadline;
 	int	backoff, rv;
 
-	if (c->batch.len == 0) {
+	if (b->len == 0) {
 		/* A revoke took what was left of a failing batch. */
-		if (c->paused && !c->flushing) {
-			kafka_in_resume(c);
-			c->paused = 0;
+		if (s->paused && !s->flushing && s->sent.len == 0) {
+			kafka_in_resume(s);
+			s->paused = 0;
 		}
 		return (0);
 	}
 	if (mode == FLUSH_REVOKE)
-		deadline = marimba_now_ms() + CONSUMER_REVOKE_MS;
+		deadline = marimba_now_ms() + SINK_REVOKE_MS;
 	else if (mode == FLUSH_STOP)
-		deadline = marimba_now_ms() + CONSUMER_STOP_MS;
+		deadline = marimba_now_ms() + SINK_STOP_MS;
 	else
 		deadline = INT64_MAX;
 
-	c->flushing = 1;
-	backoff = CONSUMER_BACKOFF_MIN_MS;
+	s->flushing = 1;
+	backoff = SINK_BACKOFF_MIN_MS;
 	for (;;) {
-		rv = flush_dlq(c, err, sizeof(err));
-		flush_state(c, "dlq", &c->dlq_down, rv, err, backoff);
-		if (rv == 0)
-			rv = flush_stores(c, backoff);
+		rv = flush_dlq(s, b, err, sizeof(err));
+		flush_state(s, "dlq", &s->dlq_down, rv, err, backoff);
+		if (rv == 0) {
+			rv = flush_store(s, b, err, sizeof(err));
+			flush_state(s, s->name, &s->down, rv, err, backoff);
+		}
 		if (rv == 0)
 			break;
-		if (c->batch.len == 0)
+		if (b->len == 0)
 			break;	/* all of it was revoked meanwhile */
-		if (!c->paused) {
-			kafka_in_pause(c);
-			c->paused = 1;
+		if (!s->paused) {
+			kafka_in_pause(s);
+			s->paused = 1;
 		}
 		if (marimba_now_ms() + backoff > deadline ||
-		    (mode == FLUSH_UNTIL_STORED && *c->stop)) {
-			c->flushing = 0;
+		    (mode == FLUSH_UNTIL_STORED && atomic_load(s->stop))) {
+			s->flushing = 0;
 			return (-1);
 		}
-		flush_wait(c, backoff, mode);
+		flush_wait(s, backoff, mode);
 		backoff *= 2;
-		if (backoff > CONSUMER_BACKOFF_MAX_MS)
-			backoff = CONSUMER_BACKOFF_MAX_MS;
+		if (backoff > SINK_BACKOFF_MAX_MS)
+			backoff = SINK_BACKOFF_MAX_MS;
 	}
-
-	flush_commit(c);
-	batch_clear(&c->batch);
-	if (c->paused) {
-		kafka_in_resume(c);
-		c->paused = 0;
-	}
-	c->flushing = 0;
+	flush_done(s, b, mode);
+	s->flushing = 0;
 	return (0);
 }
 
 void
-consumer_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
+sink_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 {
-	struct consumer		*c = arg;
+	struct sink		*s = arg;
 	struct batch_msg	*m;
 
-	if ((m = batch_find_seq(&c->batch, seq)) == NULL)
+	if ((m = batch_find_seq(&s->batch, seq)) == NULL &&
+	    (m = batch_find_seq(&s->sent, seq)) == NULL)
 		return;
 	if (ok)
 		m->dlq_done = 1;
@@ -99,189 +197,181 @@ consumer_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 		    (long long)m->msg->offset, why);
 }
 
+/* Stored: commit, empty the batch, resume if this was an outage. */
+static void
+flush_done(struct sink *s, struct batch *b, enum sink_flush_mode mode)
+{
+	flush_commit(s, b, mode);
+	batch_clear(b);
+	if (s->paused) {
+		kafka_in_resume(s);
+		s->paused = 0;
+	}
+}
+
 static int
-flush_dlq(struct consumer *c, char *err, size_t errlen)
+flush_dlq(struct sink *s, struct batch *b, char *err, size_t errlen)
 {
 	struct batch_msg	*m;
 	size_t			 i, sent;
 
+	if (s->dlq == NULL)
+		return (0);
 	sent = 0;
-	for (i = 0; i < c->batch.len; i++) {
-		m = &c->batch.msgs[i];
+	for (i = 0; i < b->len; i++) {
+		m = &b->msgs[i];
 		if (m->dlq_done)
 			continue;
-		if (dlq_send(c->dlq, m->msg, m->reason, m->seq, err,
+		if (dlq_send(s->dlq, m->msg, m->reason, m->seq, err,
 		    errlen) == -1)
 			return (-1);
 		log_warn("poison message %s [%d] @%lld to %s: %s",
 		    rd_kafka_topic_name(m->msg->rkt), (int)m->msg->partition,
-		    (long long)m->msg->offset, c->cfg.kafka_dlq_topic,
+		    (long long)m->msg->offset, s->cfg.kafka_dlq_topic,
 		    m->reason);
 		sent++;
 	}
 	if (sent == 0)
 		return (0);
-	(void)dlq_wait(c->dlq, 10000);
-	for (i = 0; i < c->batch.len; i++) {
-		if (!c->batch.msgs[i].dlq_done) {
+	(void)dlq_wait(s->dlq, 10000);
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].dlq_done) {
 			(void)snprintf(err, errlen,
 			    "%s: no delivery report from the broker",
-			    c->cfg.kafka_dlq_topic);
+			    s->cfg.kafka_dlq_topic);
 			return (-1);
 		}
 	}
-	c->stats.poison += sent;
+	s->stats.poison += sent;
 	return (0);
 }
 
-/*
- * Redis and MongoDB get the batch at the same time: the EVALSHA pipeline
- * is written out, MongoDB's insert_many runs while Redis works through
- * it, then the Redis replies are read. Each store's success is kept per
- * message, so a retry only redoes the store that failed.
- */
+/* The batch's votes (poison left out) into the store, all or nothing. */
 static int
-flush_stores(struct consumer *c, int backoff)
+flush_store(struct sink *s, struct batch *b, char *err, size_t errlen)
 {
-	const struct vote	**rvotes, **mvotes;
-	char			  rerr[512], merr[512];
-	size_t			  i, rn, mn, fresh;
-	int64_t			  t0, now;
-	int			  rrv, mrv;
+	size_t	fresh;
+	int64_t	t0;
+	int	rv;
 
-	rvotes = flush_pending(&c->batch, 0, &rn);
-	mvotes = flush_pending(&c->batch, 1, &mn);
-	if ((rn > 0 && rvotes == NULL) || (mn > 0 && mvotes == NULL)) {
-		free(rvotes);
-		free(mvotes);
-		log_error("out of memory building a batch");
+	if (batch_votes(b) == -1) {
+		(void)snprintf(err, errlen, "out of memory building a batch");
 		return (-1);
 	}
-
-	rrv = mrv = 0;
+	if (b->nvotes == 0)
+		return (0);
+	fresh = 0;
 	t0 = marimba_now_ms();
-	if (rn > 0)
-		rrv = redis_store_count_send(c->redis, rvotes, rn, rerr,
-		    sizeof(rerr));
-	now = marimba_now_ms();
-	c->stats.redis_ms += (uint64_t)(now - t0);
-	if (mn > 0) {
-		mrv = mongo_store_insert(c->mongo, mvotes, mn, now, merr,
-		    sizeof(merr));
-		t0 = marimba_now_ms();
-		c->stats.mongo_ms += (uint64_t)(t0 - now);
-	}
-	if (rn > 0 && rrv == 0) {
-		t0 = marimba_now_ms();
-		rrv = redis_store_count_recv(c->redis, &fresh, rerr,
-		    sizeof(rerr));
-		c->stats.redis_ms += (uint64_t)(marimba_now_ms() - t0);
-		if (rrv == 0)
-			c->stats.counted += fresh;
-	}
-	free(rvotes);
-	free(mvotes);
-
-	for (i = 0; i < c->batch.len; i++) {
-		if (rrv == 0)
-			c->batch.msgs[i].redis_done = 1;
-		if (mrv == 0)
-			c->batch.msgs[i].mongo_done = 1;
-	}
-	flush_state(c, "redis", &c->redis_down, rrv, rerr, backoff);
-	flush_state(c, "mongo", &c->mongo_down, mrv, merr, backoff);
-	return (rrv == 0 && mrv == 0 ? 0 : -1);
-}
-
-/* The votes that store (0 redis, 1 mongo) lacks; NULL if none or ENOMEM. */
-static const struct vote **
-flush_pending(struct batch *b, int which, size_t *n)
-{
-	const struct vote	**votes;
-	struct batch_msg	 *m;
-	size_t			  i;
-
-	*n = 0;
-	for (i = 0; i < b->len; i++) {
-		m = &b->msgs[i];
-		if (!(which == 0 ? m->redis_done : m->mongo_done))
-			(*n)++;
-	}
-	if (*n == 0)
-		return (NULL);
-	if ((votes = calloc(*n, sizeof(*votes))) == NULL)
-		return (NULL);
-	*n = 0;
-	for (i = 0; i < b->len; i++) {
-		m = &b->msgs[i];
-		if (!(which == 0 ? m->redis_done : m->mongo_done))
-			votes[(*n)++] = &m->vote;
-	}
-	return (votes);
+	rv = s->ops->store(s, b->votes, b->nvotes, &fresh, err, errlen);
+	s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+	if (rv == 0)
+		s->stats.fresh += fresh;
+	return (rv);
 }
 
 /*
- * Synchronous commit of the highest stored offset + 1 per partition. If it
- * fails (e.g. the partition moved on) the next owner reads those messages
- * again, and the idempotent writes make that harmless.
+ * Commit of the highest stored offset + 1 per partition: asynchronous in
+ * the main loop (commits go out and are answered in order on the
+ * coordinator's connection; a failure is logged by kafka_in.c),
+ * synchronous at a revoke or the stop, which so also waits for the ones
+ * before, but for FLUSH_COMMIT_WAIT_MS at most (flush_commit_bounded):
+ * while the group coordinator moves a commit can wait for it for tens of
+ * seconds, and the loop, its health line and the liveness heartbeat must
+ * go on. If a commit fails or is not answered in time (e.g. the
+ * partition moved on) the next owner reads those messages again, and the
+ * idempotent writes make that harmless.
  */
 static void
-flush_commit(struct consumer *c)
+flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
 	rd_kafka_topic_partition_list_t	*offsets;
+	rd_kafka_timestamp_type_t	 tstype;
 	rd_kafka_resp_err_t		 rerr;
-	size_t				 votes;
-	size_t				 i;
-	int64_t				 t0;
+	int64_t				 t0, ts;
+	size_t				 i, votes;
 
-	if ((offsets = batch_offsets(&c->batch)) == NULL)
+	if ((offsets = batch_offsets(b)) == NULL)
 		return;
 	t0 = marimba_now_ms();
-	rerr = rd_kafka_commit(c->rk, offsets, 0);
-	c->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
-	c->stats.batches++;
-	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
-		log_warn("commit of %d partitions failed: %s (the messages "
-		    "will be read again, writes are idempotent)",
-		    offsets->cnt, rd_kafka_err2str(rerr));
+	if (mode == FLUSH_UNTIL_STORED)
+		rerr = rd_kafka_commit(s->rk, offsets, 1);
 	else
-		c->stats.commits++;
+		rerr = flush_commit_bounded(s, offsets);
+	s->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
+	s->stats.batches++;
+	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warn("%s sink: commit of %d partitions failed: %s (the "
+		    "messages will be read again, writes are idempotent)",
+		    s->name, offsets->cnt, rd_kafka_err2str(rerr));
+	else
+		s->stats.commits++;
 	rd_kafka_topic_partition_list_destroy(offsets);
 
 	votes = 0;
-	for (i = 0; i < c->batch.len; i++) {
-		if (!c->batch.msgs[i].poison)
+	for (i = 0; i < b->len; i++) {
+		if (!b->msgs[i].poison)
 			votes++;
+		ts = rd_kafka_message_timestamp(b->msgs[i].msg, &tstype);
+		if (ts > s->stats.newest_stored_ts)
+			s->stats.newest_stored_ts = ts;
 	}
-	c->stats.stored += votes;
+	s->stats.stored += votes;
 }
 
-/* Logs a store going down or coming back, once per change. */
+/*
+ * A synchronous commit that waits FLUSH_COMMIT_WAIT_MS at most: the
+ * result comes on a queue of our own. Unanswered, it is reported as
+ * timed out; its late answer is dropped with the queue.
+ */
+static rd_kafka_resp_err_t
+flush_commit_bounded(struct sink *s, rd_kafka_topic_partition_list_t *offsets)
+{
+	rd_kafka_queue_t	*q;
+	rd_kafka_event_t	*ev;
+	rd_kafka_resp_err_t	 rerr;
+
+	if ((q = rd_kafka_queue_new(s->rk)) == NULL)
+		return (RD_KAFKA_RESP_ERR__FAIL);
+	rerr = rd_kafka_commit_queue(s->rk, offsets, q, NULL, NULL);
+	if (rerr == RD_KAFKA_RESP_ERR_NO_ERROR) {
+		ev = rd_kafka_queue_poll(q, FLUSH_COMMIT_WAIT_MS);
+		if (ev == NULL)
+			rerr = RD_KAFKA_RESP_ERR__TIMED_OUT;
+		else {
+			rerr = rd_kafka_event_error(ev);
+			rd_kafka_event_destroy(ev);
+		}
+	}
+	rd_kafka_queue_destroy(q);
+	return (rerr);
+}
+
+/* Logs the store (or the DLQ) going down or coming back, once per change. */
 static void
-flush_state(struct consumer *c, const char *name, int *down, int rv,
+flush_state(struct sink *s, const char *name, int *down, int rv,
     const char *err, int backoff)
 {
 	if (rv == -1 && !*down) {
 		*down = 1;
-		log_error("%s down: %s: pausing %s, retrying every %d..%d ms",
-		    name, err, c->paused ? "(already paused)" : "partitions",
-		    backoff, CONSUMER_BACKOFF_MAX_MS);
+		log_error("%s down: %s: pausing %s sink's partitions, "
+		    "retrying every %d..%d ms", name, err, s->name, backoff,
+		    SINK_BACKOFF_MAX_MS);
 	} else if (rv == -1) {
 		log_debug("%s still down: %s", name, err);
 	} else if (rv == 0 && *down) {
 		*down = 0;
-		log_info("%s back: resuming", name);
+		log_info("%s back: resuming %s sink", name, s->name);
 	}
 }
 
 /*
  * Sleeps for the backoff. In the main loop it keeps polling so rebalances
  * and other events are served; paused partitions deliver no new messages,
- * and any that were already fetched join the batch. The rebalance callback
- * can't poll (it is called from poll), so it just sleeps.
+ * and any that were already fetched join the filling batch. The rebalance
+ * callback can't poll (it is called from poll), so it just sleeps.
  */
 static void
-flush_wait(struct consumer *c, int ms, enum consumer_flush_mode mode)
+flush_wait(struct sink *s, int ms, enum sink_flush_mode mode)
 {
 	rd_kafka_message_t	*msg;
 	struct timespec		 ts;
@@ -297,22 +387,24 @@ flush_wait(struct consumer *c, int ms, enum consumer_flush_mode mode)
 	}
 	until = marimba_now_ms() + ms;
 	while ((left = (int)(until - marimba_now_ms())) > 0) {
-		if (*c->stop && mode == FLUSH_UNTIL_STORED)
+		if (atomic_load(s->stop) && mode == FLUSH_UNTIL_STORED)
 			return;
-		msg = rd_kafka_consumer_poll(c->rk, left > 100 ? 100 : left);
+		sink_periodic(s, marimba_now_ms());
+		msg = rd_kafka_consumer_poll(s->rk, left > 100 ? 100 : left);
 		if (msg == NULL)
 			continue;
 		if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			log_debug("kafka: %s", rd_kafka_message_errstr(msg));
+			log_debug("%s sink: kafka: %s", s->name,
+			    rd_kafka_message_errstr(msg));
 			rd_kafka_message_destroy(msg);
 			continue;
 		}
-		c->stats.consumed++;
-		if (batch_add(&c->batch, msg) == -1) {
+		if (sink_take(s, msg) == -1) {
 			/* Skipping it could commit past it: stop instead. */
-			log_error("out of memory growing the batch: exiting");
+			log_error("%s sink: out of memory growing the batch: "
+			    "exiting", s->name);
 			exit(1);
 		}
-		kafka_in_pause(c);	/* covers newly assigned partitions */
+		kafka_in_pause(s);	/* covers newly assigned partitions */
 	}
 }

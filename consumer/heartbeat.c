@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The liveness heartbeat: while the main loop turns, the consumer touches
- * MARIMBA_HEARTBEAT_FILE every few seconds, so a probe without a port
- * (Kubernetes exec, Docker HEALTHCHECK) can tell a live consumer from a
- * wedged one. A paused consumer (a store is down) is alive: it still
- * touches the file.
+ * Implements heartbeat.h. A sink waiting for a store that is down is
+ * alive (its loop still turns while it backs off); the caller decides
+ * whether every sink is alive and only then calls heartbeat_touch().
  */
 #include <sys/stat.h>
 
@@ -13,26 +11,26 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "consumer.h"
+#include "heartbeat.h"
 #include "log.h"
 
 void
-heartbeat_touch(struct consumer *c, int64_t now)
+heartbeat_touch(struct heartbeat *hb, int64_t now)
 {
-	const char	*path = c->cfg.heartbeat_file;
-	int		 fd;
+	int	fd;
 
-	if (path[0] == '\0' ||
-	    now - c->last_heartbeat_ms < CONSUMER_HEARTBEAT_MS)
+	if (hb->path[0] == '\0' || now - hb->last_ms < HEARTBEAT_MS)
 		return;
-	c->last_heartbeat_ms = now;
+	hb->last_ms = now;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) == -1) {
-		log_warn("heartbeat: open %s: %s", path, strerror(errno));
+	if ((fd = open(hb->path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) ==
+	    -1) {
+		log_warn("heartbeat: open %s: %s", hb->path, strerror(errno));
 		return;
 	}
 	/* NULL times: now, also when the file already existed. */
 	if (futimens(fd, NULL) == -1)
-		log_warn("heartbeat: futimens %s: %s", path, strerror(errno));
+		log_warn("heartbeat: futimens %s: %s", hb->path,
+		    strerror(errno));
 	(void)close(fd);
 }

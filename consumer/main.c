@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * marimba-consumer: a member of the MARIMBA_CONSUMER_GROUP consumer group
- * on the votes topic. It reads votes in batches, counts them in Redis and
- * logs them in MongoDB, and commits the offsets only when both stores (and
- * the DLQ, for poison messages) have the batch: at-least-once delivery
- * with idempotent writes, so every vote counts exactly once.
- * SIGTERM/SIGINT: store and commit the batch, leave the group, exit 0.
+ * marimba-consumer: runs the sinks of the votes topic, each as a consumer
+ * group of its own (<MARIMBA_CONSUMER_GROUP>-<sink>) in a thread of its
+ * own: the redis sink counts votes, the mongo sink logs them, and neither
+ * waits for the other. Each commits its offsets only when its store (and,
+ * for poison messages, the DLQ) has the batch: at-least-once delivery
+ * with idempotent writes, so every vote counts and is logged exactly once.
+ *
+ *   marimba-consumer [--sink redis|mongo|all]
+ *
+ * Without --sink, MARIMBA_CONSUMER_SINKS (default "redis,mongo") says
+ * which. The main thread serves /metrics and the heartbeat.
+ * SIGTERM/SIGINT: every sink stores and commits its batch, leaves its
+ * group; exit 0 (1 if a sink could not).
  */
+#include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,92 +23,118 @@
 
 #include <mongoc/mongoc.h>
 
-#include "consumer.h"
+#include "heartbeat.h"
 #include "log.h"
+#include "metrics.h"
+#include "sink.h"
 #include "vote_id.h"
 
-static volatile sig_atomic_t	consumer_stop;
+#define MAIN_SINKS_MAX	2
+#define MAIN_TURN_MS	200	/* main loop: /metrics wait per turn */
+
+static volatile sig_atomic_t	main_signalled;
 
 static void	on_signal(int);
-static int	consumer_run(struct consumer *);
-static void	consumer_tick(struct consumer *, int64_t *);
-static void	consumer_health(struct consumer *, int64_t);
+static int	main_parse_sinks(const char *, const char **, size_t *);
+static int	main_signals(sigset_t *);
+static void	main_loop(struct sink **, size_t, struct metrics *,
+		    struct heartbeat *);
+static void	usage(void);
 static void	mongo_log(mongoc_log_level_t, const char *, const char *,
 		    void *);
 
 int
-main(void)
+main(int argc, char *argv[])
 {
-	struct consumer		c;
-	struct sigaction	sa;
-	char			err[512];
-	int			rv;
+	static const struct option	 opts[] = {
+		{ "sink",	required_argument,	NULL,	's' },
+		{ "help",	no_argument,		NULL,	'h' },
+		{ NULL,		0,			NULL,	0 },
+	};
+	struct marimba_config	 cfg;
+	struct sink		*sinks[MAIN_SINKS_MAX];
+	const char		*names[MAIN_SINKS_MAX];
+	const char		*want;
+	struct metrics		*metrics;
+	struct heartbeat	 hb;
+	atomic_int		 stop;
+	sigset_t		 blocked;
+	char			 err[512];
+	size_t			 i, n;
+	int			 ch, rv;
 
 	log_init("marimba-consumer");
-	memset(&c, 0, sizeof(c));
-	c.stop = &consumer_stop;
-	if (marimba_config_load(&c.cfg, err, sizeof(err)) == -1) {
+	if (marimba_config_load(&cfg, err, sizeof(err)) == -1) {
 		log_error("config: %s", err);
 		return (1);
 	}
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGINT, &sa, NULL) == -1) {
+	want = cfg.consumer_sinks;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			want = optarg;
+			break;
+		default:
+			usage();
+			return (2);
+		}
+	}
+	if (optind != argc || main_parse_sinks(want, names, &n) == -1) {
+		usage();
+		return (2);
+	}
+	if (main_signals(&blocked) == -1) {
 		log_error("sigaction failed");
 		return (1);
 	}
-	signal(SIGPIPE, SIG_IGN);
 
 	mongoc_init();
 	mongoc_log_set_handler(mongo_log, NULL);
+	atomic_init(&stop, 0);
+	memset(sinks, 0, sizeof(sinks));
+	metrics = NULL;
 	rv = 1;
-	if (batch_init(&c.batch, (size_t)c.cfg.batch_max) == -1) {
-		log_error("out of memory");
-		goto out;
+	for (i = 0; i < n; i++) {
+		if ((sinks[i] = sink_new(&cfg, names[i], &stop, err,
+		    sizeof(err))) == NULL) {
+			log_error("%s sink: %s", names[i], err);
+			goto out;
+		}
 	}
-	if ((c.redis = redis_store_new(&c.cfg)) == NULL) {
-		log_error("out of memory");
-		goto out;
-	}
-	if ((c.mongo = mongo_store_new(&c.cfg, err, sizeof(err))) == NULL) {
-		log_error("mongo: %s", err);
-		goto out;
-	}
-	if ((c.dlq = dlq_new(&c.cfg, consumer_dlq_done, &c, err,
-	    sizeof(err))) == NULL) {
-		log_error("dlq producer: %s", err);
-		goto out;
-	}
-	if (kafka_in_open(&c, err, sizeof(err)) == -1) {
-		log_error("kafka consumer: %s", err);
-		goto out;
-	}
-	log_info("consuming %s on %s as group %s; redis %s:%d prefix %s; "
-	    "mongo db %s; batch %d", c.cfg.kafka_topic, c.cfg.kafka_brokers,
-	    c.cfg.consumer_group, c.cfg.redis_host, c.cfg.redis_port,
-	    c.cfg.redis_prefix, c.cfg.mongo_db, c.cfg.batch_max);
+	if ((metrics = metrics_new(&cfg, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		log_warn("metrics: %s: going on without /metrics", err);
+	log_info("sinks: %s%s%s; redis %s:%d prefix %s; mongo db %s; "
+	    "metrics %s:%d", names[0], n > 1 ? "," : "", n > 1 ? names[1] : "",
+	    cfg.redis_host, cfg.redis_port, cfg.redis_prefix, cfg.mongo_db,
+	    cfg.metrics_addr, metrics != NULL ? cfg.metrics_port : 0);
 
-	rv = consumer_run(&c);
-	kafka_in_close(&c);
-	log_info("stopped: %llu messages, %llu votes stored, %llu new to "
-	    "redis, %llu to the dlq; %llu batches, ms in redis %llu, mongo "
-	    "%llu, commit %llu", (unsigned long long)c.stats.consumed,
-	    (unsigned long long)c.stats.stored,
-	    (unsigned long long)c.stats.counted,
-	    (unsigned long long)c.stats.poison,
-	    (unsigned long long)c.stats.batches,
-	    (unsigned long long)c.stats.redis_ms,
-	    (unsigned long long)c.stats.mongo_ms,
-	    (unsigned long long)c.stats.commit_ms);
+	/* The sinks' threads inherit the blocked signals: main takes them. */
+	for (i = 0; i < n; i++) {
+		if (sink_start(sinks[i], err, sizeof(err)) == -1) {
+			log_error("%s sink: %s", names[i], err);
+			atomic_store(&stop, 1);
+			goto out;
+		}
+	}
+	(void)pthread_sigmask(SIG_UNBLOCK, &blocked, NULL);
+
+	memset(&hb, 0, sizeof(hb));
+	hb.path = cfg.heartbeat_file;
+	main_loop(sinks, n, metrics, &hb);
+	atomic_store(&stop, 1);
+	rv = 0;
 out:
-	kafka_in_close(&c);
-	dlq_free(c.dlq);
-	batch_free(&c.batch);
-	mongo_store_free(c.mongo);
-	redis_store_free(c.redis);
+	for (i = 0; i < n; i++) {
+		if (sinks[i] == NULL)
+			continue;
+		sink_join(sinks[i]);
+		if (sinks[i]->rv != 0)
+			rv = 1;
+	}
+	for (i = 0; i < n; i++)
+		sink_free(sinks[i]);
+	metrics_free(metrics);
 	mongoc_cleanup();
 	return (rv);
 }
@@ -108,103 +143,102 @@ static void
 on_signal(int sig)
 {
 	(void)sig;
-	consumer_stop = 1;
+	main_signalled = 1;
 }
 
-/* The main loop; returns the exit status. */
+/*
+ * SIGTERM and SIGINT set a flag for the main loop; they stay blocked
+ * (in *blocked) until the sinks' threads are started, so only the main
+ * thread ever takes them.
+ */
 static int
-consumer_run(struct consumer *c)
+main_signals(sigset_t *blocked)
 {
-	rd_kafka_message_t	*msg;
-	int64_t			 now, last_series;
-	int			 wait;
+	struct sigaction	sa;
 
-	last_series = 0;
-	c->stats.last_health_ms = marimba_now_ms();
-	while (!consumer_stop) {
-		wait = CONSUMER_LINGER_MS;
-		if (c->batch.len > 0) {
-			wait = (int)(c->batch.started_ms + CONSUMER_LINGER_MS -
-			    marimba_now_ms());
-			if (wait < 0)
-				wait = 0;
-		}
-		msg = rd_kafka_consumer_poll(c->rk, wait);
-		if (msg != NULL && msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-			if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-				log_warn("kafka: %s",
-				    rd_kafka_message_errstr(msg));
-			rd_kafka_message_destroy(msg);
-			msg = NULL;
-		}
-		if (msg != NULL) {
-			c->stats.consumed++;
-			if (batch_add(&c->batch, msg) == -1) {
-				log_error("out of memory growing the batch");
-				rd_kafka_message_destroy(msg);
-				return (1);
-			}
-		}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGINT, &sa, NULL) == -1)
+		return (-1);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(blocked);
+	sigaddset(blocked, SIGTERM);
+	sigaddset(blocked, SIGINT);
+	return (pthread_sigmask(SIG_BLOCK, blocked, NULL) == 0 ? 0 : -1);
+}
 
+/*
+ * Until a signal or a sink ending by itself: serve /metrics, touch the
+ * heartbeat while every sink's loop turns.
+ */
+static void
+main_loop(struct sink **sinks, size_t n, struct metrics *metrics,
+    struct heartbeat *hb)
+{
+	int64_t	now;
+	size_t	i;
+	int	alive;
+
+	while (!main_signalled) {
+		if (metrics != NULL)
+			metrics_serve(metrics, sinks, n, MAIN_TURN_MS);
+		else
+			(void)poll(NULL, 0, MAIN_TURN_MS);
 		now = marimba_now_ms();
-		if (c->batch.len >= (size_t)c->cfg.batch_max ||
-		    (c->batch.len > 0 &&
-		    now - c->batch.started_ms >= CONSUMER_LINGER_MS) ||
-		    (c->batch.len == 0 && c->paused))
-			(void)consumer_flush(c, FLUSH_UNTIL_STORED);
-		consumer_tick(c, &last_series);
+		alive = 1;
+		for (i = 0; i < n; i++) {
+			if (!atomic_load(&sinks[i]->running)) {
+				log_error("%s sink ended: stopping the others",
+				    sinks[i]->name);
+				return;
+			}
+			if (now - atomic_load(&sinks[i]->alive_ms) >
+			    SINK_WEDGED_MS)
+				alive = 0;
+		}
+		if (alive)
+			heartbeat_touch(hb, now);
 	}
-
-	log_info("stopping: storing the last batch (%zu messages)",
-	    c->batch.len);
-	if (consumer_flush(c, FLUSH_STOP) == -1) {
-		log_error("stores unavailable: leaving %zu messages "
-		    "uncommitted; they will be read again", c->batch.len);
-		batch_clear(&c->batch);
-		return (1);
-	}
-	return (0);
 }
 
-/* Periodic work: the series flush, the health line, the heartbeat. */
-static void
-consumer_tick(struct consumer *c, int64_t *last_series)
+/* "redis", "mongo", "all" or a comma-separated list of them. */
+static int
+main_parse_sinks(const char *spec, const char **names, size_t *n)
 {
-	char		err[512];
-	long long	added;
-	int64_t		now;
+	char	 buf[64], *p, *tok, *save;
+	int	 redis, mongo;
 
-	now = marimba_now_ms();
-	if (now - *last_series >= CONSUMER_SERIES_MS) {
-		*last_series = now;
-		if (redis_store_flush_series(c->redis, &added, err,
-		    sizeof(err)) == -1)
-			log_debug("series flush: %s", err);
+	if (strlen(spec) >= sizeof(buf))
+		return (-1);
+	(void)snprintf(buf, sizeof(buf), "%s", spec);
+	redis = mongo = 0;
+	for (p = buf; (tok = strtok_r(p, ",", &save)) != NULL; p = NULL) {
+		if (strcmp(tok, "redis") == 0)
+			redis = 1;
+		else if (strcmp(tok, "mongo") == 0)
+			mongo = 1;
+		else if (strcmp(tok, "all") == 0)
+			redis = mongo = 1;
+		else {
+			log_error("unknown sink '%s'", tok);
+			return (-1);
+		}
 	}
-	if (now - c->stats.last_health_ms >= CONSUMER_HEALTH_MS)
-		consumer_health(c, now);
-	heartbeat_touch(c, now);
+	*n = 0;
+	if (redis)
+		names[(*n)++] = "redis";
+	if (mongo)
+		names[(*n)++] = "mongo";
+	return (*n > 0 ? 0 : -1);
 }
 
 static void
-consumer_health(struct consumer *c, int64_t now)
+usage(void)
 {
-	int64_t		lag;
-	double		secs, rate;
-	int		nparts;
-
-	secs = (double)(now - c->stats.last_health_ms) / 1000.0;
-	rate = secs > 0 ?
-	    (double)(c->stats.consumed - c->stats.last_consumed) / secs : 0;
-	lag = kafka_in_lag(c, &nparts);
-	log_info("health: %.0f msg/s, consumed %llu, stored %llu, dlq %llu, "
-	    "lag %lld on %d partitions%s", rate,
-	    (unsigned long long)c->stats.consumed,
-	    (unsigned long long)c->stats.stored,
-	    (unsigned long long)c->stats.poison, (long long)lag, nparts,
-	    c->paused ? ", PAUSED (store down)" : "");
-	c->stats.last_consumed = c->stats.consumed;
-	c->stats.last_health_ms = now;
+	fprintf(stderr, "usage: marimba-consumer [--sink redis|mongo|all]\n"
+	    "  (default: MARIMBA_CONSUMER_SINKS, else redis,mongo)\n");
 }
 
 /*

@@ -26,6 +26,7 @@ struct mongo_store {
 static int	mongo_indexes(struct mongo_store *, char *, size_t);
 static int	mongo_has_indexes(struct mongo_store *, char *, size_t);
 static int	mongo_only_duplicates(const bson_t *);
+static size_t	mongo_inserted(const bson_t *);
 static void	mongo_uri_default(mongoc_uri_t *, const char *, int32_t);
 static bson_t	*mongo_doc(const struct vote *, int64_t);
 
@@ -83,7 +84,8 @@ mongo_store_free(struct mongo_store *ms)
 
 int
 mongo_store_insert(struct mongo_store *ms, const struct vote *const *votes,
-    size_t n, int64_t consumed_ms, char *err, size_t errlen)
+    size_t n, int64_t consumed_ms, size_t *inserted, char *err,
+    size_t errlen)
 {
 	const bson_t	**docs;
 	bson_t		  opts, reply;
@@ -91,6 +93,7 @@ mongo_store_insert(struct mongo_store *ms, const struct vote *const *votes,
 	size_t		  i, built;
 	int		  rv;
 
+	*inserted = 0;
 	if (!ms->indexed && mongo_indexes(ms, err, errlen) == -1)
 		return (-1);
 	if (n == 0)
@@ -116,6 +119,8 @@ mongo_store_insert(struct mongo_store *ms, const struct vote *const *votes,
 		rv = 0;
 	else if (mongo_only_duplicates(&reply))
 		rv = 0;	/* stored before: a redelivery */
+	if (rv == 0)
+		*inserted = mongo_inserted(&reply);
 	else
 		(void)snprintf(err, errlen, "insert_many: %s (domain %u, "
 		    "code %u)", berr.message, berr.domain, berr.code);
@@ -242,6 +247,20 @@ mongo_only_duplicates(const bson_t *reply)
 		seen++;
 	}
 	return (seen > 0);
+}
+
+/* The reply's insertedCount: documents new to the collection. */
+static size_t
+mongo_inserted(const bson_t *reply)
+{
+	bson_iter_t	it;
+	int64_t		n;
+
+	if (!bson_iter_init_find(&it, reply, "insertedCount") ||
+	    !BSON_ITER_HOLDS_NUMBER(&it))
+		return (0);
+	n = bson_iter_as_int64(&it);
+	return (n > 0 ? (size_t)n : 0);
 }
 
 static bson_t *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The MongoDB side of the consumer: one document per vote in
+ * The MongoDB store of the mongo sink: one document per vote in
  * <MARIMBA_MONGO_DB>.logs, _id = vote id, inserted with one unordered
  * insert_many per batch. Duplicate keys mean "already stored" and count
  * as success, which makes redelivery harmless.
@@ -26,9 +26,10 @@ void			 mongo_store_free(struct mongo_store *);
 /*
  * Creates the log viewer's indexes if not done yet, then inserts n votes
  * with consumed_at = consumed_ms. 0 when every vote is in the collection
- * (new or already there), -1 with err otherwise.
+ * (new or already there; *inserted: how many were new), -1 with err
+ * otherwise.
  */
 int	mongo_store_insert(struct mongo_store *, const struct vote *const *,
-	    size_t, int64_t, char *, size_t);
+	    size_t, int64_t, size_t *, char *, size_t);
 
 #endif

@@ -15,15 +15,24 @@
 #include "log.h"
 #include "redis_auth.h"
 #include "redis_store.h"
+#include "vote_tally.h"
 
 #define REDIS_CONNECT_TIMEOUT_MS	1000
 #define REDIS_IO_TIMEOUT_MS		3000
 #define REDIS_BUCKET_TTL_S		3600	/* per-second buckets */
 #define REDIS_SEAL_AFTER_S		2	/* a second is final after */
 #define REDIS_KEY_MAX			256
+#define REDIS_SHA_MAX			64	/* SHA1 hex is 40 */
 
 extern const char	count_vote_lua[];
 extern const char	series_flush_lua[];
+
+/* A script of ours: loaded with SCRIPT LOAD, called by its SHA. */
+struct redis_script {
+	const char	*name;
+	const char	*body;
+	char		 sha[REDIS_SHA_MAX];
+};
 
 struct redis_store {
 	redisContext	*ctx;
@@ -32,8 +41,8 @@ struct redis_store {
 	char		 password[256];
 	int		 dedupe_ttl_s;
 	int		 series_maxlen;
-	char		 vote_sha[64];
-	char		 flush_sha[64];
+	struct redis_script	 count;
+	struct redis_script	 flush;
 	char		 k_total[REDIS_KEY_MAX];
 	char		 k_bands[REDIS_KEY_MAX];
 	char		 k_albums[REDIS_KEY_MAX];
@@ -41,16 +50,17 @@ struct redis_store {
 	char		 k_series[REDIS_KEY_MAX];
 	char		 k_sec[REDIS_KEY_MAX];
 	char		 k_seen[REDIS_KEY_MAX];
-	const struct vote *const *inflight;	/* sent, replies unread */
-	size_t		 ninflight;
 };
 
 static int	redis_connect(struct redis_store *, char *, size_t);
 static void	redis_drop(struct redis_store *);
-static int	redis_load(struct redis_store *, const char *, char *,
+static int	redis_load(struct redis_store *, struct redis_script *,
+		    char *, size_t);
+static int	redis_reload(struct redis_store *, struct redis_script *,
 		    char *, size_t);
 static int	redis_append(struct redis_store *,
 		    const struct vote *const *, size_t, char *, size_t);
+static int	redis_write(struct redis_store *, char *, size_t);
 static int	redis_replies(struct redis_store *, size_t, size_t *, int *,
 		    char *, size_t);
 static struct timeval	redis_tv(int);
@@ -69,6 +79,10 @@ redis_store_new(const struct marimba_config *cfg)
 	    cfg->redis_password);
 	rs->dedupe_ttl_s = cfg->dedupe_ttl_s;
 	rs->series_maxlen = cfg->series_maxlen;
+	rs->count.name = "count_vote.lua";
+	rs->count.body = count_vote_lua;
+	rs->flush.name = "series_flush.lua";
+	rs->flush.body = series_flush_lua;
 	p = cfg->redis_prefix;
 	(void)snprintf(rs->k_total, REDIS_KEY_MAX, "%s:total", p);
 	(void)snprintf(rs->k_bands, REDIS_KEY_MAX, "%s:bands", p);
@@ -93,47 +107,43 @@ int
 redis_store_count(struct redis_store *rs, const struct vote *const *votes,
     size_t n, size_t *fresh, char *err, size_t errlen)
 {
+	int	noscript;
+
+	*fresh = 0;
 	if (redis_store_count_send(rs, votes, n, err, errlen) == -1)
 		return (-1);
-	return (redis_store_count_recv(rs, fresh, err, errlen));
+	noscript = 0;
+	if (redis_replies(rs, n, fresh, &noscript, err, errlen) == 0)
+		return (0);
+	if (!noscript || rs->ctx == NULL)
+		return (-1);
+
+	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
+	if (redis_reload(rs, &rs->count, err, errlen) == -1 ||
+	    redis_append(rs, votes, n, err, errlen) == -1 ||
+	    redis_write(rs, err, errlen) == -1)
+		return (-1);
+	return (redis_replies(rs, n, fresh, &noscript, err, errlen));
 }
 
 int
 redis_store_count_send(struct redis_store *rs,
     const struct vote *const *votes, size_t n, char *err, size_t errlen)
 {
-	int	done;
-
-	rs->inflight = NULL;
-	rs->ninflight = 0;
 	if (redis_connect(rs, err, errlen) == -1 ||
-	    redis_append(rs, votes, n, err, errlen) == -1)
+	    redis_append(rs, votes, n, err, errlen) == -1 ||
+	    redis_write(rs, err, errlen) == -1)
 		return (-1);
-	done = 0;
-	while (!done) {
-		if (redisBufferWrite(rs->ctx, &done) != REDIS_OK) {
-			(void)snprintf(err, errlen, "write: %s",
-			    rs->ctx->errstr);
-			redis_drop(rs);
-			return (-1);
-		}
-	}
-	rs->inflight = votes;
-	rs->ninflight = n;
 	return (0);
 }
 
 int
-redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
-    size_t errlen)
+redis_store_count_recv(struct redis_store *rs, size_t n, size_t *fresh,
+    char *err, size_t errlen)
 {
-	const struct vote *const	*votes = rs->inflight;
-	size_t				 n = rs->ninflight;
-	int				 noscript;
+	int	noscript;
 
 	*fresh = 0;
-	rs->inflight = NULL;
-	rs->ninflight = 0;
 	if (rs->ctx == NULL) {
 		(void)snprintf(err, errlen, "not connected");
 		return (-1);
@@ -141,16 +151,11 @@ redis_store_count_recv(struct redis_store *rs, size_t *fresh, char *err,
 	noscript = 0;
 	if (redis_replies(rs, n, fresh, &noscript, err, errlen) == 0)
 		return (0);
-	if (!noscript)
-		return (-1);
-
-	/* Redis lost its script cache (restart, SCRIPT FLUSH): once more. */
-	log_info("redis: NOSCRIPT (script cache flushed): loading "
-	    "count_vote.lua again");
-	if (redis_load(rs, count_vote_lua, rs->vote_sha, err, errlen) == -1 ||
-	    redis_append(rs, votes, n, err, errlen) == -1)
-		return (-1);
-	return (redis_replies(rs, n, fresh, &noscript, err, errlen));
+	/* Whatever was sent after these is discarded with the connection. */
+	redis_drop(rs);
+	if (noscript)
+		(void)redis_reload(rs, &rs->count, err, errlen);
+	return (-1);
 }
 
 int
@@ -165,7 +170,7 @@ redis_store_flush_series(struct redis_store *rs, long long *added,
 		if (redis_connect(rs, err, errlen) == -1)
 			return (-1);
 		r = redisCommand(rs->ctx, "EVALSHA %s 1 %s %s %d %d %d",
-		    rs->flush_sha, rs->k_series, rs->k_sec, rs->series_maxlen,
+		    rs->flush.sha, rs->k_series, rs->k_sec, rs->series_maxlen,
 		    REDIS_SEAL_AFTER_S, REDIS_BUCKET_TTL_S);
 		if (r == NULL) {
 			(void)snprintf(err, errlen, "%s", rs->ctx->errstr);
@@ -181,10 +186,8 @@ redis_store_flush_series(struct redis_store *rs, long long *added,
 			(void)snprintf(err, errlen, "series flush: %s", r->str);
 			if (strncmp(r->str, "NOSCRIPT", 8) == 0) {
 				freeReplyObject(r);
-				log_info("redis: NOSCRIPT (script cache "
-				    "flushed): loading series_flush.lua again");
-				if (redis_load(rs, series_flush_lua,
-				    rs->flush_sha, err, errlen) == -1)
+				if (redis_reload(rs, &rs->flush, err,
+				    errlen) == -1)
 					return (-1);
 				continue;
 			}
@@ -204,21 +207,42 @@ redis_append(struct redis_store *rs, const struct vote *const *votes,
 {
 	const struct vote	*v;
 	char			 seen[REDIS_KEY_MAX + VOTE_ID_LEN];
-	char			 album[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
+	char			 album[VOTE_TALLY_KEY_MAX];
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		v = votes[i];
 		(void)snprintf(seen, sizeof(seen), "%s%s", rs->k_seen, v->id);
-		(void)snprintf(album, sizeof(album), "%s \xe2\x80\x94 %s",
-		    v->name, v->album);
+		if (vote_tally_key(album, sizeof(album), v->name,
+		    v->album) == -1) {
+			(void)snprintf(err, errlen, "album key too long");
+			return (-1);
+		}
 		if (redisAppendCommand(rs->ctx,
 		    "EVALSHA %s 5 %s %s %s %s %s %d %s %s %s %s %d",
-		    rs->vote_sha, seen, rs->k_total, rs->k_bands,
+		    rs->count.sha, seen, rs->k_total, rs->k_bands,
 		    rs->k_albums, rs->k_sources, rs->dedupe_ttl_s, v->name,
 		    album, v->source, rs->k_sec, REDIS_BUCKET_TTL_S) !=
 		    REDIS_OK) {
 			(void)snprintf(err, errlen, "append: %s",
+			    rs->ctx->errstr);
+			redis_drop(rs);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Writes the output buffer out. */
+static int
+redis_write(struct redis_store *rs, char *err, size_t errlen)
+{
+	int	done;
+
+	done = 0;
+	while (!done) {
+		if (redisBufferWrite(rs->ctx, &done) != REDIS_OK) {
+			(void)snprintf(err, errlen, "write: %s",
 			    rs->ctx->errstr);
 			redis_drop(rs);
 			return (-1);
@@ -292,36 +316,52 @@ redis_connect(struct redis_store *rs, char *err, size_t errlen)
 		redis_drop(rs);
 		return (-1);
 	}
-	if (redis_load(rs, count_vote_lua, rs->vote_sha, err, errlen) == -1 ||
-	    redis_load(rs, series_flush_lua, rs->flush_sha, err, errlen) == -1)
+	if (redis_load(rs, &rs->count, err, errlen) == -1 ||
+	    redis_load(rs, &rs->flush, err, errlen) == -1)
 		return (-1);
 	return (0);
 }
 
 static int
-redis_load(struct redis_store *rs, const char *script, char *sha,
-    char *err, size_t errlen)
+redis_load(struct redis_store *rs, struct redis_script *script, char *err,
+    size_t errlen)
 {
 	redisReply	*r;
 
-	r = redisCommand(rs->ctx, "SCRIPT LOAD %s", script);
+	r = redisCommand(rs->ctx, "SCRIPT LOAD %s", script->body);
 	if (r == NULL) {
 		(void)snprintf(err, errlen, "script load: %s",
 		    rs->ctx->errstr);
 		redis_drop(rs);
 		return (-1);
 	}
-	if (r->type != REDIS_REPLY_STRING || r->len >= 64) {
-		(void)snprintf(err, errlen, "script load: %s",
+	if (r->type != REDIS_REPLY_STRING || r->len == 0 ||
+	    r->len >= sizeof(script->sha)) {
+		(void)snprintf(err, errlen, "script load %s: %s", script->name,
 		    r->type == REDIS_REPLY_ERROR ? r->str : "bad reply");
 		freeReplyObject(r);
 		redis_drop(rs);
 		return (-1);
 	}
-	memcpy(sha, r->str, r->len);
-	sha[r->len] = '\0';
+	memcpy(script->sha, r->str, r->len);
+	script->sha[r->len] = '\0';
 	freeReplyObject(r);
 	return (0);
+}
+
+/*
+ * After NOSCRIPT: Redis lost its script cache (restart, SCRIPT FLUSH).
+ * On a dropped connection, connecting loads every script again.
+ */
+static int
+redis_reload(struct redis_store *rs, struct redis_script *script, char *err,
+    size_t errlen)
+{
+	log_info("redis: NOSCRIPT (script cache flushed): loading %s again",
+	    script->name);
+	if (rs->ctx == NULL)
+		return (redis_connect(rs, err, errlen));
+	return (redis_load(rs, script, err, errlen));
 }
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The Redis side of the consumer: counts votes exactly once with the
+ * The Redis store of the redis sink: counts votes exactly once with the
  * count_vote.lua script (EVALSHA, pipelined per batch) and moves sealed
  * seconds into the series stream with series_flush.lua. Key names are the
  * contract documented in docs/redis-keys.md.
@@ -28,14 +28,17 @@ int	redis_store_count(struct redis_store *, const struct vote *const *,
 	    size_t, size_t *, char *, size_t);
 
 /*
- * The same in two halves, so the caller can do other I/O (MongoDB) while
- * Redis works: send writes every EVALSHA of the batch out, recv reads the
- * replies. votes must stay valid until recv returns.
+ * The same in two halves, for batches pipelined one after the other:
+ * send writes every EVALSHA of a batch out, recv reads the n replies of
+ * the oldest batch sent. A batch can be sent before the replies of the
+ * one before it are read. When recv fails (NOSCRIPT included) the
+ * connection is dropped with every batch still in flight: the caller
+ * retries them, in order, with redis_store_count().
  */
 int	redis_store_count_send(struct redis_store *,
 	    const struct vote *const *, size_t, char *, size_t);
-int	redis_store_count_recv(struct redis_store *, size_t *, char *,
-	    size_t);
+int	redis_store_count_recv(struct redis_store *, size_t, size_t *,
+	    char *, size_t);
 
 /* Writes sealed seconds to the series stream; *added gets how many. */
 int	redis_store_flush_series(struct redis_store *, long long *, char *,

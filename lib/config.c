@@ -18,6 +18,7 @@ static int	config_long(const char *, long, long, long, long *,
 static int	config_int(const char *, long, long, long, int *, char *,
 		    size_t);
 static int	config_grpc(struct marimba_grpc_limits *, char *, size_t);
+static int	config_url(const char *, const char *, char *, size_t);
 
 int
 marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
@@ -69,10 +70,14 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->max_batch = (size_t)v;
-	if (config_long("MARIMBA_ACK_TIMEOUT_MS", 5000, 100, 600000, &v,
+	if (config_long("MARIMBA_ACK_TIMEOUT_MS", 20000, 100, 600000, &v,
 	    err, errlen) == -1)
 		return (-1);
 	cfg->ack_timeout_ms = (int)v;
+	if (config_long("MARIMBA_REQUEST_TIMEOUT_MS", 5000, 100, 600000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->request_timeout_ms = (int)v;
 	if (config_long("MARIMBA_QUEUE_MAX", 100000, 1, 10000000, &v,
 	    err, errlen) == -1)
 		return (-1);
@@ -104,7 +109,39 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    &v, err, errlen) == -1)
 		return (-1);
 	cfg->session_timeout_ms = (int)v;
+	if (config_string("MARIMBA_CONSUMER_SINKS", "redis,mongo",
+	    cfg->consumer_sinks, sizeof(cfg->consumer_sinks),
+	    err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_CONSUMER_METRICS_ADDR", "127.0.0.1",
+	    cfg->metrics_addr, sizeof(cfg->metrics_addr), err, errlen) == -1)
+		return (-1);
+	if (config_long("MARIMBA_CONSUMER_METRICS_PORT", 9464, 0, 65535, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->metrics_port = (int)v;
+	if (config_long("MARIMBA_REDIS_LINGER_MS", 20, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->redis_linger_ms = (int)v;
+	if (config_long("MARIMBA_MONGO_LINGER_MS", 50, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->mongo_linger_ms = (int)v;
+	if (config_long("MARIMBA_LOG_WINDOW", 10000, 0, 1000000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->log_window = (int)v;
+	if (config_long("MARIMBA_LOG_WINDOW_BANDS", 100, 0, 10000, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->log_window_bands = (int)v;
 	if (config_grpc(&cfg->grpc, err, errlen) == -1)
+		return (-1);
+	if (config_string("MARIMBA_GRAFANA_URL", "", cfg->grafana_url,
+	    sizeof(cfg->grafana_url), err, errlen) == -1 ||
+	    config_url("MARIMBA_GRAFANA_URL", cfg->grafana_url, err,
+	    errlen) == -1)
 		return (-1);
 
 	return (0);
@@ -128,6 +165,30 @@ config_grpc(struct marimba_grpc_limits *g, char *err, size_t errlen)
 	    config_int("MARIMBA_GRPC_AGE_GRACE_MS", 30000, 0, 3600000,
 	    &g->age_grace_ms, err, errlen) == -1)
 		return (-1);
+	return (0);
+}
+
+/* "" or an http(s) URL without spaces or control characters. */
+static int
+config_url(const char *name, const char *url, char *err, size_t errlen)
+{
+	const unsigned char	*p;
+
+	if (*url == '\0')
+		return (0);
+	if (strncmp(url, "https://", 8) != 0 &&
+	    strncmp(url, "http://", 7) != 0) {
+		snprintf(err, errlen, "%s: not an http:// or https:// URL",
+		    name);
+		return (-1);
+	}
+	for (p = (const unsigned char *)url; *p != '\0'; p++) {
+		if (*p <= ' ' || *p == 0x7f) {
+			snprintf(err, errlen, "%s: space or control character "
+			    "in the URL", name);
+			return (-1);
+		}
+	}
 	return (0);
 }
 

@@ -32,7 +32,8 @@ struct marimba_config {
 	char		grpc_addr[128];
 	size_t		max_body;
 	size_t		max_batch;
-	int		ack_timeout_ms;
+	int		ack_timeout_ms;	/* message.timeout.ms */
+	int		request_timeout_ms;	/* request.timeout.ms */
 	int		queue_max;
 	char		consumer_group[128];
 	int		batch_max;
@@ -41,7 +42,15 @@ struct marimba_config {
 	char		heartbeat_file[256];	/* "" = none */
 	char		redis_prefix[64];
 	int		session_timeout_ms;
+	char		consumer_sinks[64];	/* "redis,mongo", "all", ... */
+	char		metrics_addr[64];
+	int		metrics_port;		/* 0 = no /metrics */
+	int		redis_linger_ms;	/* longest wait to fill a batch */
+	int		mongo_linger_ms;
 	struct marimba_grpc_limits grpc;
+	char		grafana_url[512];	/* "" = no link */
+	int		log_window;		/* logs per window, 0 = none */
+	int		log_window_bands;	/* bands with a window */
 };
 
 /*

@@ -42,6 +42,17 @@ random_bytes(uint8_t *buf, size_t len)
 int
 vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms)
 {
+	uint8_t		rnd[VOTE_ID_RANDOM_BYTES];
+
+	if (random_bytes(rnd, sizeof(rnd)) == -1)
+		return (-1);
+	return (vote_id_make(out, ms, rnd));
+}
+
+int
+vote_id_make(char out[VOTE_ID_LEN + 1], int64_t ms,
+    const uint8_t rnd[VOTE_ID_RANDOM_BYTES])
+{
 	uint8_t		b[ULID_BYTES];
 	int		i, bit, k, v;
 
@@ -50,8 +61,7 @@ vote_id_new(char out[VOTE_ID_LEN + 1], int64_t ms)
 
 	for (i = 0; i < 6; i++)
 		b[i] = (uint8_t)(ms >> (8 * (5 - i)));
-	if (random_bytes(b + 6, sizeof(b) - 6) == -1)
-		return (-1);
+	memcpy(b + 6, rnd, VOTE_ID_RANDOM_BYTES);
 
 	/*
 	 * 128 bits into 26 groups of 5: the first character holds only the

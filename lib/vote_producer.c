@@ -54,10 +54,21 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	    producer_set(conf, "compression.type", "lz4", err, errlen) == -1)
 		goto fail;
 
+	/*
+	 * Two timeouts: a message may wait MARIMBA_ACK_TIMEOUT_MS in all,
+	 * long enough to outlast a broker crash (until the broker is fenced
+	 * and leaves the ISRs, acks=all stalls), while each produce request
+	 * is given up after the shorter MARIMBA_REQUEST_TIMEOUT_MS and
+	 * retried (idempotence keeps the retry from duplicating it), so a
+	 * dead connection is noticed quickly. A request never outlives its
+	 * message.
+	 */
 	(void)snprintf(num, sizeof(num), "%d", cfg->ack_timeout_ms);
 	if (producer_set(conf, "message.timeout.ms", num, err, errlen) == -1)
 		goto fail;
-	/* A request must not wait on the socket longer than on the message. */
+	(void)snprintf(num, sizeof(num), "%d",
+	    cfg->request_timeout_ms < cfg->ack_timeout_ms ?
+	    cfg->request_timeout_ms : cfg->ack_timeout_ms);
 	if (producer_set(conf, "request.timeout.ms", num, err, errlen) == -1)
 		goto fail;
 	(void)snprintf(num, sizeof(num), "%d", cfg->queue_max);

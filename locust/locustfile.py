@@ -14,11 +14,21 @@
 #   MARIMBA_LOCUST_PROTO         vote.proto (../proto/vote.proto from here)
 #   MARIMBA_LOCUST_GEN           where stubs are generated (../var/locust/gen)
 #   MARIMBA_LOCUST_BATCH         votes per batch request (10)
+#   MARIMBA_LOCUST_RETRIES       retries of a refused request (3)
+#   MARIMBA_LOCUST_TIMEOUT       seconds a request may take (25: above the
+#                                server's MARIMBA_ACK_TIMEOUT_MS)
+#
+# Every request carries a new idempotency key (a UUIDv7): the
+# Idempotency-Key header on REST, idempotency-key metadata on gRPC. A
+# request refused with 503 / UNAVAILABLE (or timed out, or cut off) is
+# sent again with the same key, so its votes are counted once whether or
+# not the first attempt stored them; retries show up as "... [retry]".
 import json
 import os
 import random
 import sys
 import time
+import uuid
 
 import grpc
 import grpc.experimental.gevent as grpc_gevent
@@ -37,6 +47,33 @@ GEN = os.environ.get("MARIMBA_LOCUST_GEN",
 GRPC_TARGET = os.environ.get("MARIMBA_LOCUST_GRPC", "127.0.0.1:50051")
 GRPC_TLS = os.environ.get("MARIMBA_LOCUST_GRPC_TLS", "0") == "1"
 BATCH = int(os.environ.get("MARIMBA_LOCUST_BATCH", "10"))
+RETRIES = int(os.environ.get("MARIMBA_LOCUST_RETRIES", "3"))
+TIMEOUT = float(os.environ.get("MARIMBA_LOCUST_TIMEOUT", "25"))
+# Answers after which the votes may or may not be stored (0: no answer).
+RETRY_HTTP = {0, 429, 502, 503, 504}
+RETRY_GRPC = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.RESOURCE_EXHAUSTED,
+    grpc.StatusCode.DEADLINE_EXCEEDED}
+
+
+def new_key():
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, version 7, the
+    RFC's variant, random bits; marimba takes the votes' time from it."""
+    value = (time.time_ns() // 1_000_000) << 80
+    value |= int.from_bytes(os.urandom(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)
+    return str(uuid.UUID(int=value))
+
+
+def backoff(attempt, retry_after=None):
+    """Seconds to wait before retry number attempt + 1."""
+    wait = min(0.25 * 2 ** attempt, 2.0)
+    if retry_after:
+        try:
+            wait = max(wait, min(float(retry_after), 5.0))
+        except ValueError:
+            pass
+    return wait
 
 
 def load_votes(path):
@@ -149,21 +186,31 @@ class RestVoter(HttpUser):
     weight = 3
     wait_time = between(0.05, 0.2)
 
+    def post_votes(self, body, name):
+        """POSTs body with a new key; again with it after a refusal."""
+        key = new_key()
+        for attempt in range(RETRIES + 1):
+            with self.client.post("/api/votes", json=body,
+                headers={"Idempotency-Key": key},
+                name=name if attempt == 0 else name + " [retry]",
+                timeout=TIMEOUT, catch_response=True) as r:
+                if r.status_code in (200, 201, 202):
+                    return
+                r.failure(f"status {r.status_code}: {r.text[:200]}")
+                if r.status_code not in RETRY_HTTP:
+                    return
+                wait = backoff(attempt, r.headers.get("Retry-After"))
+            if attempt < RETRIES:
+                time.sleep(wait)
+
     @task(10)
     def vote(self):
-        v = random.choice(VOTES)
-        with self.client.post("/api/votes", json=v, name="/api/votes",
-            catch_response=True) as r:
-            if r.status_code not in (200, 201, 202):
-                r.failure(f"status {r.status_code}: {r.text[:200]}")
+        self.post_votes(random.choice(VOTES), "/api/votes")
 
     @task(1)
     def vote_batch(self):
         batch = [random.choice(VOTES) for _ in range(BATCH)]
-        with self.client.post("/api/votes", json=batch,
-            name="/api/votes [batch]", catch_response=True) as r:
-            if r.status_code not in (200, 201, 202):
-                r.failure(f"status {r.status_code}: {r.text[:200]}")
+        self.post_votes(batch, "/api/votes [batch]")
 
 
 class GrpcVoter(GrpcUser):
@@ -172,20 +219,28 @@ class GrpcVoter(GrpcUser):
     wait_time = between(0.05, 0.2)
     stub_class = vote_pb2_grpc.VoteServiceStub
 
+    def call(self, method, make_request):
+        """Calls method with a new key; again with it after a refusal.
+        Each attempt is counted by the interceptor."""
+        md = (("idempotency-key", new_key()),)
+        for attempt in range(RETRIES + 1):
+            try:
+                method(make_request(), timeout=TIMEOUT, metadata=md)
+                return
+            except grpc.RpcError as e:
+                if e.code() not in RETRY_GRPC or attempt == RETRIES:
+                    return
+            time.sleep(backoff(attempt))
+
     @task(10)
     def cast(self):
-        try:
-            self.stub.Cast(cast_request(random.choice(VOTES)), timeout=10)
-        except grpc.RpcError:
-            pass    # already counted as a failure by the interceptor
+        v = random.choice(VOTES)
+        self.call(self.stub.Cast, lambda: cast_request(v))
 
     @task(1)
     def cast_stream(self):
         reqs = [cast_request(random.choice(VOTES)) for _ in range(BATCH)]
-        try:
-            self.stub.CastStream(iter(reqs), timeout=10)
-        except grpc.RpcError:
-            pass    # already counted as a failure by the interceptor
+        self.call(self.stub.CastStream, lambda: iter(reqs))
 
 
 @events.init_command_line_parser.add_listener

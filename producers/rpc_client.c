@@ -59,6 +59,15 @@ rpc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
     const struct rpc_msg *msgs, size_t n, int streaming, int timeout_ms,
     struct rpc_result *res)
 {
+	return (rpc_call_md(ch, cq, method, NULL, 0, msgs, n, streaming,
+	    timeout_ms, res));
+}
+
+int
+rpc_call_md(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
+    grpc_metadata *md, size_t nmd, const struct rpc_msg *msgs,
+    size_t n, int streaming, int timeout_ms, struct rpc_result *res)
+{
 	grpc_call		*call;
 	grpc_op			 ops[6], *op;
 	grpc_metadata_array	 init_md, trail_md;
@@ -97,6 +106,8 @@ rpc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
 		if ((send = gbuf_from_bytes(msgs[0].data, msgs[0].len)) == NULL)
 			goto done;
 		op->op = GRPC_OP_SEND_INITIAL_METADATA;
+		op->data.send_initial_metadata.count = nmd;
+		op->data.send_initial_metadata.metadata = md;
 		op++;
 		op->op = GRPC_OP_SEND_MESSAGE;
 		op->data.send_message.send_message = send;
@@ -126,6 +137,8 @@ rpc_call(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
 		 */
 		memset(ops, 0, sizeof(ops));
 		ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+		ops[0].data.send_initial_metadata.count = nmd;
+		ops[0].data.send_initial_metadata.metadata = md;
 		if (rpc_send(call, cq, ops, 1, wait) == 0) {
 			for (i = 0; i < n; i++) {
 				send = gbuf_from_bytes(msgs[i].data,

@@ -14,6 +14,8 @@
 #define RPC_METHOD_CAST		"/marimba.v1.VoteService/Cast"
 #define RPC_METHOD_CAST_STREAM	"/marimba.v1.VoteService/CastStream"
 #define RPC_METHOD_HEALTH_CHECK	"/grpc.health.v1.Health/Check"
+/* The metadata that names a call for safe retries (docs/grpc.md). */
+#define RPC_MD_IDEMPOTENCY_KEY	"idempotency-key"
 
 struct rpc_msg {
 	const uint8_t	*data;
@@ -43,6 +45,15 @@ void			 rpc_cq_free(grpc_completion_queue *);
 int			 rpc_call(grpc_channel *, grpc_completion_queue *,
 			    const char *, const struct rpc_msg *, size_t,
 			    int, int, struct rpc_result *);
+
+/*
+ * rpc_call() with nmd metadata entries sent with the call (for instance
+ * RPC_MD_IDEMPOTENCY_KEY).
+ */
+int			 rpc_call_md(grpc_channel *, grpc_completion_queue *,
+			    const char *, grpc_metadata *, size_t,
+			    const struct rpc_msg *, size_t, int, int,
+			    struct rpc_result *);
 
 /* Frees what rpc_call() left in res. */
 void			 rpc_result_clear(struct rpc_result *);

@@ -16,6 +16,7 @@
 #include "vote.pb-c.h"
 
 #include "call_acks.h"
+#include "call_key.h"
 #include "cast_request.h"
 #include "grpc_buf.h"
 #include "log.h"
@@ -23,6 +24,7 @@
 #include "server.h"
 #include "server_call.h"
 #include "vote.h"
+#include "vote_id.h"
 
 #define HEALTH_SERVICE_VOTES	"marimba.v1.VoteService"
 
@@ -500,12 +502,22 @@ static void
 call_produce(struct call *c)
 {
 	struct server		*s = c->s;
+	struct idem_key		 key;
 	enum vote_send_status	 st;
+	char			 why[256];
 	size_t			 i;
+	int			 keyed;
 
 	if (c->nvotes == 0) {
 		call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL,
 		    "the stream carried no CastRequest");
+		return;
+	}
+	/* With an idempotency key a retry gets the same ids (call_key.h). */
+	if ((keyed = call_key(&c->req_md, marimba_now_ms(),
+	    (int64_t)s->cfg->dedupe_ttl_s * 1000, &key, why,
+	    sizeof(why))) == -1) {
+		call_reply(c, GRPC_STATUS_INVALID_ARGUMENT, NULL, "%s", why);
 		return;
 	}
 	if ((size_t)vote_producer_queue_len(s->vp) + c->nvotes >
@@ -514,12 +526,11 @@ call_produce(struct call *c)
 		    "the Kafka producer queue is full; retry later");
 		return;
 	}
-	for (i = 0; i < c->nvotes; i++) {
-		if (vote_accept(&c->votes[i], "grpc") == -1) {
-			call_reply(c, GRPC_STATUS_INTERNAL, NULL,
-			    "cannot make a vote id");
-			return;
-		}
+	if (idem_votes_accept(c->votes, c->nvotes, "grpc",
+	    keyed ? &key : NULL) == -1) {
+		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+		    "cannot make a vote id");
+		return;
 	}
 
 	/* From here on a cancellation no longer stops the votes. */

@@ -19,10 +19,14 @@
 
 #include "cast_request.h"
 #include "deconst.h"
+#include "idem_key.h"
 #include "rpc_client.h"
+#include "vote_id.h"
 #include "vote_load.h"
 
 #define LOAD_ERRORS_SHOWN	5
+#define LOAD_BACKOFF_MS		250	/* before the first retry, doubling */
+#define LOAD_BACKOFF_MAX_MS	2000
 
 struct load {
 	const struct load_opts	*o;
@@ -43,7 +47,9 @@ static void	*load_worker(void *);
 static void	 load_one(struct load *, grpc_completion_queue *, long,
 		    struct rpc_msg *, struct latency *);
 static void	 load_count(struct load *, struct rpc_result *, size_t,
-		    const char *);
+		    const char *, int);
+static int	 load_retryable(grpc_status_code);
+static void	 load_sleep_ms(int);
 static int64_t	 ts_us(const struct timespec *);
 static int64_t	 load_elapsed_us(struct load *);
 
@@ -150,10 +156,12 @@ load_one(struct load *l, grpc_completion_queue *cq, long call,
 	const struct load_opts	*o = l->o;
 	struct rpc_result	 res;
 	struct timespec		 due, t0, t1;
+	grpc_metadata		 md;
+	char			 key[IDEM_KEY_ULID_LEN + 1];
 	int64_t			 first_us;
 	long			 first;
-	size_t			 i, n;
-	int			 rc;
+	size_t			 i, n, nmd;
+	int			 rc, attempt, backoff;
 
 	first = call * (long)l->batch;
 	n = l->batch;
@@ -172,26 +180,84 @@ load_one(struct load *l, grpc_completion_queue *cq, long call,
 			;
 	}
 
+	memset(&md, 0, sizeof(md));
+	nmd = 0;
+	if (o->keys && idem_key_new(key, marimba_now_ms()) == 0) {
+		md.key = grpc_slice_from_static_string(RPC_MD_IDEMPOTENCY_KEY);
+		md.value = grpc_slice_from_copied_string(key);
+		nmd = 1;
+	}
+
+	/* The latency of a call includes its retries: what a client sees. */
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	rc = rpc_call(l->ch, cq, o->stream_batch > 0 ? RPC_METHOD_CAST_STREAM :
-	    RPC_METHOD_CAST, msgs, n, o->stream_batch > 0, o->timeout_ms,
-	    &res);
+	backoff = LOAD_BACKOFF_MS;
+	for (attempt = 0;; attempt++) {
+		rc = rpc_call_md(l->ch, cq, o->stream_batch > 0 ?
+		    RPC_METHOD_CAST_STREAM : RPC_METHOD_CAST, nmd > 0 ? &md :
+		    NULL, nmd, msgs, n, o->stream_batch > 0, o->timeout_ms,
+		    &res);
+		if (rc == -1) {
+			res.status = GRPC_STATUS_INTERNAL;
+			(void)snprintf(res.details, sizeof(res.details),
+			    "the call could not be made");
+		}
+		/* Without a key a retry could count the votes twice. */
+		if (nmd == 0 || attempt >= o->retries ||
+		    !load_retryable(res.status))
+			break;
+		rpc_result_clear(&res);
+		pthread_mutex_lock(&l->lock);
+		l->res->retries++;
+		pthread_mutex_unlock(&l->lock);
+		load_sleep_ms(backoff);
+		backoff = backoff * 2 > LOAD_BACKOFF_MAX_MS ?
+		    LOAD_BACKOFF_MAX_MS : backoff * 2;
+	}
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (latency_add(lat, ts_us(&t1) - ts_us(&t0)) == -1)
 		fprintf(stderr, "out of memory for latencies\n");
-	if (rc == -1) {
-		res.status = GRPC_STATUS_INTERNAL;
-		(void)snprintf(res.details, sizeof(res.details),
-		    "the call could not be made");
-	}
-	load_count(l, &res, n, o->stream_batch > 0 ? "CastStream" : "Cast");
+	load_count(l, &res, n, o->stream_batch > 0 ? "CastStream" : "Cast",
+	    attempt > 0);
 	rpc_result_clear(&res);
+	if (nmd > 0)
+		grpc_slice_unref(md.value);
+}
+
+/*
+ * Answers after which the votes may or may not be stored: made again
+ * with the same key, they are counted once either way.
+ */
+static int
+load_retryable(grpc_status_code st)
+{
+	switch (st) {
+	case GRPC_STATUS_UNAVAILABLE:
+	case GRPC_STATUS_RESOURCE_EXHAUSTED:
+	case GRPC_STATUS_DEADLINE_EXCEEDED:
+	case GRPC_STATUS_CANCELLED:
+	case GRPC_STATUS_UNKNOWN:
+	case GRPC_STATUS_INTERNAL:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+static void
+load_sleep_ms(int ms)
+{
+	struct timespec	ts;
+
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long)(ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
 }
 
 /* Counts one call's votes and writes the accepted ids. */
 static void
 load_count(struct load *l, struct rpc_result *res, size_t n,
-    const char *method)
+    const char *method, int retried)
 {
 	Marimba__V1__CastReply		*one = NULL;
 	Marimba__V1__CastStreamReply	*many = NULL;
@@ -214,6 +280,8 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 	l->res->calls++;
 	if (ok) {
 		l->res->accepted += (long)n;
+		if (retried)
+			l->res->retried_ok++;
 		if (l->o->ids != NULL && one != NULL)
 			fprintf(l->o->ids, "%s\n", one->id);
 		for (i = 0; many != NULL && l->o->ids != NULL &&

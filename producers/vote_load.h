@@ -2,7 +2,11 @@
 /*
  * The load marimba-vote puts on a server: count votes cycling through a
  * list, at a rate, over a number of concurrent blocking callers, each
- * call a unary Cast or a CastStream of a batch.
+ * call a unary Cast or a CastStream of a batch. With keys, each call
+ * carries a new idempotency key and is made again with the same key
+ * after an answer that may mean "not stored" (UNAVAILABLE, a deadline,
+ * a broken connection), so a vote is counted once however often it is
+ * sent.
  */
 #ifndef MARIMBA_VOTE_LOAD_H
 #define MARIMBA_VOTE_LOAD_H
@@ -25,6 +29,8 @@ struct load_opts {
 	long			 max_failures;	/* failed calls, then stop; 0 = all */
 	int			 duration_s;	/* then stop making calls; 0 = none */
 	FILE			*ids;		/* accepted ids, or NULL */
+	int			 keys;		/* idempotency key per call */
+	int			 retries;	/* retries of a keyed call */
 };
 
 struct load_result {
@@ -32,6 +38,8 @@ struct load_result {
 	long		rejected;	/* votes in INVALID_ARGUMENT calls */
 	long		failed;		/* votes in calls that failed otherwise */
 	long		calls;
+	long		retries;	/* calls made again with their key */
+	long		retried_ok;	/* calls accepted after a retry */
 	double		seconds;
 	struct latency	lat;		/* per call */
 };

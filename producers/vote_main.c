@@ -4,10 +4,13 @@
  *
  *   marimba-vote [--addr A] [--file data.json] [--count N] [--rate R]
  *       [--stream BATCH] [--concurrency C] [--ids FILE] [--timeout MS]
- *       [--max-failures N] [--duration S]
+ *       [--max-failures N] [--duration S] [--retries N] [--no-keys]
  *
  * Votes come from a JSON array in the seed format (locust/data.json) and
- * are cycled through. Exits 0 only if every vote was accepted.
+ * are cycled through. Every call carries a new idempotency key and is
+ * retried with it (up to --retries times, 3 by default) after an answer
+ * that does not say the votes were refused for good; --no-keys sends
+ * none and never retries. Exits 0 only if every vote was accepted.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +44,8 @@ main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "max-failures", required_argument, NULL, 'm' },
 		{ "duration", required_argument, NULL, 'd' },
+		{ "retries", required_argument, NULL, 'R' },
+		{ "no-keys", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct marimba_config	 cfg;
@@ -63,11 +68,14 @@ main(int argc, char **argv)
 	o.addr = cfg.grpc_addr;
 	o.count = 100;
 	o.concurrency = 1;
-	o.timeout_ms = 10000;
+	/* Past the server's longest wait (MARIMBA_ACK_TIMEOUT_MS + 1 s). */
+	o.timeout_ms = cfg.ack_timeout_ms + 5000;
+	o.keys = 1;
+	o.retries = 3;
 	file = "locust/data.json";
 	ids = NULL;
 
-	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:d:", longopts,
+	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:d:R:K", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -105,6 +113,13 @@ main(int argc, char **argv)
 		case 'd':
 			o.duration_s = (int)parse_long("--duration", optarg,
 			    1, 86400);
+			break;
+		case 'R':
+			o.retries = (int)parse_long("--retries", optarg, 0,
+			    100);
+			break;
+		case 'K':
+			o.keys = 0;
 			break;
 		default:
 			usage();
@@ -152,6 +167,8 @@ main(int argc, char **argv)
 	    res.seconds > 0 ? (double)res.accepted / res.seconds : 0.0);
 	printf("accepted %ld, rejected %ld, failed %ld\n", res.accepted,
 	    res.rejected, res.failed);
+	printf("retries %ld, calls accepted after a retry %ld\n", res.retries,
+	    res.retried_ok);
 	printf("latency per call: p50 %.2f ms, p99 %.2f ms\n",
 	    (double)latency_percentile(&res.lat, 50) / 1000.0,
 	    (double)latency_percentile(&res.lat, 99) / 1000.0);
@@ -222,6 +239,7 @@ usage(void)
 	    "[--file data.json] [--count N]\n"
 	    "           [--rate votes/s] [--stream BATCH] "
 	    "[--concurrency C] [--ids FILE] [--timeout MS]\n"
-	    "           [--max-failures N] [--duration S]\n");
+	    "           [--max-failures N] [--duration S] [--retries N] "
+	    "[--no-keys]\n");
 	exit(2);
 }

@@ -2,19 +2,18 @@
 // Browser test of the log viewer: Debian's headless chromium driven by
 // playwright-core (no browser download). Loads the page of a private
 // pipeline, checks the rows, sends more votes and waits for htmx to swap
-// them in without a reload, checks that no Content-Security-Policy
-// violation happened, and saves a screenshot in the build tree.
+// them in without a reload, applies the filter on change (focus kept,
+// URL and title follow), uses the page without JavaScript, checks that
+// no Content-Security-Policy violation happened, and saves a screenshot
+// in the build tree.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-
-import { chromium } from 'playwright-core';
 
 import { Pipeline, XSS_ALBUM, XSS_BAND, buildDir, makeVote, runChecks }
     from '../integration/web/harness.mjs';
+import { launch } from './chromium.mjs';
 
-const CHROMIUM = process.env.MARIMBA_CHROMIUM ?? '/usr/bin/chromium';
 const N = 60;
 const NEW_BAND = 'Los Elásticos';
 // Wide letters and multi-byte ones: a label that needs cutting.
@@ -22,8 +21,7 @@ const LONG_BAND = 'MARIMBA MAWWÁ ORQUESTA ÑANDÚ WWW DE GUATEMALA MMM';
 
 const pl = new Pipeline('webbrowser');
 const shot = path.join(buildDir, 'web-tests', 'log-viewer.png');
-let ctx;
-let profile;
+let browser;
 
 async function setup() {
 	await pl.startKore();
@@ -33,18 +31,10 @@ async function setup() {
 	    year: 2001, rank: 7 }]));
 	pl.startConsumer();
 	await pl.waitTotal(N);
+	await pl.waitLogs(N);
 
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), 'marimba-chromium-'));
-	ctx = await chromium.launchPersistentContext(profile, {
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ['--headless', '--no-sandbox', '--disable-gpu',
-		    '--disable-quic', '--no-first-run',
-		    '--disable-background-networking',
-		    '--disable-component-update', '--disable-sync'],
-		viewport: { width: 1280, height: 900 },
-	});
-	const page = ctx.pages()[0] ?? await ctx.newPage();
+	browser = await launch({ width: 1280, height: 900 });
+	const { page } = browser;
 	const s = { page, ids: ids.sort().reverse(), console: [],
 	    navigations: 0, errors: [] };
 	page.on('console', (m) => s.console.push(`${m.type()}: ${m.text()}`));
@@ -63,12 +53,15 @@ async function setup() {
 
 const rowIds = (page) => page.$$eval('#logs tbody tr',
     (trs) => trs.map((tr) => tr.dataset.id));
+const focused = (page) => page.evaluate(() => document.activeElement?.id);
 
 const checks = [
 	['the page shows the 20 newest votes and htmx is loaded', async (s) => {
 		const r = await s.page.goto(`${pl.base}/`);
 		assert.equal(r.status(), 200);
 		await s.page.waitForFunction(() => window.htmx !== undefined);
+		// The panel comes through htmx, right after the page.
+		await s.page.waitForSelector('#logs tbody tr');
 		assert.deepEqual(await rowIds(s.page), s.ids.slice(0, 20));
 		assert.equal(await s.page.textContent('#total'), String(N));
 		// The XSS vote is text in the table, not an element.
@@ -100,25 +93,79 @@ const checks = [
 		    'still-here');
 		assert.equal(s.navigations, before);
 	}],
-	['the band filter is a plain GET form with a shareable URL',
+	['the filter applies on change: focus kept, URL and title follow',
 	    async (s) => {
-		// The select lists the bands known when the page loaded.
 		await s.page.goto(`${pl.base}/`);
-		await s.page.selectOption('select[name=band]', NEW_BAND);
-		await s.page.selectOption('select[name=limit]', '50');
-		await Promise.all([s.page.waitForURL(/band=/),
-		    s.page.click('form.filters button')]);
+		await s.page.waitForSelector('#logs tbody tr');
+		await s.page.evaluate(() => {
+			window.__marker = 'filter';
+		});
+		// Rows: keyboard only, on the select.
+		await s.page.focus('#limit');
+		await s.page.keyboard.press('ArrowDown');
+		await s.page.waitForURL(/limit=50/);
+		await s.page.waitForFunction(() =>
+		    document.querySelectorAll('#logs tbody tr').length > 20);
+		assert.equal(await focused(s.page), 'limit');
+		// The band: typed; applied once it names a listed band.
+		await s.page.focus('#band');
+		await s.page.keyboard.type(NEW_BAND);
+		await s.page.waitForURL(/band=/);
+		await s.page.waitForFunction((band) => {
+			const tds = [...document.querySelectorAll('#logs td.band')];
+			return tds.length === 5 &&
+			    tds.every((td) => td.textContent === band);
+		}, NEW_BAND);
+		assert.equal(await focused(s.page), 'band');
 		const url = new URL(s.page.url());
+		assert.equal(url.pathname, '/');
 		assert.equal(url.searchParams.get('band'), NEW_BAND);
 		assert.equal(url.searchParams.get('limit'), '50');
-		const bands = await s.page.$$eval('#logs td.band',
-		    (tds) => tds.map((td) => td.textContent));
-		assert.equal(bands.length, 5);
-		assert.ok(bands.every((b) => b === NEW_BAND));
+		assert.equal(await s.page.title(),
+		    `${NEW_BAND} · marimba · live votes`);
+		assert.equal(await s.page.evaluate(() => window.__marker),
+		    'filter');
+		// The address is a page of its own: reload it.
+		await s.page.reload();
+		await s.page.waitForSelector('#logs tbody tr');
+		assert.equal(await s.page.inputValue('#band'), NEW_BAND);
+		assert.equal((await rowIds(s.page)).length, 5);
 		await s.page.goto(`${pl.base}/`);
 		await s.page.waitForFunction(() => window.htmx !== undefined);
-		// One htmx refresh cycle on the unfiltered page.
+		// One refresh cycle on the unfiltered page.
 		await s.page.waitForTimeout(3500);
+	}],
+	['without JavaScript: a note, the Show button, the logs as a page',
+	    async () => {
+		const nojs = await launch({ width: 1000, height: 800 },
+		    { javaScriptEnabled: false });
+		try {
+			const p = nojs.page;
+			await p.goto(`${pl.base}/?limit=10`);
+			assert.ok(await p.isVisible('noscript >> nth=0') ||
+			    (await p.content()).includes('JavaScript is off'));
+			assert.equal(await p.isVisible('#live-toggle'), false);
+			assert.equal(await p.isVisible('footer .js-only'), false);
+			// The form is a plain GET form.
+			await p.fill('#band', NEW_BAND);
+			await Promise.all([p.waitForURL(/band=/),
+			    p.click('#filters button[type=submit]')]);
+			const url = new URL(p.url());
+			assert.equal(url.searchParams.get('band'), NEW_BAND);
+			assert.equal(url.searchParams.get('limit'), '10');
+			// The logs, in the page (kept table) or a page of
+			// their own (the no-script link).
+			if (await p.$('#logs tbody tr') === null) {
+				await Promise.all([p.waitForURL(/fragments/),
+				    p.click('#logs a')]);
+			}
+			const bands = await p.$$eval('td.band',
+			    (tds) => tds.map((td) => td.textContent));
+			assert.equal(bands.length, 5);
+			assert.ok(bands.every((b) => b === NEW_BAND));
+		} finally {
+			await nojs.close();
+		}
 	}],
 	['long bar labels are cut with … inside the chart, whole in <title>',
 	    async (s) => {
@@ -171,9 +218,7 @@ const checks = [
 ];
 
 runChecks('test_browser_page', setup, checks, async () => {
-	if (ctx)
-		await ctx.close();
-	if (profile)
-		fs.rmSync(profile, { recursive: true, force: true });
+	if (browser)
+		await browser.close();
 	await pl.stop();
 });

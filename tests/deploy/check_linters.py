@@ -37,7 +37,7 @@ DOC = os.path.join(ROOT, "docs", "deploy-gke.md")
 # the finding's summary must match) -> the reason, repeated in
 # docs/deploy-gke.md ("Linter findings left").
 ALL_APPS = {"kore", "grpc", "consumer-redis", "consumer-mongo", "grafana",
-            "redis", "mongodb", "locust-master", "locust-worker"}
+            "redis", "mongodb", "locust-master", "locust-worker", "audit"}
 ALLOWED = {
     ("container-resources", frozenset(ALL_APPS), "CPU limit"):
         "no CPU limits: CFS quotas throttle latency-sensitive servers; "

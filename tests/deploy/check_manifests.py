@@ -334,6 +334,8 @@ def pod_spec(d):
         return get(d, "spec", "template", "spec")
     if d.get("kind") == "Pod":
         return d.get("spec")
+    if d.get("kind") == "CronJob":
+        return get(d, "spec", "jobTemplate", "spec", "template", "spec")
     return None
 
 

@@ -26,9 +26,11 @@ import re
 WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 # Who may reach each store (NetworkPolicy ingress), by the
-# app.kubernetes.io/name of the pods. Grafana only reads Redis (dashboard).
+# app.kubernetes.io/name of the pods. Grafana only reads Redis (dashboard);
+# the logging sink writes the log window to Redis after each insert.
+# (marimba-audit's CronJob is let in too; its pods are no workload here.)
 STORE_CLIENTS = {
-    "redis": {"kore", "consumer-redis", "grafana"},
+    "redis": {"kore", "consumer-redis", "consumer-mongo", "grafana"},
     "mongodb": {"kore", "consumer-mongo"},
 }
 REDIS_PASSWORD_KEY = "MARIMBA_REDIS_PASSWORD"

@@ -4,7 +4,8 @@
  * exactly N in every counter, the series and MongoDB; reading the same
  * messages again (a second consumer group) changes nothing; poison
  * messages go to the DLQ with their reason and don't stop the partition;
- * the liveness heartbeat file is touched while the consumer runs.
+ * the liveness heartbeat file is touched while the consumer runs; /metrics
+ * shows each sink's lag and counters.
  */
 #include <sys/stat.h>
 
@@ -66,22 +67,61 @@ assert_counters(struct ct_env *e, size_t n)
 	assert_int_equal(ct_redis_hget(e, "sources", "grpc"), grpc);
 }
 
+/* 1 if GET /metrics on port shows text within timeout ms. */
+static int
+wait_metric(int port, const char *text, int timeout_ms)
+{
+	char	buf[8192];
+	int64_t	deadline;
+
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		if (ct_http_get(port, "/metrics", buf, sizeof(buf)) == 0 &&
+		    strstr(buf, text) != NULL)
+			return (1);
+		if (ct_now_ms() >= deadline)
+			return (0);
+		ct_sleep_ms(200);
+	}
+}
+
 static void
 test_counts_exact_then_replayed(void **state)
 {
 	struct ct_env	*e;
-	char		group2[160];
+	char		group2[160], env[64], want[128], page[512];
 	pid_t		pid;
 	long long	rest, grpc;
+	int		port;
 
 	(void)state;
 	e = ct_env_new("counts", 3);
 	ct_produce_votes(e, 0, N_VOTES);
 
-	pid = ct_consumer_start(e, NULL, NULL);
+	port = ct_free_port();
+	(void)snprintf(env, sizeof(env), "MARIMBA_CONSUMER_METRICS_PORT=%d",
+	    port);
+	pid = ct_consumer_start(e, NULL, env, NULL);
 	assert_int_equal(ct_wait_total(e, N_VOTES, 30000), N_VOTES);
 	assert_int_equal(ct_wait_committed(e, NULL, N_VOTES, 15000),
 	    N_VOTES);
+	(void)snprintf(want, sizeof(want),
+	    "marimba_consumer_processed_total{sink=\"mongo\"} %d", N_VOTES);
+	assert_true(wait_metric(port, want, 10000));
+	(void)snprintf(want, sizeof(want),
+	    "marimba_consumer_processed_total{sink=\"redis\"} %d", N_VOTES);
+	assert_true(wait_metric(port, want, 10000));
+	assert_true(wait_metric(port,
+	    "marimba_consumer_lag_messages{sink=\"redis\"} 0\n", 10000));
+	assert_true(wait_metric(port,
+	    "marimba_consumer_lag_messages{sink=\"mongo\"} 0\n", 10000));
+	assert_true(wait_metric(port,
+	    "marimba_consumer_lag_seconds{sink=\"mongo\"} 0.000\n", 10000));
+	assert_true(wait_metric(port,
+	    "marimba_consumer_store_up{sink=\"redis\"} 1\n", 1000));
+	assert_true(wait_metric(port, "HTTP/1.0 200 OK", 1000));
+	assert_int_equal(ct_http_get(port, "/other", page, sizeof(page)), 0);
+	assert_non_null(strstr(page, "HTTP/1.0 404 Not Found"));
 	assert_counters(e, N_VOTES);
 	assert_int_equal(ct_mongo_count(e), N_VOTES);
 	assert_int_equal(ct_mongo_count_ids(e), N_VOTES);
@@ -147,7 +187,8 @@ test_poison_to_dlq(void **state)
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
 	assert_int_equal(ct_mongo_count(e), 10);
 
-	n = ct_dlq_read(e->brokers, e->dlq_topic, recs, 4, 2, 15000);
+	/* Only the redis sink dead-letters: each poison message once. */
+	n = ct_dlq_read(e->brokers, e->dlq_topic, recs, 4, 4, 5000);
 	assert_int_equal(n, 2);
 	assert_int_equal(recs[0].len, sizeof(junk));
 	assert_memory_equal(recs[0].payload, junk, sizeof(junk));

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -337,10 +338,10 @@ ct_produce_raw(struct ct_env *e, int32_t partition, const void *buf,
 pid_t
 ct_consumer_start(struct ct_env *e, const char *group, ...)
 {
-	char		**envp, *kv;
+	char		**envp, *kv, *argv[8];
 	const char	*extra;
 	va_list		 ap;
-	size_t		 n, i, k;
+	size_t		 n, i, k, a;
 	pid_t		 pid;
 	char		 buf[1024];
 
@@ -359,6 +360,19 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 			ct_die("out of memory");			\
 		envp[k++] = kv;						\
 	} while (0)
+	/* The extras first: getenv() takes the first of a name. */
+	a = 0;
+	argv[a++] = "marimba-consumer";
+	va_start(ap, group);
+	while ((extra = va_arg(ap, const char *)) != NULL && k < n + 20) {
+		if (strncmp(extra, "--", 2) == 0 && a < 7) {
+			if ((argv[a++] = strdup(extra)) == NULL)
+				ct_die("out of memory");
+		} else
+			CT_SETENV("%s", extra);
+	}
+	va_end(ap);
+	argv[a] = NULL;
 	CT_SETENV("MARIMBA_KAFKA_BROKERS=%s", e->brokers);
 	CT_SETENV("MARIMBA_KAFKA_TOPIC=%s", e->topic);
 	CT_SETENV("MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
@@ -369,10 +383,8 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 	CT_SETENV("MARIMBA_MONGO_URI=%s", e->mongo_uri);
 	CT_SETENV("MARIMBA_MONGO_DB=%s", e->mongo_db);
 	CT_SETENV("MARIMBA_SESSION_TIMEOUT_MS=%d", 6000);
-	va_start(ap, group);
-	while ((extra = va_arg(ap, const char *)) != NULL && k < n + 31)
-		CT_SETENV("%s", extra);
-	va_end(ap);
+	CT_SETENV("MARIMBA_CONSUMER_METRICS_PORT=0");
+	CT_SETENV("MARIMBA_CONSUMER_SINKS=redis,mongo");
 #undef CT_SETENV
 	envp[k] = NULL;
 
@@ -389,10 +401,11 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 			if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
 				_exit(126);
 		}
-		execve(MARIMBA_CONSUMER_BIN, (char *[]){
-		    "marimba-consumer", NULL }, envp);
+		execve(MARIMBA_CONSUMER_BIN, argv, envp);
 		_exit(127);
 	}
+	for (i = 1; i < a; i++)
+		free(argv[i]);
 	for (i = 0; i < k; i++) {
 		if (strncmp(envp[i], "MARIMBA_", 8) == 0)
 			free(envp[i]);
@@ -658,6 +671,21 @@ ct_mongo_count(struct ct_env *e)
 }
 
 long long
+ct_wait_mongo_count(struct ct_env *e, long long want, int timeout_ms)
+{
+	int64_t		deadline;
+	long long	v;
+
+	deadline = ct_now_ms() + timeout_ms;
+	for (;;) {
+		v = ct_mongo_count(e);
+		if (v == want || ct_now_ms() > deadline)
+			return (v);
+		ct_sleep_ms(200);
+	}
+}
+
+long long
 ct_mongo_count_ids(struct ct_env *e)
 {
 	bson_t		filter, in, arr;
@@ -691,17 +719,30 @@ ct_mongo_count_ids(struct ct_env *e)
 long long
 ct_committed(struct ct_env *e, const char *group)
 {
+	long long	r, m;
+
+	r = ct_committed_sink(e, group, "redis");
+	m = ct_committed_sink(e, group, "mongo");
+	return (r < m ? r : m);
+}
+
+long long
+ct_committed_sink(struct ct_env *e, const char *group, const char *sink)
+{
 	rd_kafka_conf_t			*conf;
 	rd_kafka_t			*rk;
 	rd_kafka_topic_partition_list_t	*parts;
 	char				 err[256];
 	long long			 sum;
+	char				 id[192];
 	int				 i;
 
+	(void)snprintf(id, sizeof(id), "%s-%s", group ? group : e->group,
+	    sink);
 	conf = rd_kafka_conf_new();
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", e->brokers, err,
 	    sizeof(err)) != RD_KAFKA_CONF_OK ||
-	    rd_kafka_conf_set(conf, "group.id", group ? group : e->group, err,
+	    rd_kafka_conf_set(conf, "group.id", id, err,
 	    sizeof(err)) != RD_KAFKA_CONF_OK)
 		ct_die("committed conf: %s", err);
 	if ((rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err))) ==
@@ -728,12 +769,20 @@ long long
 ct_wait_committed(struct ct_env *e, const char *group, long long want,
     int timeout_ms)
 {
+	return (ct_wait_committed_sink(e, group, NULL, want, timeout_ms));
+}
+
+long long
+ct_wait_committed_sink(struct ct_env *e, const char *group,
+    const char *sink, long long want, int timeout_ms)
+{
 	int64_t		deadline;
 	long long	v;
 
 	deadline = ct_now_ms() + timeout_ms;
 	for (;;) {
-		v = ct_committed(e, group);
+		v = sink == NULL ? ct_committed(e, group) :
+		    ct_committed_sink(e, group, sink);
 		if (v == want || ct_now_ms() > deadline)
 			return (v);
 		ct_sleep_ms(250);
@@ -851,6 +900,38 @@ ct_stack(const char *cmd, const char *what, const char *dir, int port)
 	    what);
 	rv = system(line);
 	return (WIFEXITED(rv) ? WEXITSTATUS(rv) : -1);
+}
+
+int
+ct_http_get(int port, const char *path, char *buf, size_t len)
+{
+	struct sockaddr_in	sin;
+	struct timeval		tv = { 5, 0 };
+	char			req[256];
+	size_t			got;
+	ssize_t			r;
+	int			fd, n;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return (-1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    write(fd, req, (size_t)n) != n) {
+		(void)close(fd);
+		return (-1);
+	}
+	got = 0;
+	while (got < len - 1 &&
+	    (r = read(fd, buf + got, len - 1 - got)) > 0)
+		got += (size_t)r;
+	buf[got] = '\0';
+	(void)close(fd);
+	return (0);
 }
 
 int

@@ -69,7 +69,11 @@ void		 ct_produce_votes(struct ct_env *, size_t, size_t);
 /* Produces raw bytes to one partition. */
 void		 ct_produce_raw(struct ct_env *, int32_t, const void *, size_t);
 
-/* Starts marimba-consumer with the env's settings (+ NULL-ended VAR=val). */
+/*
+ * Starts marimba-consumer with the env's settings (both sinks, no
+ * /metrics) and NULL-ended extras: "VAR=val" (overrides those) or
+ * "--flag" (command line).
+ */
 pid_t		 ct_consumer_start(struct ct_env *, const char *group, ...)
 		    __attribute__((sentinel));
 /* Sends sig and waits up to timeout ms; returns the exit status or -1. */
@@ -89,11 +93,21 @@ long long	 ct_wait_series(struct ct_env *, long long, int);
 /* Documents in <db>.logs, and how many of the produced votes' ids. */
 long long	 ct_mongo_count(struct ct_env *);
 long long	 ct_mongo_count_ids(struct ct_env *);
+/* Polls the document count until it equals want; returns the last one. */
+long long	 ct_wait_mongo_count(struct ct_env *, long long, int);
 
-/* Sum of the group's committed offsets on the topic; -1 on error. */
+/*
+ * Sum of the committed offsets of sink's group <group>-<sink> on the
+ * topic (group NULL: the env's); -1 on error. ct_committed: the smaller
+ * of the two sinks', what both stores have.
+ */
+long long	 ct_committed_sink(struct ct_env *, const char *, const char *);
 long long	 ct_committed(struct ct_env *, const char *);
 long long	 ct_wait_committed(struct ct_env *, const char *, long long,
 		    int);
+/* The same for one sink (NULL: both). */
+long long	 ct_wait_committed_sink(struct ct_env *, const char *,
+		    const char *, long long, int);
 
 
 /* One message read back from a DLQ topic, with its headers. */
@@ -116,6 +130,8 @@ void		 ct_dlq_records_free(struct ct_dlq_record *, int);
 int		 ct_free_port(void);
 /* Runs scripts/stack up|down <what> with a private state dir and ports. */
 int		 ct_stack(const char *, const char *, const char *, int);
+/* GET path on 127.0.0.1:port (HTTP/1.0); the whole answer into buf. */
+int		 ct_http_get(int, const char *, char *, size_t);
 /* 1 if the file contains the text. */
 int		 ct_file_has(const char *, const char *);
 

@@ -52,7 +52,7 @@ test_two_replicas_rebalance(void **state)
 	assert_int_equal(ct_consumer_stop(a, SIGTERM, 15000), 0);
 	ct_produce_votes(e, 2 * third, N_REPLICAS - 2 * third);
 	assert_int_equal(ct_wait_total(e, N_REPLICAS, 60000), N_REPLICAS);
-	assert_int_equal(ct_wait_committed(e, NULL, N_REPLICAS, 20000),
+	assert_int_equal(ct_wait_committed(e, NULL, N_REPLICAS, 90000),
 	    N_REPLICAS);
 	assert_int_equal(ct_wait_series(e, N_REPLICAS, 10000), N_REPLICAS);
 	assert_int_equal(ct_consumer_stop(b, SIGTERM, 15000), 0);

@@ -22,12 +22,22 @@ test_defaults(void **state)
 	(void)state;
 	unsetenv("MARIMBA_KAFKA_BROKERS");
 	unsetenv("MARIMBA_HTTP_PORT");
+	unsetenv("MARIMBA_ACK_TIMEOUT_MS");
+	unsetenv("MARIMBA_REQUEST_TIMEOUT_MS");
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:9092");
 	assert_string_equal(cfg.kafka_topic, "votes");
 	assert_int_equal(cfg.http_port, 8080);
 	assert_int_equal(cfg.redis_port, 6379);
 	assert_int_equal(cfg.max_batch, 1000);
+	/* A broker crash is fenced in ~6 s: votes wait well past that. */
+	assert_int_equal(cfg.ack_timeout_ms, 20000);
+	assert_int_equal(cfg.request_timeout_ms, 5000);
+	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
+	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
+	assert_int_equal(cfg.metrics_port, 9464);
+	assert_int_equal(cfg.redis_linger_ms, 20);
+	assert_int_equal(cfg.mongo_linger_ms, 50);
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
@@ -85,6 +95,34 @@ test_rejects_long_string(void **state)
 	unsetenv("MARIMBA_MONGO_URI");
 }
 
+static void
+test_grafana_url(void **state)
+{
+	struct marimba_config	cfg;
+	char			err[256];
+	const char		*bad[] = { "javascript:alert(1)", "ftp://x",
+				    "//grafana", "https://g/a b",
+				    "https://g/\x01", "grafana:3000" };
+	size_t			i;
+
+	(void)state;
+	unsetenv("MARIMBA_GRAFANA_URL");
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.grafana_url, "");
+	setenv("MARIMBA_GRAFANA_URL", "https://grafana.example/d/x?a=1&b=2",
+	    1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.grafana_url,
+	    "https://grafana.example/d/x?a=1&b=2");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv("MARIMBA_GRAFANA_URL", bad[i], 1);
+		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "MARIMBA_GRAFANA_URL"));
+	}
+	unsetenv("MARIMBA_GRAFANA_URL");
+}
+
 int
 main(void)
 {
@@ -93,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_rejects_bad_numbers),
 		cmocka_unit_test(test_rejects_long_string),
+		cmocka_unit_test(test_grafana_url),
 	};
 
 	return (cmocka_run_group_tests_name("config", tests, NULL, NULL));

@@ -216,10 +216,10 @@ test_request_line(void **state)
 	(void)state;
 	{
 		struct http_framing	f;
-		const char		s[] = "\r\n  trace / HTTP/1.1\r\nHost: a"
-		    "\r\n\r\n";
+		const char		lead[] = "\r\n  trace / HTTP/1.1\r\n"
+		    "Host: a\r\n\r\n";
 
-		assert_int_equal(check(s, &f), 1);
+		assert_int_equal(check(lead, &f), 1);
 		assert_int_equal(f.status, 0);
 		assert_true(f.as_options);
 		assert_int_equal(f.method_off, 4);

@@ -16,7 +16,7 @@
 #include "label.h"
 
 /* The room the chart gives a label (as svg_chart.c computes it). */
-#define BUDGET	((250 - 10 - 4) * LABEL_EM / 13)
+#define BUDGET	((200 - 10 - 4) * LABEL_EM / 13)
 
 static int
 is_cont(unsigned char c)
@@ -148,6 +148,28 @@ test_broken_utf8(void **state)
 	}
 }
 
+/* Names that would look empty in a list or a cell. */
+static void
+test_blank(void **state)
+{
+	(void)state;
+	assert_true(label_blank(""));
+	assert_true(label_blank(" "));
+	assert_true(label_blank("   \t "));
+	assert_true(label_blank("\xc2\xa0"));			/* NBSP */
+	assert_true(label_blank("\xe2\x80\x8b"));		/* ZWSP */
+	assert_true(label_blank(" \xe3\x85\xa4 "));		/* U+3164 */
+	assert_true(label_blank("\xef\xbb\xbf\xe2\x80\x83"));	/* BOM, em sp */
+	assert_true(label_blank("\xf3\xa0\x80\xa0"));	/* tag space */
+	assert_true(label_blank("\xe2\xa0\x80"));		/* U+2800 */
+	assert_false(label_blank("a"));
+	assert_false(label_blank(" .\xc2\xa0"));
+	assert_false(label_blank("\xc3\xb1"));			/* ñ */
+	assert_false(label_blank("\xe2\x80\x8b\xe2\x80\x94"));	/* ZWSP — */
+	assert_false(label_blank("\x80"));			/* broken: U+FFFD */
+	assert_false(label_blank(" \xe2\x80"));			/* cut sequence */
+}
+
 int
 main(void)
 {
@@ -157,6 +179,7 @@ main(void)
 		cmocka_unit_test(test_by_width),
 		cmocka_unit_test(test_utf8_whole),
 		cmocka_unit_test(test_broken_utf8),
+		cmocka_unit_test(test_blank),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -46,6 +46,18 @@ app_ready_add(struct app_ready *r, const char *name, int state)
 		return;
 	r->check[r->n].name = name;
 	r->check[r->n].state = state;
+	r->check[r->n].note = NULL;
+	r->n++;
+}
+
+void
+app_ready_note(struct app_ready *r, const char *name, const char *note)
+{
+	if (r->n == APP_CHECKS_MAX)
+		return;
+	r->check[r->n].name = name;
+	r->check[r->n].state = APP_CHECK_UP;
+	r->check[r->n].note = note;
 	r->n++;
 }
 

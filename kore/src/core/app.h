@@ -30,10 +30,14 @@ struct web_assets;
 #define APP_CHECK_UP		1
 #define APP_CHECK_DEGRADED	2	/* answers, but its reads fail */
 
-/* One named check of /readyz ("kafka": up). */
+/*
+ * One named check of /readyz ("kafka": up), or a note shown as it is
+ * that does not decide readiness ("window": "rebuilding").
+ */
 struct app_check {
 	const char	*name;
 	int		 state;		/* APP_CHECK_* */
+	const char	*note;		/* NULL: the state's text */
 };
 
 struct app_ready {
@@ -76,6 +80,9 @@ void		 app_state_set(struct app *, const struct app_concern *,
 		    void *);
 /* Adds a check; state is APP_CHECK_* (0 down, 1 up). */
 void		 app_ready_add(struct app_ready *, const char *, int);
+/* Adds a note (counted as up). */
+void		 app_ready_note(struct app_ready *, const char *,
+		    const char *);
 /* Fills r with every concern's checks. */
 void		 app_ready_collect(struct app *, struct app_ready *);
 /* "up", "degraded" or "down". */

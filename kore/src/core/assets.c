@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Static assets: htmx (node_modules/htmx.org/dist/htmx.min.js, pinned by
- * package-lock.json) and assets/marimba.css, read once by the parent
- * from MARIMBA_WEB_ROOT (default: the source tree the module was built
- * from) and kept in memory by every worker. The page links them with a
- * hash of their content in the URL, so they can be cached for a year.
+ * package-lock.json), assets/marimba.css, assets/marimba.js (the page's
+ * behaviour) and assets/favicon.svg, read once by the parent from
+ * MARIMBA_WEB_ROOT (default: the source tree the module was built from)
+ * and gzip'd there once, kept in memory by every worker. The page links
+ * them with a hash of their content in the URL, so they can be cached
+ * for a year; a client that takes gzip gets the compressed copy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include "app.h"
 #include "assets.h"
 #include "front.h"
+#include "gzip.h"
 #include "reply.h"
 
 #ifndef MARIMBA_WEB_ROOT_DEFAULT
@@ -34,17 +37,31 @@ struct asset {
 	const char	*type;
 	uint8_t		*data;
 	size_t		 len;
+	uint8_t		*gz;		/* data gzip'd; NULL if no smaller */
+	size_t		 gzlen;
 	char		 ver[17];	/* 16 hex digits of a hash */
 	char		 etag[24];	/* the same in quotes */
 };
 
 struct web_assets {
-	struct asset	htmx;
-	struct asset	css;
+	struct asset	a[ASSET_COUNT];	/* by ASSET_* */
+};
+
+static const struct {
+	const char	*rel;
+	const char	*type;
+} asset_files[ASSET_COUNT] = {
+	[ASSET_HTMX] = { "node_modules/htmx.org/dist/htmx.min.js",
+	    "text/javascript; charset=utf-8" },
+	[ASSET_CSS] = { "assets/marimba.css", "text/css; charset=utf-8" },
+	[ASSET_JS] = { "assets/marimba.js", "text/javascript; charset=utf-8" },
+	[ASSET_FAVICON] = { "assets/favicon.svg", "image/svg+xml" },
 };
 
 int	asset_htmx(struct http_request *);
 int	asset_css(struct http_request *);
+int	asset_js(struct http_request *);
+int	asset_favicon(struct http_request *);
 
 static int	asset_read(const char *, struct asset *, char *, size_t);
 static int	asset_serve(struct http_request *, const struct asset *);
@@ -54,6 +71,7 @@ assets_load(struct app *app, char *err, size_t errlen)
 {
 	struct web_assets	*wa;
 	const char		*root;
+	int			 i;
 
 	if ((root = getenv("MARIMBA_WEB_ROOT")) == NULL || *root == '\0')
 		root = MARIMBA_WEB_ROOT_DEFAULT;
@@ -61,13 +79,23 @@ assets_load(struct app *app, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "out of memory");
 		return (-1);
 	}
-	wa->htmx.rel = "node_modules/htmx.org/dist/htmx.min.js";
-	wa->htmx.type = "text/javascript; charset=utf-8";
-	wa->css.rel = "assets/marimba.css";
-	wa->css.type = "text/css; charset=utf-8";
-	if (asset_read(root, &wa->htmx, err, errlen) == -1 ||
-	    asset_read(root, &wa->css, err, errlen) == -1) {
-		free(wa->htmx.data);
+	for (i = 0; i < ASSET_COUNT; i++) {
+		wa->a[i].rel = asset_files[i].rel;
+		wa->a[i].type = asset_files[i].type;
+		if (asset_read(root, &wa->a[i], err, errlen) == -1)
+			break;
+		/* No gzip'd copy (no memory, or not smaller): sent plain. */
+		if (gzip_compress(wa->a[i].data, wa->a[i].len, &wa->a[i].gz,
+		    &wa->a[i].gzlen) == 0 && wa->a[i].gzlen >= wa->a[i].len) {
+			free(wa->a[i].gz);
+			wa->a[i].gz = NULL;
+		}
+	}
+	if (i < ASSET_COUNT) {
+		while (i-- > 0) {
+			free(wa->a[i].data);
+			free(wa->a[i].gz);
+		}
 		free(wa);
 		return (-1);
 	}
@@ -82,28 +110,42 @@ assets_version(const struct app *app, int which)
 	static const char	none[] = "0";
 	const struct asset	*a;
 
-	if (app->assets == NULL)
+	if (app == NULL || app->assets == NULL || which < 0 ||
+	    which >= ASSET_COUNT)
 		return (none);
-	a = which == ASSET_HTMX ? &app->assets->htmx : &app->assets->css;
+	a = &app->assets->a[which];
 	return (a->ver);
 }
 
 int
 asset_htmx(struct http_request *req)
 {
-	return (asset_serve(req, &app_get()->assets->htmx));
+	return (asset_serve(req, &app_get()->assets->a[ASSET_HTMX]));
 }
 
 int
 asset_css(struct http_request *req)
 {
-	return (asset_serve(req, &app_get()->assets->css));
+	return (asset_serve(req, &app_get()->assets->a[ASSET_CSS]));
+}
+
+int
+asset_js(struct http_request *req)
+{
+	return (asset_serve(req, &app_get()->assets->a[ASSET_JS]));
+}
+
+/* Also /favicon.ico: what a browser asks for when a page names none. */
+int
+asset_favicon(struct http_request *req)
+{
+	return (asset_serve(req, &app_get()->assets->a[ASSET_FAVICON]));
 }
 
 static int
 asset_serve(struct http_request *req, const struct asset *a)
 {
-	const char	*inm;
+	const char	*inm, *ae;
 
 	if (req->method != HTTP_METHOD_GET && req->method != HTTP_METHOD_HEAD)
 		return (reply_method_not_allowed(req, "GET, HEAD"));
@@ -116,6 +158,14 @@ asset_serve(struct http_request *req, const struct asset *a)
 		return (KORE_RESULT_OK);
 	}
 	http_response_header(req, "content-type", a->type);
+	http_response_header(req, "vary", "Accept-Encoding");
+	if (a->gz != NULL &&
+	    http_request_header(req, "accept-encoding", &ae) &&
+	    gzip_accepted(ae)) {
+		http_response_header(req, "content-encoding", "gzip");
+		front_response(req, HTTP_STATUS_OK, a->gz, a->gzlen);
+		return (KORE_RESULT_OK);
+	}
 	front_response(req, HTTP_STATUS_OK, a->data, a->len);
 	return (KORE_RESULT_OK);
 }

@@ -55,7 +55,8 @@ readyz(struct http_request *req)
 		goto fail;
 	for (i = 0; i < r.n; i++) {
 		if (gen_key(g, r.check[i].name) == -1 ||
-		    gen_key(g, app_check_text(r.check[i].state)) == -1)
+		    gen_key(g, r.check[i].note != NULL ? r.check[i].note :
+		    app_check_text(r.check[i].state)) == -1)
 			goto fail;
 	}
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok)

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Text from a client into the viewer's HTML: render_esc() for element
- * text and attribute values, render_url_component() for a value inside
- * a URL.
+ * text and attribute values, render_name() for a name shown as text
+ * (one that would look blank is said to be so), render_url_component()
+ * for a value inside a URL.
  */
 #include <string.h>
 
 #include "html.h"
 #include "html_escape.h"
+#include "label.h"
 
 /* Bytes escaped on the stack; longer text takes a heap buffer. */
 #define HTML_SMALL	512
@@ -34,6 +36,21 @@ render_esc_len(struct kore_buf *b, const char *s, size_t len)
 	(void)html_escape(big, need + 1, s, len);
 	kore_buf_append(b, big, need);
 	kore_free(big);
+}
+
+/*
+ * A band or album as element text: escaped, or, when it would show
+ * nothing (only spaces or invisible marks), a visible note that says so.
+ */
+void
+render_name(struct kore_buf *b, const char *s)
+{
+	if (label_blank(s)) {
+		kore_buf_appendf(b, "<em class=\"blank\">%s</em>",
+		    HTML_BLANK_NAME);
+		return;
+	}
+	render_esc(b, s);
 }
 
 /* Percent-encodes all but RFC 3986's unreserved characters. */

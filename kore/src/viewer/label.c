@@ -25,6 +25,7 @@
 #define W_EMOJI		125	/* four bytes */
 
 static size_t		utf8_len(const unsigned char *);
+static int		blank_code_point(unsigned long);
 static unsigned int	unit_width(const unsigned char *, size_t);
 
 unsigned int
@@ -66,6 +67,43 @@ label_fit(const char *s, unsigned int budget, int *cut)
 	}
 	*cut = 1;
 	return (fit);
+}
+
+/*
+ * 1 if s shows nothing: empty, or only spaces and code points that draw
+ * no mark (no-break and other Unicode spaces, zero-width characters,
+ * fillers). A broken sequence shows as U+FFFD, so it is not blank.
+ */
+int
+label_blank(const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	unsigned long		 cp;
+	size_t			 i, j, n;
+
+	for (i = 0; p[i] != '\0'; i += n) {
+		n = utf8_len(p + i);
+		if (n == 1 && p[i] >= 0x80)
+			return (0);
+		cp = n == 1 ? p[i] : (unsigned long)p[i] & (0x7fUL >> n);
+		for (j = 1; j < n; j++)
+			cp = (cp << 6) | (p[i + j] & 0x3f);
+		if (!blank_code_point(cp))
+			return (0);
+	}
+	return (1);
+}
+
+static int
+blank_code_point(unsigned long cp)
+{
+	return (cp == ' ' || cp == '\t' || cp == 0xa0 || cp == 0xad ||
+	    cp == 0x034f || cp == 0x115f || cp == 0x1160 || cp == 0x1680 ||
+	    cp == 0x17b4 || cp == 0x17b5 || cp == 0x180e ||
+	    (cp >= 0x2000 && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202f) ||
+	    (cp >= 0x205f && cp <= 0x206f) || cp == 0x2800 || cp == 0x3000 ||
+	    cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
+	    cp == 0xffa0 || (cp >= 0xe0000 && cp <= 0xe007f));
 }
 
 /* Bytes of the sequence at p: 1 for ASCII and for any broken sequence. */

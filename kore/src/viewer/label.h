@@ -23,5 +23,7 @@ unsigned int	label_width(const char *, size_t);
  * sequence.
  */
 size_t		label_fit(const char *, unsigned int, int *);
+/* 1 if s would look blank (only spaces, zero-width and filler marks). */
+int		label_blank(const char *);
 
 #endif

@@ -18,10 +18,10 @@
 
 #include "redis_auth.h"
 #include "store.h"
+#include "store_window.h"
 
 #define STORES_REDIS_IDLE	8	/* idle connections kept */
 #define STORES_TIMEOUT_MS	1000	/* connect, select a server, Redis */
-#define STORES_SOCKET_MS	2000	/* one MongoDB read */
 #define STORES_HEARTBEAT_MS	2000	/* mongoc's server monitoring */
 #define STORES_MONGO_CLIENTS	8	/* mongoc pool size, per worker */
 #define STORES_HEALTH_MS	1000
@@ -44,6 +44,7 @@ struct stores {
 	char			 redis_password[256];
 	char			 redis_prefix[STORES_NAME_MAX];
 	int			 inited;	/* STORES_* done so far */
+	struct store_window	*window;	/* the log window's keeper */
 
 	pthread_mutex_t		 lock;
 	redisContext		*idle[STORES_REDIS_IDLE];	/* under lock */
@@ -136,6 +137,10 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 		goto fail_pthread;
 	st->inited |= STORES_HEALTH;
 	(void)pthread_condattr_destroy(&attr);
+	attr_made = 0;
+	if ((st->window = store_window_start(cfg, &st->mongo_up, err,
+	    errlen)) == NULL)
+		goto fail;
 	mongoc_uri_destroy(uri);
 	return (st);
 
@@ -157,6 +162,8 @@ stores_free(struct stores *st)
 
 	if (st == NULL)
 		return;
+	/* Its thread uses the connections freed below. */
+	store_window_stop(st->window);
 	if (st->inited & STORES_HEALTH) {
 		(void)pthread_mutex_lock(&st->hlock);
 		atomic_store(&st->stop, 1);
@@ -232,6 +239,12 @@ const char *
 stores_mongo_db(struct stores *st)
 {
 	return (st->mongo_db);
+}
+
+struct store_window *
+stores_window(struct stores *st)
+{
+	return (st->window);
 }
 
 const char *

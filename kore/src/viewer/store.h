@@ -10,6 +10,15 @@
 
 #include "config.h"
 
+/*
+ * A MongoDB read gives up on the client side after STORES_SOCKET_MS; the
+ * server is told to give up a little earlier (maxTimeMS), so a request
+ * that times out here ends its work in the store too instead of leaving
+ * a whole-collection scan running there.
+ */
+#define STORES_SOCKET_MS	2000
+#define STORES_READ_MAX_MS	(STORES_SOCKET_MS - 250)
+
 struct stores;
 struct _mongoc_client_t;
 struct redisContext;
@@ -31,5 +40,7 @@ struct redisContext	*stores_redis_get(struct stores *, char *, size_t);
 void			 stores_redis_put(struct stores *,
 			    struct redisContext *, int);
 const char		*stores_redis_prefix(struct stores *);
+/* The log window's keeper (store_window.h) of this worker. */
+struct store_window	*stores_window(struct stores *);
 
 #endif

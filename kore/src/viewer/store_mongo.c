@@ -6,20 +6,29 @@
  * "_id < cursor" continues a listing with no gap and no repeat even when
  * many votes share a millisecond. Runs on a task thread.
  *
- * With MongoDB this is a backward walk of the _id index that reads
- * limit + 1 documents whatever the collection's size; see docs/web.md for
- * FerretDB on SQLite, which sorts in memory.
+ * A page within the log window (lib/log_window.h) comes from Redis in one
+ * round trip: O(page) whatever the MongoDB-wire server. Other pages are
+ * the plain query, a backward walk of the _id index on MongoDB; FerretDB
+ * on SQLite scans and sorts the collection for it (docs/web.md).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "log_window.h"
 #include "store.h"
 #include "store_mongo.h"
+#include "store_window.h"
 
 #define LOGS_COLLECTION	"logs"
 
+static int	logs_window(struct stores *, const struct logs_query *,
+		    struct log_entry *, size_t *, int *);
+static int	logs_find(mongoc_collection_t *, const struct logs_query *,
+		    struct log_entry *, size_t *, int *, char *, size_t);
+static int	logs_error(const bson_error_t *, char *, size_t);
 static void	log_from_bson(const bson_t *, struct log_entry *);
 static void	copy_utf8(bson_iter_t *, char *, size_t);
 
@@ -29,6 +38,67 @@ store_logs(struct stores *st, const struct logs_query *q,
 {
 	mongoc_client_t		*client;
 	mongoc_collection_t	*coll;
+	int			 rc;
+
+	*n = 0;
+	*more = 0;
+	if (logs_window(st, q, out, n, more))
+		return (0);
+	if ((client = stores_mongo_pop(st)) == NULL) {
+		(void)snprintf(err, errlen, "no MongoDB client");
+		return (-1);
+	}
+	coll = mongoc_client_get_collection(client, stores_mongo_db(st),
+	    LOGS_COLLECTION);
+	rc = logs_find(coll, q, out, n, more, err, errlen);
+	mongoc_collection_destroy(coll);
+	stores_mongo_push(st, client);
+	return (rc);
+}
+
+/*
+ * The page from the log window, when it can answer exactly: 1, or 0
+ * (ask MongoDB: no window for this page, Redis unreachable or broken).
+ */
+static int
+logs_window(struct stores *st, const struct logs_query *q,
+    struct log_entry *out, size_t *n, int *more)
+{
+	struct redisContext	*c;
+	char			 err[160];
+	int			 rc;
+
+	if (!store_window_enabled(stores_window(st)) ||
+	    stores_redis_down(st))
+		return (0);
+	if ((c = stores_redis_get(st, err, sizeof(err))) == NULL)
+		return (0);
+	rc = log_window_read(c, stores_redis_prefix(st), q, out, n, more, err,
+	    sizeof(err));
+	stores_redis_put(st, c, rc == -1);
+	if (rc == -1)
+		(void)fprintf(stderr, "marimba: %s (asking MongoDB)\n", err);
+	if (rc != 1) {
+		*n = 0;
+		*more = 0;
+	}
+	return (rc == 1);
+}
+
+/* No server to talk to (-1), or one that answered too late or refused
+ * (-2). */
+static int
+logs_error(const bson_error_t *berr, char *err, size_t errlen)
+{
+	(void)snprintf(err, errlen, "%s", berr->message);
+	return (berr->domain == MONGOC_ERROR_SERVER_SELECTION ? -1 : -2);
+}
+
+/* The plain query: a backward walk of the _id index on MongoDB. */
+static int
+logs_find(mongoc_collection_t *coll, const struct logs_query *q,
+    struct log_entry *out, size_t *n, int *more, char *err, size_t errlen)
+{
 	mongoc_cursor_t		*cur;
 	const bson_t		*doc;
 	bson_t			 filter, opts, sort, lt;
@@ -38,13 +108,6 @@ store_logs(struct stores *st, const struct logs_query *q,
 
 	*n = 0;
 	*more = 0;
-	if ((client = stores_mongo_pop(st)) == NULL) {
-		(void)snprintf(err, errlen, "no MongoDB client");
-		return (-1);
-	}
-	coll = mongoc_client_get_collection(client, stores_mongo_db(st),
-	    LOGS_COLLECTION);
-
 	bson_init(&filter);
 	if (q->band[0] != '\0')
 		BSON_APPEND_UTF8(&filter, "name", q->band);
@@ -61,6 +124,7 @@ store_logs(struct stores *st, const struct logs_query *q,
 	bson_append_document_end(&opts, &sort);
 	/* One more than asked tells whether a next page exists. */
 	BSON_APPEND_INT64(&opts, "limit", q->limit + 1);
+	BSON_APPEND_INT64(&opts, "maxTimeMS", STORES_READ_MAX_MS);
 
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
 	got = 0;
@@ -73,9 +137,7 @@ store_logs(struct stores *st, const struct logs_query *q,
 	}
 	rc = 0;
 	if (mongoc_cursor_error(cur, &berr)) {
-		(void)snprintf(err, errlen, "%s", berr.message);
-		/* No server to talk to, or one that answered too late. */
-		rc = berr.domain == MONGOC_ERROR_SERVER_SELECTION ? -1 : -2;
+		rc = logs_error(&berr, err, errlen);
 		got = 0;
 		*more = 0;
 	}
@@ -83,8 +145,6 @@ store_logs(struct stores *st, const struct logs_query *q,
 	mongoc_cursor_destroy(cur);
 	bson_destroy(&opts);
 	bson_destroy(&filter);
-	mongoc_collection_destroy(coll);
-	stores_mongo_push(st, client);
 	return (rc);
 }
 

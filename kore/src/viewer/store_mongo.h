@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Reads of the vote logs in MongoDB (store_mongo.c).
+ * Reads of the vote logs (store_mongo.c): the log window in Redis, or
+ * MongoDB.
  */
 #ifndef MARIMBA_KORE_VIEWER_STORE_MONGO_H
 #define MARIMBA_KORE_VIEWER_STORE_MONGO_H
@@ -8,23 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log_window.h"	/* struct log_entry */
 #include "logs_query.h"
 #include "vote.h"
 
 struct stores;
 
-struct log_entry {
-	char		id[VOTE_ID_LEN + 1];
-	char		name[VOTE_NAME_MAX + 1];
-	char		album[VOTE_ALBUM_MAX + 1];
-	int32_t		year;
-	int32_t		rank;
-	char		source[VOTE_SOURCE_MAX + 1];
-	int64_t		accepted_ms;
-};
-
 /*
- * The newest logs matching q; *more if there are others. 0, -1 when no
+ * The newest logs matching q; *more if there are others. From the log
+ * window when it can answer exactly (lib/log_window.h), else MongoDB. 0, -1 when no
  * server could be reached, -2 when the query failed (a timeout of a slow
  * server, an error it returned).
  */

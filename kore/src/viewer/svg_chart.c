@@ -16,24 +16,30 @@
 #include "svg_chart.h"
 
 #define BAR_ROW		30	/* px per bar */
-#define BAR_LABEL_W	250	/* px for the labels */
+#define BAR_LABEL_W	200	/* px for the labels */
 #define BAR_LABEL_GAP	10	/* px between a label's end and its bar */
 #define BAR_LABEL_MARGIN	4	/* px kept free at the chart's left */
 #define BAR_LABEL_FONT	13	/* px, .bar-label in assets/marimba.css */
 /* What a label may take, in hundredths of an em of its font. */
 #define BAR_LABEL_BUDGET	((BAR_LABEL_W - BAR_LABEL_GAP - \
 	BAR_LABEL_MARGIN) * LABEL_EM / BAR_LABEL_FONT)
-#define BAR_W		300	/* px for the longest bar */
-#define CHART_W		620
+#define BAR_W		200	/* px for the longest bar */
+/* Scaled down to a phone's width: small, so the text stays readable. */
+#define CHART_W		460
 #define SPARK_W		600
 #define SPARK_H		70
 
 static void	label_short(struct kore_buf *, const char *);
 
-/* The first max bars of t (sorted by votes), with title as the caption. */
+/*
+ * The first max bars of t (sorted by votes). The SVG is one image for
+ * assistive technology, named by the heading whose id is labelledby;
+ * its numbers follow as a table in <details> (what, e.g. "Band", heads
+ * its first column), where every name is whole, for keyboard and touch.
+ */
 void
-svg_bars(struct kore_buf *b, const char *title, const struct tally *t,
-    size_t n, size_t max)
+svg_bars(struct kore_buf *b, const char *labelledby, const char *what,
+    const struct tally *t, size_t n, size_t max)
 {
 	size_t		i;
 	long long	top;
@@ -42,10 +48,8 @@ svg_bars(struct kore_buf *b, const char *title, const struct tally *t,
 	n = MIN(n, max);
 	h = (int)n * BAR_ROW + 8;
 	kore_buf_appendf(b, "<svg class=\"bars\" role=\"img\" viewBox=\"0 0 "
-	    "%d %d\" width=\"%d\" height=\"%d\" aria-label=\"", CHART_W,
-	    h < 40 ? 40 : h, CHART_W, h < 40 ? 40 : h);
-	render_esc(b, title);
-	kore_buf_appendf(b, "\">");
+	    "%d %d\" width=\"%d\" height=\"%d\" aria-labelledby=\"%s\">",
+	    CHART_W, h < 40 ? 40 : h, CHART_W, h < 40 ? 40 : h, labelledby);
 	if (n == 0) {
 		kore_buf_appendf(b, "<text class=\"bar-empty\" x=\"0\" "
 		    "y=\"24\">no votes yet</text></svg>");
@@ -58,19 +62,33 @@ svg_bars(struct kore_buf *b, const char *title, const struct tally *t,
 		if (w < 2)
 			w = 2;
 		kore_buf_appendf(b, "<g class=\"bar bar-%zu\"><title>", i % 10);
-		render_esc(b, t[i].key);
+		if (label_blank(t[i].key))
+			kore_buf_appendf(b, "%s", HTML_BLANK_NAME);
+		else
+			render_esc(b, t[i].key);
 		kore_buf_appendf(b, ": %lld</title>", t[i].n);
 		kore_buf_appendf(b, "<text class=\"bar-label\" x=\"%d\" "
 		    "y=\"%d\" text-anchor=\"end\">", BAR_LABEL_W - BAR_LABEL_GAP,
 		    y + 19);
-		label_short(b, t[i].key);
+		label_short(b, label_blank(t[i].key) ? HTML_BLANK_NAME :
+		    t[i].key);
 		kore_buf_appendf(b, "</text><rect x=\"%d\" y=\"%d\" "
 		    "width=\"%d\" height=\"%d\" rx=\"4\"></rect>"
 		    "<text class=\"bar-value\" x=\"%d\" y=\"%d\">%lld</text>"
 		    "</g>", BAR_LABEL_W, y + 5, w, BAR_ROW - 10,
 		    BAR_LABEL_W + w + 8, y + 19, t[i].n);
 	}
-	kore_buf_appendf(b, "</svg>");
+	kore_buf_appendf(b, "</svg><details class=\"data\"><summary>The "
+	    "numbers as a table</summary><table class=\"data-table\">"
+	    "<thead><tr><th scope=\"col\">%s</th><th scope=\"col\" "
+	    "class=\"num\">Votes</th></tr></thead><tbody>", what);
+	for (i = 0; i < n; i++) {
+		kore_buf_appendf(b, "<tr><th scope=\"row\">");
+		render_name(b, t[i].key);
+		kore_buf_appendf(b, "</th><td class=\"num\">%lld</td></tr>",
+		    t[i].n);
+	}
+	kore_buf_appendf(b, "</tbody></table></details>");
 }
 
 /* Votes per second over the last SERIES_POINTS seconds. */
@@ -78,24 +96,31 @@ void
 svg_sparkline(struct kore_buf *b, const struct series *s)
 {
 	size_t		i;
-	long long	top;
+	long long	top, peak, sum;
 	double		x, y, step;
 
-	/* Stretched to the panel's width; the strokes keep their width. */
+	/*
+	 * Stretched to the panel's width; the strokes keep their width.
+	 * Described by the line of text under it (id spark-desc).
+	 */
 	kore_buf_appendf(b, "<svg class=\"spark\" role=\"img\" viewBox=\"0 0 "
 	    "%d %d\" width=\"100%%\" height=\"%d\" "
-	    "preserveAspectRatio=\"none\" aria-label=\"votes per "
-	    "second, last minute\">", SPARK_W, SPARK_H, SPARK_H);
+	    "preserveAspectRatio=\"none\" aria-label=\"Votes per "
+	    "second, last minute\" aria-describedby=\"spark-desc\">", SPARK_W,
+	    SPARK_H, SPARK_H);
+	peak = 0;
+	sum = 0;
+	for (i = 0; i < s->n; i++) {
+		if (s->total[i] > peak)
+			peak = s->total[i];
+		sum += s->total[i];
+	}
 	if (s->n < 2) {
-		kore_buf_appendf(b, "</svg><p class=\"empty\">no votes in the "
-		    "last minute</p>");
+		kore_buf_appendf(b, "</svg><p class=\"spark-max\" "
+		    "id=\"spark-desc\">No votes in the last minute.</p>");
 		return;
 	}
-	top = 1;
-	for (i = 0; i < s->n; i++) {
-		if (s->total[i] > top)
-			top = s->total[i];
-	}
+	top = peak > 0 ? peak : 1;
 	step = (double)SPARK_W / (double)(SERIES_POINTS - 1);
 	kore_buf_appendf(b, "<polygon class=\"spark-area\" points=\"");
 	for (i = 0; i < s->n; i++) {
@@ -114,8 +139,13 @@ svg_sparkline(struct kore_buf *b, const struct series *s)
 		kore_buf_appendf(b, "%.1f,%.1f ", x, y);
 	}
 	kore_buf_appendf(b, "\" vector-effect=\"non-scaling-stroke\">"
-	    "</polyline></svg><p class=\"spark-max\">peak %lld votes/s</p>",
-	    top);
+	    "</polyline></svg><p class=\"spark-max\" id=\"spark-desc\">");
+	if (sum == 0)
+		kore_buf_appendf(b, "No votes in the last minute.</p>");
+	else
+		kore_buf_appendf(b, "%lld votes in the last %zu seconds; now "
+		    "%lld a second, peak %lld a second.</p>", sum, s->n,
+		    s->total[s->n - 1], peak);
 }
 
 /* s escaped, cut with "…" to fit BAR_LABEL_BUDGET. */

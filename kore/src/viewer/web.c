@@ -11,6 +11,7 @@
 #include "core/app.h"
 #include "read_health.h"
 #include "store.h"
+#include "store_window.h"
 #include "web.h"
 #include "web_job.h"
 
@@ -65,6 +66,25 @@ viewer_worker_fini(struct app *app)
 }
 
 /*
+ * The log window's state (store_window.h). "rebuilding" is no reason
+ * for a 503: the page works meanwhile, its log reads ask MongoDB.
+ */
+static const char *
+window_name(struct stores *st)
+{
+	switch (store_window_state(st == NULL ? NULL : stores_window(st))) {
+	case WINDOW_OK:
+		return ("ok");
+	case WINDOW_REBUILDING:
+		return ("rebuilding");
+	case WINDOW_UNKNOWN:
+		return ("unknown");
+	default:
+		return ("off");
+	}
+}
+
+/*
  * Redis and MongoDB: up when the last check or read reached them;
  * MongoDB degraded when it answers but its last log read failed.
  */
@@ -83,4 +103,5 @@ viewer_ready(struct app *app, struct app_ready *r)
 	app_ready_add(r, "redis", stores_redis_up(st) ? APP_CHECK_UP :
 	    APP_CHECK_DOWN);
 	app_ready_add(r, "mongo", mongo);
+	app_ready_note(r, "window", window_name(st));
 }

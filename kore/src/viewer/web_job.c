@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs_cache.h"
 #include "read_health.h"
 #include "store.h"
 #include "web_job.h"
@@ -31,6 +32,7 @@ struct web_jobs {
 	struct web_pool	*mongo_pool;	/* jobs that read MongoDB */
 	struct web_pool	*redis_pool;	/* Redis-only jobs */
 	int		 active;	/* admitted; worker thread only */
+	struct logs_cache	*logs_cache;	/* worker thread only */
 };
 
 static int	web_job_entry(struct kore_task *);
@@ -48,6 +50,11 @@ web_jobs_new(const struct marimba_config *cfg, struct read_health *rh,
 		return (NULL);
 	}
 	wj->rh = rh;
+	if ((wj->logs_cache = logs_cache_new()) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		free(wj);
+		return (NULL);
+	}
 	if ((wj->stores = stores_new(cfg, err, errlen)) == NULL ||
 	    (wj->mongo_pool = web_pool_new(WEB_JOBS_MONGO_THREADS, err,
 	    errlen)) == NULL ||
@@ -68,6 +75,7 @@ web_jobs_free(struct web_jobs *wj)
 	web_pool_free(wj->mongo_pool);
 	web_pool_free(wj->redis_pool);
 	stores_free(wj->stores);
+	logs_cache_free(wj->logs_cache);
 	free(wj);
 }
 
@@ -81,6 +89,12 @@ struct read_health *
 web_jobs_read_health(struct web_jobs *wj)
 {
 	return (wj == NULL ? NULL : wj->rh);
+}
+
+struct logs_cache *
+web_jobs_logs_cache(struct web_jobs *wj)
+{
+	return (wj == NULL ? NULL : wj->logs_cache);
 }
 
 int

@@ -23,6 +23,7 @@
 #define JOB_LOGS	0x01
 #define JOB_TALLIES	0x02
 #define JOB_SERIES	0x04
+#define JOB_PAGE	0x08	/* GET /: the tallies are for the page */
 
 /*
  * Admission of store reads on the worker's thread: at most
@@ -34,6 +35,7 @@
 #define WEB_JOB_ERR	160
 
 struct web_jobs;
+struct logs_cache;
 
 struct web_job {
 	struct kore_task	task;		/* first: the entry finds us */
@@ -67,6 +69,8 @@ struct web_jobs	*web_jobs_new(const struct marimba_config *,
 void		 web_jobs_free(struct web_jobs *);
 struct stores	*web_jobs_stores(struct web_jobs *);
 struct read_health	*web_jobs_read_health(struct web_jobs *);
+/* The worker's last good logs tables (logs_cache.h). */
+struct logs_cache	*web_jobs_logs_cache(struct web_jobs *);
 /* 1 if one more request may read (then web_job_step must follow). */
 int		 web_jobs_admit(struct web_jobs *);
 

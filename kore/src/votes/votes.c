@@ -12,9 +12,11 @@
 #include "core/app.h"
 #include "core/metrics.h"
 #include "core/reply.h"
+#include "idem_key.h"
 #include "ingest.h"
 #include "parked.h"
 #include "vote.h"
+#include "vote_id.h"
 #include "vote_producer.h"
 #include "votes.h"
 
@@ -25,6 +27,8 @@ static int	votes_finish(struct app *, struct http_request *,
 static int	votes_content_type_ok(struct http_request *);
 static int	votes_read_body(struct http_request *, size_t, uint8_t **,
 		    size_t *);
+static int	votes_key(struct app *, struct http_request *,
+		    struct idem_key *, char *, size_t);
 
 /*
  * POST only (module.c sends GET and HEAD of the route to the viewer).
@@ -49,11 +53,13 @@ votes_start(struct app *app, struct votes *v, struct http_request *req)
 	struct votes_ctx	*ctx;
 	struct vote		*votes;
 	struct vote_error	 verr;
+	struct idem_key		 key;
 	enum vote_status	 st;
 	enum vote_send_status	 sst;
 	uint8_t			*body;
+	char			 why[256];
 	size_t			 len, count, i;
-	int			 batch;
+	int			 batch, keyed;
 
 	if (!votes_content_type_ok(req)) {
 		return (reply_error(req, HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
@@ -67,6 +73,11 @@ votes_start(struct app *app, struct votes *v, struct http_request *req)
 		http_response_header(req, "retry-after", APP_RETRY_AFTER);
 		return (reply_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "shutting down", NULL, -1));
+	}
+
+	if ((keyed = votes_key(app, req, &key, why, sizeof(why))) == -1) {
+		return (reply_error(req, HTTP_STATUS_BAD_REQUEST, why,
+		    "Idempotency-Key", -1));
 	}
 
 	switch (votes_read_body(req, app->cfg.max_body, &body, &len)) {
@@ -101,12 +112,11 @@ votes_start(struct app *app, struct votes *v, struct http_request *req)
 		    "out of memory", NULL, -1));
 	}
 
-	for (i = 0; i < count; i++) {
-		if (vote_accept(&votes[i], "rest") == -1) {
-			free(votes);
-			return (reply_error(req, HTTP_STATUS_INTERNAL_ERROR,
-			    "cannot make a vote id", NULL, -1));
-		}
+	if (idem_votes_accept(votes, count, "rest", keyed ? &key : NULL) ==
+	    -1) {
+		free(votes);
+		return (reply_error(req, HTTP_STATUS_INTERNAL_ERROR,
+		    "cannot make a vote id", NULL, -1));
 	}
 
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
@@ -207,6 +217,26 @@ votes_read_body(struct http_request *req, size_t max, uint8_t **out,
 	*out = buf;
 	*outlen = len;
 	return (0);
+}
+
+/*
+ * The Idempotency-Key header: 1 with *k filled, 0 if there is none, -1
+ * (a sentence in err) if it is not a ULID or UUIDv7 or out of the
+ * dedupe window. A retry with the same key and body gets the same ids.
+ */
+static int
+votes_key(struct app *app, struct http_request *req, struct idem_key *k,
+    char *err, size_t errlen)
+{
+	const char	*hv;
+
+	if (!http_request_header(req, "idempotency-key", &hv))
+		return (0);
+	if (idem_key_parse(hv, strlen(hv), marimba_now_ms(),
+	    (int64_t)app->cfg.dedupe_ttl_s * 1000, k, err, errlen) !=
+	    IDEM_OK)
+		return (-1);
+	return (1);
 }
 
 /* application/json, optionally with parameters such as charset. */

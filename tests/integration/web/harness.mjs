@@ -112,7 +112,8 @@ export class Pipeline {
 		    this.env({ MARIMBA_KORE_MODULE:
 		    path.join(buildDir, 'kore/marimba_kore.so'),
 		    MARIMBA_HTTP_PORT: String(this.port),
-		    MARIMBA_KORE_VAR: this.dir, MARIMBA_KORE_WORKERS: '2' }));
+		    MARIMBA_KORE_VAR: this.dir, MARIMBA_KORE_WORKERS:
+		    this.overrides.MARIMBA_KORE_WORKERS ?? '2' }));
 		await waitFor('kore /healthz', async () =>
 		    (await fetch(`${this.base}/healthz`)).status === 200, 20000);
 	}
@@ -177,6 +178,29 @@ export class Pipeline {
 			const { status, body } = await this.getJson('/api/votes');
 			return status === 200 && body.total === n ? body : false;
 		}, timeoutMs, 300);
+	}
+
+	// How many logs /api/logs lists, 100 a page.
+	async countLogs() {
+		let n = 0;
+		let next = null;
+		do {
+			const { status, body } = await this.getJson(
+			    '/api/logs?limit=100' +
+			    (next ? `&before=${next}` : ''));
+			if (status !== 200)
+				return -1;
+			n += body.logs.length;
+			next = body.next;
+		} while (next !== null);
+		return n;
+	}
+
+	// The logs are listed a moment after they are counted: the
+	// consumer lists a batch once MongoDB has it (docs/redis-keys.md).
+	async waitLogs(n, timeoutMs = 30000) {
+		return waitFor(`${n} logs listed`, async () =>
+		    await this.countLogs() === n, timeoutMs, 300);
 	}
 
 	async stop() {

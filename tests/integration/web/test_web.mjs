@@ -13,7 +13,10 @@ const N_REST = 120;
 const N_GRPC = 30;
 const N = N_REST + N_GRPC + 1;	// + the XSS vote
 
-const pl = new Pipeline('webtest');
+// The Grafana link has characters that must be escaped in an attribute.
+const pl = new Pipeline('webtest', {
+	MARIMBA_GRAFANA_URL: 'https://grafana.example/d/x?a=1&b="<x>',
+});
 const state = {};
 
 function pageIds(html) {
@@ -157,7 +160,7 @@ const checks = [
 		assert.equal(page.status, 400);
 		assert.match(await page.text(), /limit must be/);
 	}],
-	['GET / lists the 20 newest in order, with security headers',
+	['GET / answers from Redis alone; htmx loads the logs panel',
 	    async (s) => {
 		const r = await fetch(`${pl.base}/`);
 		assert.equal(r.status, 200);
@@ -169,67 +172,150 @@ const checks = [
 		assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
 		assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
 		assert.equal(r.headers.get('x-frame-options'), 'DENY');
+		assert.equal(r.headers.get('content-encoding'), 'gzip');
 		const html = await r.text();
-		assert.deepEqual(pageIds(html), s.allIds.slice(0, 20));
-		assert.match(html, /hx-get="\/fragments\/logs\?limit=20"/);
-		assert.match(html, /hx-trigger="every 3s"/);
+		assert.match(html, /<div id="logs" class="logs-body" hx-get="\/fragments\/logs" hx-include="#filters" hx-trigger="load, marimba:tick"/);
+		assert.match(html, /hx-trigger="marimba:tick"/);
 		assert.match(html, new RegExp(`id="total">${N}<`));
+		assert.match(html, /<title>marimba · live votes<\/title>/);
+		assert.match(html, /<noscript>/);
+		assert.match(html, /<link rel="icon" href="\/assets\/favicon.svg\?v=[0-9a-f]{16}"/);
+		assert.equal((html.match(/role="status"/g) ?? []).length, 1);
 		assert.ok(!/style=/.test(html), 'inline style');
 		assert.ok(!/<script>/.test(html), 'inline script');
+		// The fragment htmx loads: the 20 newest, in order.
+		const f = await fetch(`${pl.base}/fragments/logs?limit=20&band=`,
+		    { headers: { 'hx-request': 'true', 'hx-trigger': 'logs' } });
+		assert.equal(f.status, 200);
+		const frag = await f.text();
+		assert.deepEqual(pageIds(`id="logs"${frag}`),
+		    s.allIds.slice(0, 20));
+		assert.match(frag, /<caption>The 20 newest votes, newest first/);
+		assert.match(frag, /<th scope="col">Band<\/th>/);
+		assert.ok(!frag.includes('<title>'), 'a poll sets no title');
+		assert.equal(f.headers.get('hx-push-url'), null);
 	}],
-	['the page filters by band with a shareable URL', async (s) => {
+	['fragments: ETag, 304 when unchanged, no-store', async () => {
+		for (const p of ['/fragments/logs?limit=20',
+		    '/fragments/stats']) {
+			const h = { 'hx-request': 'true' };
+			const a = await fetch(`${pl.base}${p}`, { headers: h });
+			assert.equal(a.status, 200, p);
+			const etag = a.headers.get('etag');
+			assert.match(etag, /^W\/"[0-9a-f]{16}"$/, p);
+			assert.equal(a.headers.get('cache-control'), 'no-store');
+			await a.text();
+			const b = await fetch(`${pl.base}${p}`, { headers: {
+			    ...h, 'if-none-match': etag } });
+			assert.equal(b.status, 304, p);
+			assert.equal((await b.arrayBuffer()).byteLength, 0);
+			const c = await fetch(`${pl.base}${p}`, { headers: {
+			    ...h, 'if-none-match': 'W/"0000000000000000"' } });
+			assert.equal(c.status, 200, p);
+			assert.equal(c.headers.get('etag'), etag, p);
+		}
+	}],
+	['the filter: fragment with title and URL, no-JS page', async (s) => {
 		const band = BANDS[1][0];
-		const html = await (await fetch(`${pl.base}/?band=${
-		    encodeURIComponent(band)}&limit=50`)).text();
-		const ids = pageIds(html);
-		assert.equal(ids.length, Math.min(50, s.expected.bands[band]));
+		const q = `limit=50&band=${encodeURIComponent(band)}`;
 		const want = (await pageAll(`&band=${encodeURIComponent(band)}`,
 		    100)).map((l) => l._id).slice(0, 50);
-		assert.deepEqual(ids, want);
-		assert.ok(html.includes('hx-get="/fragments/logs?limit=50&amp;' +
-		    'band=Bohemia%20Suburbana"'));
-		assert.ok(html.includes('<option value="Bohemia Suburbana" ' +
-		    'selected>'));
-		const frag = await (await fetch(`${pl.base}/fragments/logs?` +
-		    `limit=50&band=${encodeURIComponent(band)}`)).text();
+		const page = await (await fetch(`${pl.base}/?${q}`)).text();
+		assert.ok(page.includes('value="Bohemia Suburbana"'));
+		assert.ok(page.includes('<option selected>50</option>') ||
+		    page.includes('<option selected>50'));
+		assert.match(page, /<title>Bohemia Suburbana · marimba · live votes<\/title>/);
+		// From the form: the page's title and URL come along.
+		const f = await fetch(`${pl.base}/fragments/logs?${q}`,
+		    { headers: { 'hx-request': 'true',
+		    'hx-trigger': 'filters' } });
+		const frag = await f.text();
 		assert.deepEqual(pageIds(`id="logs"${frag}`), want);
+		assert.equal(f.headers.get('hx-push-url'),
+		    '/?limit=50&band=Bohemia%20Suburbana');
+		assert.match(frag, /^<title>Bohemia Suburbana · marimba · live votes<\/title>/);
+		assert.equal(want.length, Math.min(50, s.expected.bands[band]));
+		// Without htmx (no script): a page of its own.
+		const doc = await (await fetch(`${pl.base}/fragments/logs?${q}`))
+		    .text();
+		assert.match(doc, /^<!doctype html>/);
+		assert.deepEqual(pageIds(`id="logs"${doc}`), want);
+		// Bands are sorted for the list, case-blind.
+		const names = [...page.matchAll(/<option value="([^"]*)"(?: label="[^"]*")?><\/option>/g)]
+		    .map((m) => m[1]);
+		assert.ok(names.length >= BANDS.length);
+		const sorted = [...names].sort((a, b) =>
+		    a.toLowerCase() < b.toLowerCase() ? -1 :
+		    a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+		assert.deepEqual(names, sorted);
 	}],
 	['client text is HTML-escaped, never raw', async () => {
-		const html = await (await fetch(`${pl.base}/?limit=100`)).text();
+		const html = await (await fetch(`${pl.base}/fragments/logs?` +
+		    'limit=100', { headers: { 'hx-request': 'true' } })).text();
 		assert.ok(!html.includes(XSS_BAND), 'raw script tag');
 		assert.ok(!html.includes('<img'), 'raw img tag');
 		assert.ok(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
 		assert.ok(html.includes('&quot;&gt;&lt;img src=x ' +
 		    'onerror=alert(1)&gt;'));
-		assert.ok(html.includes('<option value="&lt;script&gt;alert(1)' +
+		const page = await (await fetch(`${pl.base}/`)).text();
+		assert.ok(!page.includes(XSS_BAND));
+		assert.ok(page.includes('<option value="&lt;script&gt;alert(1)' +
 		    '&lt;/script&gt;">'));
 		const f = await (await fetch(`${pl.base}/?band=${
 		    encodeURIComponent(XSS_BAND)}`)).text();
 		assert.ok(!f.includes(XSS_BAND));
-		assert.equal(pageIds(f).length, 1);
-		assert.ok(f.includes('band=%3Cscript%3Ealert%281%29%3C%2F' +
-		    'script%3E"'));
+		assert.ok(f.includes('<title>&lt;script&gt;alert(1)' +
+		    '&lt;/script&gt; · marimba'));
+		const ff = await fetch(`${pl.base}/fragments/logs?band=${
+		    encodeURIComponent(XSS_BAND)}`, { headers: {
+		    'hx-request': 'true', 'hx-trigger': 'filters' } });
+		const ft = await ff.text();
+		assert.ok(!ft.includes(XSS_BAND));
+		assert.equal(pageIds(`id="logs"${ft}`).length, 1);
+		assert.equal(ff.headers.get('hx-push-url'),
+		    '/?limit=20&band=%3Cscript%3Ealert%281%29%3C%2Fscript%3E');
 	}],
-	['fragments and assets', async () => {
+	['fragments and assets: gzip, ETag, favicon, the Grafana link',
+	    async () => {
 		const st = await fetch(`${pl.base}/fragments/stats`);
 		assert.equal(st.status, 200);
-		assert.match(await st.text(), /<svg class="bars"/);
-		const js = await fetch(`${pl.base}/assets/htmx.min.js`);
-		assert.equal(js.status, 200);
-		assert.match(js.headers.get('cache-control'), /max-age=31536000/);
-		assert.match(await js.text(), /htmx/);
-		const etag = js.headers.get('etag');
-		const again = await fetch(`${pl.base}/assets/htmx.min.js`,
-		    { headers: { 'if-none-match': etag } });
-		assert.equal(again.status, 304);
-		const css = await fetch(`${pl.base}/assets/marimba.css`);
-		assert.match(css.headers.get('content-type'), /text\/css/);
+		const stats = await st.text();
+		assert.match(stats, /<svg class="bars" role="img"/);
+		assert.match(stats, /<details class="data"><summary>/);
+		assert.match(stats, /id="spark-desc"/);
+		for (const [p, type] of [['/assets/htmx.min.js', /javascript/],
+		    ['/assets/marimba.js', /javascript/],
+		    ['/assets/marimba.css', /text\/css/],
+		    ['/assets/favicon.svg', /image\/svg\+xml/],
+		    ['/favicon.ico', /image\/svg\+xml/]]) {
+			const r = await fetch(`${pl.base}${p}`);
+			assert.equal(r.status, 200, p);
+			assert.match(r.headers.get('content-type'), type, p);
+			assert.match(r.headers.get('cache-control'),
+			    /max-age=31536000/);
+			const body = await r.text();
+			assert.ok(body.length > 100, p);
+			if (p !== '/favicon.ico' && p !== '/assets/favicon.svg')
+				assert.equal(r.headers.get('content-encoding'),
+				    'gzip', p);
+			const again = await fetch(`${pl.base}${p}`,
+			    { headers: { 'if-none-match': r.headers.get('etag') } });
+			assert.equal(again.status, 304, p);
+		}
+		// No gzip when the client does not take it.
+		const plain = await fetch(`${pl.base}/assets/htmx.min.js`,
+		    { headers: { 'accept-encoding': 'identity' } });
+		assert.equal(plain.headers.get('content-encoding'), null);
+		assert.ok((await plain.text()).length > 40000);
+		const page = await (await fetch(`${pl.base}/`)).text();
+		assert.ok(page.includes('<a href="https://grafana.example/d/' +
+		    'x?a=1&amp;b=&quot;&lt;x&gt;">Grafana dashboard</a>'));
 	}],
 	['/readyz names every dependency', async () => {
 		const r = await pl.getJson('/readyz');
 		assert.equal(r.status, 200);
 		assert.deepEqual(r.body, { status: 'ok', kafka: 'up',
-		    redis: 'up', mongo: 'up' });
+		    redis: 'up', mongo: 'up', window: 'ok' });
 	}],
 	['/metrics counts every worker\'s requests', async () => {
 		// Many requests, so both workers serve some.

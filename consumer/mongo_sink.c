@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The mongo sink: inserts each batch's votes as log documents with one
+ * unordered insert_many (duplicates mean "already stored"), then runs
+ * mongo_sink_after_insert() before the offsets are committed. Poison
+ * messages are the redis sink's to dead-letter; this sink goes past them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "clock.h"
+#include "log.h"
+#include "mongo_sink.h"
+#include "sink.h"
+#include "vote_id.h"
+
+#define WINDOW_RETRY_MS	2000	/* a stale window's next try */
+
+static int	mongo_sink_store(struct sink *, const struct vote *const *,
+		    size_t, size_t *, char *, size_t);
+static void	mongo_sink_free(void *);
+
+const struct sink_ops	mongo_sink_ops = {
+	.name = "mongo",
+	.owns_dlq = 0,
+	.store = mongo_sink_store,
+	.tick = NULL,
+	.free = mongo_sink_free,
+};
+
+void *
+mongo_sink_new(const struct marimba_config *cfg, char *err, size_t errlen)
+{
+	struct mongo_sink	*m;
+
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	if ((m->ms = mongo_store_new(cfg, err, errlen)) == NULL) {
+		free(m);
+		return (NULL);
+	}
+	if ((m->window = log_window_new(cfg)) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		mongo_store_free(m->ms);
+		free(m);
+		return (NULL);
+	}
+	return (m);
+}
+
+static void
+mongo_sink_free(void *arg)
+{
+	struct mongo_sink	*m = arg;
+
+	mongo_store_free(m->ms);
+	log_window_free(m->window);
+	free(m);
+}
+
+/*
+ * The batch's logs are listed in the log window (lib/log_window.h) only
+ * now that MongoDB has them; listing is idempotent, and a failure (Redis
+ * down) fails the batch, so it is inserted (duplicates) and listed again.
+ */
+int
+mongo_sink_after_insert(struct mongo_sink *m, const struct vote_batch *vb,
+    char *err, size_t errlen)
+{
+	char	why[256];
+	int64_t	now;
+
+	(void)err;
+	(void)errlen;
+	/*
+	 * Logging never waits for Redis: when the window cannot be written,
+	 * the batch is still logged and committed, the window is marked not
+	 * built as soon as Redis answers again (readers go to MongoDB, Kore
+	 * rebuilds it), and until then no write is tried more often than
+	 * every WINDOW_RETRY_MS, so a hung Redis costs no timeout per batch.
+	 */
+	now = marimba_mono_ms();
+	if (m->window_stale) {
+		if (now < m->window_retry_ms)
+			return (0);
+		m->window_retry_ms = now + WINDOW_RETRY_MS;
+		if (log_window_invalidate(m->window, why, sizeof(why)) == -1)
+			return (0);
+		m->window_stale = 0;
+		log_info("mongo sink: log window marked for a rebuild "
+		    "(it missed logs while Redis was down)");
+	}
+	if (log_window_add(m->window, vb->votes, vb->n, why,
+	    sizeof(why)) == -1) {
+		m->window_stale = 1;
+		m->window_retry_ms = now + WINDOW_RETRY_MS;
+		log_warn("mongo sink: log window not written (%s); logging "
+		    "goes on, the window will be rebuilt", why);
+	}
+	return (0);
+}
+
+static int
+mongo_sink_store(struct sink *s, const struct vote *const *votes, size_t n,
+    size_t *fresh, char *err, size_t errlen)
+{
+	struct mongo_sink	*m = s->store;
+	struct vote_batch	 vb;
+
+	vb.votes = votes;
+	vb.n = n;
+	vb.consumed_ms = marimba_now_ms();
+	if (mongo_store_insert(m->ms, votes, n, vb.consumed_ms, fresh, err,
+	    errlen) == -1)
+		return (-1);
+	return (mongo_sink_after_insert(m, &vb, err, errlen));
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The log window's writer (log_window.h): one pipelined EVALSHA of
+ * log_window_add.lua per listed log on a hiredis connection of its own,
+ * with connect and I/O timeouts, and the scripts loaded again when Redis
+ * answers NOSCRIPT (restart, SCRIPT FLUSH, FLUSHALL does not drop them).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log_window.h"
+#include "log_window_int.h"
+
+#define LW_CONNECT_TIMEOUT_MS	1000
+#define LW_IO_TIMEOUT_MS	3000
+
+extern const char	log_window_add_lua[];
+extern const char	log_window_lock_lua[];
+
+static int	lw_load(struct log_window *, const char *, char *, char *,
+		    size_t);
+static int	lw_replies(struct log_window *, size_t, int *, char *,
+		    size_t);
+
+struct log_window *
+log_window_new(const struct marimba_config *cfg)
+{
+	struct log_window	*lw;
+
+	if ((lw = calloc(1, sizeof(*lw))) == NULL)
+		return (NULL);
+	(void)snprintf(lw->host, sizeof(lw->host), "%s", cfg->redis_host);
+	lw->port = cfg->redis_port;
+	(void)snprintf(lw->prefix, sizeof(lw->prefix), "%s",
+	    cfg->redis_prefix);
+	lw->keep = cfg->log_window;
+	lw->bands_max = cfg->log_window_bands;
+	return (lw);
+}
+
+void
+log_window_free(struct log_window *lw)
+{
+	if (lw == NULL)
+		return;
+	lw_drop(lw);
+	free(lw);
+}
+
+int
+log_window_enabled(const struct log_window *lw)
+{
+	return (lw != NULL && lw->keep > 0);
+}
+
+int
+log_window_add(struct log_window *lw, const struct vote *const *votes,
+    size_t n, char *err, size_t errlen)
+{
+	struct log_entry	e;
+	const struct vote	*v;
+	size_t			i;
+	int			attempt, noscript;
+
+	if (!log_window_enabled(lw) || n == 0)
+		return (0);
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (lw_connect(lw, err, errlen) == -1)
+			return (-1);
+		for (i = 0; i < n; i++) {
+			/* The fields mongo_store.c stores. */
+			v = votes[i];
+			memset(&e, 0, sizeof(e));
+			memcpy(e.id, v->id, sizeof(e.id));
+			memcpy(e.name, v->name, sizeof(e.name));
+			memcpy(e.album, v->album, sizeof(e.album));
+			e.year = (int32_t)v->year;
+			e.rank = (int32_t)v->rank;
+			memcpy(e.source, v->source, sizeof(e.source));
+			e.accepted_ms = v->received_at_ms;
+			if (lw_append(lw, &e, err, errlen) == -1)
+				return (-1);
+		}
+		noscript = 0;
+		if (lw_replies(lw, n, &noscript, err, errlen) == 0)
+			return (0);
+		if (!noscript || lw_load(lw, log_window_add_lua, lw->add_sha,
+		    err, errlen) == -1)
+			return (-1);
+	}
+	return (-1);
+}
+
+int
+log_window_invalidate(struct log_window *lw, char *err, size_t errlen)
+{
+	redisReply	*r;
+
+	if (!log_window_enabled(lw))
+		return (0);
+	if (lw_connect(lw, err, errlen) == -1)
+		return (-1);
+	r = redisCommand(lw->ctx, "DEL %s:logwin:built", lw->prefix);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		(void)snprintf(err, errlen, "redis: %s", r == NULL ?
+		    lw->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		if (r != NULL)
+			freeReplyObject(r);
+		lw_drop(lw);
+		return (-1);
+	}
+	freeReplyObject(r);
+	return (0);
+}
+
+int
+log_window_built(struct log_window *lw, char *err, size_t errlen)
+{
+	redisReply	*r;
+	int		 built;
+
+	if (lw_connect(lw, err, errlen) == -1)
+		return (-1);
+	r = redisCommand(lw->ctx, "EXISTS %s:logwin:built", lw->prefix);
+	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
+		(void)snprintf(err, errlen, "redis: %s", r == NULL ?
+		    lw->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
+		    "unexpected reply");
+		if (r != NULL)
+			freeReplyObject(r);
+		lw_drop(lw);
+		return (-1);
+	}
+	built = r->integer == 1;
+	freeReplyObject(r);
+	return (built);
+}
+
+/* Queues one add on the connection (sent by the next reply read). */
+int
+lw_append(struct log_window *lw, const struct log_entry *e, char *err,
+    size_t errlen)
+{
+	char	kall[LW_KEY_MAX], ksrc[LW_KEY_MAX], kband[LW_KEY_MAX];
+	char	kbands[LW_KEY_MAX], kcut[LW_KEY_MAX];
+	char	member[LOG_WINDOW_MEMBER_MAX];
+
+	if (log_window_member(e, member, sizeof(member)) == -1) {
+		(void)snprintf(err, errlen, "log window: cannot encode %s",
+		    e->id);
+		return (-1);
+	}
+	(void)snprintf(kall, sizeof(kall), "%s:logwin:all", lw->prefix);
+	(void)snprintf(ksrc, sizeof(ksrc), "%s:logwin:source:%s", lw->prefix,
+	    e->source);
+	(void)snprintf(kband, sizeof(kband), "%s:logwin:band:%s", lw->prefix,
+	    e->name);
+	(void)snprintf(kbands, sizeof(kbands), "%s:logwin:bands", lw->prefix);
+	(void)snprintf(kcut, sizeof(kcut), "%s:logwin:cut", lw->prefix);
+	if (redisAppendCommand(lw->ctx, "EVALSHA %s 5 %s %s %s %s %s %s %s "
+	    "%d %d %s", lw->add_sha, kall, ksrc, kband, kbands, kcut, e->id,
+	    e->name, lw->keep, lw->bands_max, member) != REDIS_OK) {
+		(void)snprintf(err, errlen, "redis: %s", lw->ctx->errstr);
+		lw_drop(lw);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Reads n replies of lw_append, even after an error, to stay in step. */
+static int
+lw_replies(struct log_window *lw, size_t n, int *noscript, char *err,
+    size_t errlen)
+{
+	redisReply	*r;
+	size_t		 got;
+	int		 failed;
+
+	failed = 0;
+	for (got = 0; got < n; got++) {
+		if (redisGetReply(lw->ctx, (void **)&r) != REDIS_OK ||
+		    r == NULL) {
+			(void)snprintf(err, errlen, "redis: %s",
+			    lw->ctx->errstr);
+			lw_drop(lw);
+			return (-1);
+		}
+		if (r->type == REDIS_REPLY_ERROR && !failed) {
+			failed = 1;
+			(void)snprintf(err, errlen, "log window: %s", r->str);
+			if (strncmp(r->str, "NOSCRIPT", 8) == 0)
+				*noscript = 1;
+		}
+		freeReplyObject(r);
+	}
+	return (failed ? -1 : 0);
+}
+
+int
+lw_replies_pending(struct log_window *lw, size_t n, char *err, size_t errlen)
+{
+	int	noscript;
+
+	noscript = 0;
+	if (lw_replies(lw, n, &noscript, err, errlen) == 0)
+		return (0);
+	if (noscript)
+		(void)lw_load(lw, log_window_add_lua, lw->add_sha, err,
+		    errlen);
+	return (-1);
+}
+
+int
+lw_connect(struct log_window *lw, char *err, size_t errlen)
+{
+	struct timeval	tv;
+
+	if (lw->ctx != NULL && lw->ctx->err == 0)
+		return (0);
+	lw_drop(lw);
+	tv.tv_sec = LW_CONNECT_TIMEOUT_MS / 1000;
+	tv.tv_usec = (LW_CONNECT_TIMEOUT_MS % 1000) * 1000;
+	if ((lw->ctx = redisConnectWithTimeout(lw->host, lw->port, tv)) ==
+	    NULL) {
+		(void)snprintf(err, errlen, "redis: out of memory");
+		return (-1);
+	}
+	if (lw->ctx->err != 0) {
+		(void)snprintf(err, errlen, "redis %s:%d: %s", lw->host,
+		    lw->port, lw->ctx->errstr);
+		lw_drop(lw);
+		return (-1);
+	}
+	tv.tv_sec = LW_IO_TIMEOUT_MS / 1000;
+	tv.tv_usec = (LW_IO_TIMEOUT_MS % 1000) * 1000;
+	if (redisSetTimeout(lw->ctx, tv) != REDIS_OK) {
+		(void)snprintf(err, errlen, "redis: cannot set a timeout");
+		lw_drop(lw);
+		return (-1);
+	}
+	if (lw_load(lw, log_window_add_lua, lw->add_sha, err, errlen) == -1 ||
+	    lw_load(lw, log_window_lock_lua, lw->lock_sha, err, errlen) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+lw_load(struct log_window *lw, const char *script, char *sha, char *err,
+    size_t errlen)
+{
+	redisReply	*r;
+
+	r = redisCommand(lw->ctx, "SCRIPT LOAD %s", script);
+	if (r == NULL || r->type != REDIS_REPLY_STRING ||
+	    r->len >= LW_SHA_MAX) {
+		(void)snprintf(err, errlen, "redis: script load: %s",
+		    r == NULL ? lw->ctx->errstr : r->type ==
+		    REDIS_REPLY_ERROR ? r->str : "bad reply");
+		if (r != NULL)
+			freeReplyObject(r);
+		lw_drop(lw);
+		return (-1);
+	}
+	memcpy(sha, r->str, r->len);
+	sha[r->len] = '\0';
+	freeReplyObject(r);
+	return (0);
+}
+
+void
+lw_drop(struct log_window *lw)
+{
+	if (lw->ctx != NULL) {
+		redisFree(lw->ctx);
+		lw->ctx = NULL;
+	}
+}

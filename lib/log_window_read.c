@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The log window's reader (log_window.h): one EVAL of
+ * log_window_read.lua on the caller's connection (the log viewer's pool
+ * threads share no script state; Redis caches the compiled script), so a
+ * page costs one round trip and O(log window + page) in Redis, and each
+ * member is parsed back into a log (log_window_doc.c).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <hiredis/hiredis.h>
+
+#include "log_window.h"
+#include "log_window_int.h"
+
+extern const char	log_window_read_lua[];
+
+int
+log_window_read(redisContext *c, const char *prefix,
+    const struct logs_query *q, struct log_entry *out, size_t *n, int *more,
+    char *err, size_t errlen)
+{
+	redisReply	*r, *e;
+	char		 key[LW_KEY_MAX], max[VOTE_ID_LEN + 2];
+	size_t		 i;
+	int		 rc;
+
+	*n = 0;
+	*more = 0;
+	if (q->band[0] != '\0' && q->source[0] != '\0')
+		return (0);	/* no window for both at once */
+	if (q->band[0] != '\0')
+		(void)snprintf(key, sizeof(key), "%s:logwin:band:%s", prefix,
+		    q->band);
+	else if (q->source[0] != '\0')
+		(void)snprintf(key, sizeof(key), "%s:logwin:source:%s",
+		    prefix, q->source);
+	else
+		(void)snprintf(key, sizeof(key), "%s:logwin:all", prefix);
+	if (q->before[0] != '\0')
+		(void)snprintf(max, sizeof(max), "(%s", q->before);
+	else
+		(void)snprintf(max, sizeof(max), "+");
+
+	r = redisCommand(c, "EVAL %s 4 %s %s:logwin:built %s:logwin:bands "
+	    "%s:logwin:cut %s %s %d", log_window_read_lua, key, prefix, prefix,
+	    prefix, q->band, max, q->limit + 1);
+	if (r == NULL) {
+		(void)snprintf(err, errlen, "redis: %s", c->errstr);
+		return (-1);
+	}
+	rc = -1;
+	if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+	    r->element[0]->type != REDIS_REPLY_INTEGER ||
+	    r->elements > (size_t)q->limit + 2) {
+		(void)snprintf(err, errlen, "log window: %s",
+		    r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		goto done;
+	}
+	rc = 0;
+	if (r->element[0]->integer != 1)
+		goto done;
+	for (i = 1; i < r->elements; i++) {
+		e = r->element[i];
+		if (*n == (size_t)q->limit) {
+			*more = 1;	/* the one past the page */
+			break;
+		}
+		if (e->type != REDIS_REPLY_STRING ||
+		    log_window_member_parse(e->str, e->len, &out[*n]) == -1) {
+			(void)snprintf(err, errlen, "log window: a member "
+			    "that is not a log");
+			rc = -1;
+			*n = 0;
+			goto done;
+		}
+		(*n)++;
+	}
+	rc = 1;
+done:
+	freeReplyObject(r);
+	return (rc);
+}
