@@ -91,8 +91,9 @@ MUTATIONS = [
     ("k8s/base/kore.yaml", "topologyKey: kubernetes.io/hostname",
      "topologyKey: example.com/host", "Deployment/kore: no "
      "topologySpreadConstraints on kubernetes.io/hostname"),
-    ("k8s/base/networkpolicy.yaml", 'values: ["kore", "consumer-mongo"]',
-     'values: ["kore", "consumer-mongo", "grpc"]',
+    ("k8s/base/networkpolicy.yaml",
+     'values: ["kore", "consumer-mongo", "audit"]',
+     'values: ["kore", "consumer-mongo", "audit", "grpc"]',
      "NetworkPolicy lets ['consumer-mongo', 'grpc', 'kore'] connect"),
     ("k8s/base/kustomization.yaml", "  - networkpolicy.yaml\n", "",
      "StatefulSet/redis: no NetworkPolicy restricts who connects"),

@@ -107,7 +107,7 @@ test_log_reads_time_out(void **state)
 	struct rest_resp	 resp;
 	char			 topic[128], uri[256], err[256], v[64];
 	char			 host[128];
-	const char		*env[3];
+	const char		*env[4];
 	int			 port, mport;
 
 	mport = 0;
@@ -123,7 +123,9 @@ test_log_reads_time_out(void **state)
 	    "MARIMBA_MONGO_URI=mongodb://127.0.0.1:%d/?appname=marimba", port);
 	env[0] = uri;
 	env[1] = "MARIMBA_MONGO_DB=test_rest_degraded";
-	env[2] = NULL;
+	/* Log reads must reach MongoDB, not the Redis log window. */
+	env[2] = "MARIMBA_LOG_WINDOW=0";
+	env[3] = NULL;
 	assert_int_equal(rest_setup(&cfg, &d->kore, topic, sizeof(topic),
 	    "test-rest-degraded", 1, env), 0);
 
