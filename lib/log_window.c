@@ -95,16 +95,20 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 	return (-1);
 }
 
-int
-log_window_invalidate(struct log_window *lw, char *err, size_t errlen)
+/*
+ * Runs a command about the built marker that answers an integer; that
+ * integer (>= 0), or -1 with err (the connection is dropped).
+ */
+static long long
+lw_marker_command(struct log_window *lw, const char *verb, char *err,
+    size_t errlen)
 {
 	redisReply	*r;
+	long long	 v;
 
-	if (!log_window_enabled(lw))
-		return (0);
 	if (lw_connect(lw, err, errlen) == -1)
 		return (-1);
-	r = redisCommand(lw->ctx, "DEL %s:logwin:built", lw->prefix);
+	r = redisCommand(lw->ctx, "%s %s:logwin:built", verb, lw->prefix);
 	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
 		(void)snprintf(err, errlen, "redis: %s", r == NULL ?
 		    lw->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
@@ -114,31 +118,27 @@ log_window_invalidate(struct log_window *lw, char *err, size_t errlen)
 		lw_drop(lw);
 		return (-1);
 	}
+	v = r->integer;
 	freeReplyObject(r);
-	return (0);
+	return (v);
+}
+
+int
+log_window_invalidate(struct log_window *lw, char *err, size_t errlen)
+{
+	if (!log_window_enabled(lw))
+		return (0);
+	return (lw_marker_command(lw, "DEL", err, errlen) == -1 ? -1 : 0);
 }
 
 int
 log_window_built(struct log_window *lw, char *err, size_t errlen)
 {
-	redisReply	*r;
-	int		 built;
+	long long	v;
 
-	if (lw_connect(lw, err, errlen) == -1)
+	if ((v = lw_marker_command(lw, "EXISTS", err, errlen)) == -1)
 		return (-1);
-	r = redisCommand(lw->ctx, "EXISTS %s:logwin:built", lw->prefix);
-	if (r == NULL || r->type != REDIS_REPLY_INTEGER) {
-		(void)snprintf(err, errlen, "redis: %s", r == NULL ?
-		    lw->ctx->errstr : r->type == REDIS_REPLY_ERROR ? r->str :
-		    "unexpected reply");
-		if (r != NULL)
-			freeReplyObject(r);
-		lw_drop(lw);
-		return (-1);
-	}
-	built = r->integer == 1;
-	freeReplyObject(r);
-	return (built);
+	return (v == 1);
 }
 
 /* Queues one add on the connection (sent by the next reply read). */
