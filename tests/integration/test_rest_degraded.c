@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -35,13 +37,52 @@ struct degraded {
 	pid_t			proxy;
 };
 
+/*
+ * Reads the proxy's output until its "ready" line, for at most
+ * timeout_ms; 0 once seen. EINTR is retried, and anything else it
+ * printed is shown, so a failure says why.
+ */
+static int
+proxy_wait_ready(int fd, int timeout_ms)
+{
+	struct pollfd	pfd;
+	char		buf[512];
+	size_t		len;
+	ssize_t		n;
+	int		waited;
+
+	len = 0;
+	buf[0] = '\0';
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (waited = 0; waited < timeout_ms; waited += 100) {
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			break;
+		if (!(pfd.revents & (POLLIN | POLLHUP)))
+			continue;
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "ready\n") != NULL)
+			return (0);
+		if (len == sizeof(buf) - 1)
+			break;
+	}
+	fprintf(stderr, "mongo_stall_proxy.py never said ready; it said: "
+	    "\"%s\"\n", buf);
+	return (-1);
+}
+
 /* Starts the proxy on a free port in front of host:port; its port. */
 static int
 proxy_start(struct degraded *d, const char *host, int port)
 {
-	char	lport[16], uport[16], line[16];
-	int	p[2], listen_port;
-	ssize_t	n;
+	char	lport[16], uport[16];
+	int	p[2], listen_port, rc;
 
 	if ((listen_port = net_free_port()) == -1 || pipe(p) == -1)
 		return (-1);
@@ -59,11 +100,9 @@ proxy_start(struct degraded *d, const char *host, int port)
 		_exit(127);
 	}
 	close(p[1]);
-	n = read(p[0], line, sizeof(line) - 1);
+	rc = proxy_wait_ready(p[0], 30000);
 	close(p[0]);
-	if (n <= 0 || strncmp(line, "ready", 5) != 0)
-		return (-1);
-	return (listen_port);
+	return (rc == 0 ? listen_port : -1);
 }
 
 /* host and port of a "mongodb://host:port/..." URI; 0 if found. */
