@@ -25,6 +25,7 @@
 #include <librdkafka/rdkafka.h>
 #include <yajl/yajl_tree.h>
 
+#include "clock.h"
 #include "kafka_admin.h"
 #include "test_rest_support.h"
 #include "vote_codec.h"
@@ -162,15 +163,39 @@ int
 rest_wait_ready(struct rest_kore *k, long ms, int want)
 {
 	struct rest_resp	resp;
-	long			waited;
+	int64_t			deadline;
 
-	for (waited = 0; waited <= ms; waited += 100) {
+	memset(&resp, 0, sizeof(resp));
+	/* By the clock: a slow answer under load uses up the time too. */
+	deadline = marimba_mono_ms() + ms;
+	do {
 		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
 		    &resp) == 0 && resp.status == want)
 			return (0);
 		rest_sleep_ms(100);
-	}
+	} while (marimba_mono_ms() < deadline);
+	fprintf(stderr, "/readyz did not answer %d in %ld ms (last: %ld "
+	    "%.200s)\n", want, ms, resp.status, resp.body);
 	return (-1);
+}
+
+/* The last lines of kore's log on stderr, when its stop went wrong. */
+static void
+rest_kore_log_tail(const struct rest_kore *k)
+{
+	FILE	*fp;
+	char	 line[512], ring[20][512];
+	size_t	 n, i;
+
+	if ((fp = fopen(k->log, "r")) == NULL)
+		return;
+	n = 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		memcpy(ring[n++ % 20], line, sizeof(line));
+	(void)fclose(fp);
+	fprintf(stderr, "--- the end of %s ---\n", k->log);
+	for (i = n > 20 ? n - 20 : 0; i < n; i++)
+		fputs(ring[i % 20], stderr);
 }
 
 int
@@ -186,14 +211,18 @@ rest_kore_stop(struct rest_kore *k, int timeout_ms)
 		r = waitpid(k->pid, &status, WNOHANG);
 		if (r == k->pid) {
 			k->pid = 0;
-			if (WIFEXITED(status))
-				return (WEXITSTATUS(status));
-			return (-1);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+				return (0);
+			fprintf(stderr, "kore stopped with status %#x\n",
+			    status);
+			rest_kore_log_tail(k);
+			return (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 		}
 		rest_sleep_ms(20);
 	}
 	fprintf(stderr, "kore did not stop in %d ms; killing it\n",
 	    timeout_ms);
+	rest_kore_log_tail(k);
 	(void)kill(-k->pid, SIGKILL);
 	(void)waitpid(k->pid, &status, 0);
 	k->pid = 0;
