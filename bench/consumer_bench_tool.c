@@ -229,6 +229,27 @@ struct pending {
 };
 
 /* Produces rate votes/s for secs seconds; latency = seen in Redis - at. */
+/*
+ * Connects and learns the topic's leaders before the clock starts: a
+ * cold producer holds its first messages for about a second, which
+ * would show as the consumer's tail.
+ */
+static void
+warm_up(rd_kafka_t *rk, const char *topic)
+{
+	const struct rd_kafka_metadata	*md;
+	rd_kafka_topic_t		*rkt;
+	rd_kafka_resp_err_t		 rerr;
+
+	if ((rkt = rd_kafka_topic_new(rk, topic, NULL)) == NULL)
+		die("topic", topic);
+	rerr = rd_kafka_metadata(rk, 0, rkt, &md, 10000);
+	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+		die("metadata", rd_kafka_err2str(rerr));
+	rd_kafka_metadata_destroy(md);
+	rd_kafka_topic_destroy(rkt);
+}
+
 static int
 latency(int argc, char **argv)
 {
@@ -246,6 +267,7 @@ latency(int argc, char **argv)
 		die("usage: latency <brokers> <topic> <redis_port> <prefix> "
 		    "<rate> <seconds>", NULL);
 	rk = producer(argv[2]);
+	warm_up(rk, argv[3]);
 	if ((rc = redisConnect("127.0.0.1", atoi(argv[4]))) == NULL ||
 	    rc->err)
 		die("redis", rc ? rc->errstr : "no context");

@@ -17,6 +17,7 @@
 
 static void	*sink_main(void *);
 static int	 sink_run(struct sink *);
+static int	 sink_top_up(struct sink *);
 static void	 sink_health(struct sink *, int64_t, int64_t, double);
 static double	 sink_lag_seconds(struct sink *, int64_t, int64_t);
 static void	 sink_publish(struct sink *, int64_t, double);
@@ -204,8 +205,11 @@ sink_run(struct sink *s)
 		now = marimba_now_ms();
 		if (s->batch.len >= (size_t)s->batch_max ||
 		    (s->batch.len > 0 &&
-		    now - s->batch.started_ms >= s->linger_ms))
+		    now - s->batch.started_ms >= s->linger_ms)) {
+			if (sink_top_up(s) == -1)
+				return (1);
 			sink_dispatch(s);
+		}
 		else if (msg == NULL && s->sent.len > 0)
 			(void)sink_settle(s, FLUSH_UNTIL_STORED);	/* idle */
 		else if (s->batch.len == 0 && s->paused)
@@ -225,6 +229,37 @@ sink_run(struct sink *s)
 		batch_clear(&s->sent);
 		batch_clear(&s->batch);
 		return (1);
+	}
+	return (0);
+}
+
+/*
+ * The batch is due: before it goes, it takes every message librdkafka
+ * already holds (up to the batch's size), without waiting for more. The
+ * linger only bounds the wait for messages still to come, so a linger of
+ * 0 sends what is there at once, and a busy stream still fills batches:
+ * what arrives while the store works on one batch joins the next.
+ */
+static int
+sink_top_up(struct sink *s)
+{
+	rd_kafka_message_t	*msg;
+
+	while (s->batch.len < (size_t)s->batch_max &&
+	    (msg = rd_kafka_consumer_poll(s->rk, 0)) != NULL) {
+		if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+			if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+				log_warn("%s sink: kafka: %s", s->name,
+				    rd_kafka_message_errstr(msg));
+			rd_kafka_message_destroy(msg);
+			continue;
+		}
+		if (sink_take(s, msg) == -1) {
+			log_error("%s sink: out of memory growing the batch",
+			    s->name);
+			rd_kafka_message_destroy(msg);
+			return (-1);
+		}
 	}
 	return (0);
 }

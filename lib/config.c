@@ -120,7 +120,7 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->metrics_port = (int)v;
-	if (config_long("MARIMBA_REDIS_LINGER_MS", 20, 0, 10000, &v,
+	if (config_long("MARIMBA_REDIS_LINGER_MS", 0, 0, 10000, &v,
 	    err, errlen) == -1)
 		return (-1);
 	cfg->redis_linger_ms = (int)v;
