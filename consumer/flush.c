@@ -8,7 +8,9 @@
  * in flight: batch N+1 is written out before N's replies are read, so
  * the store works on N+1 while N is committed and N+2 is polled. Any
  * failure drops back to the synchronous path for what is in flight,
- * oldest first. A store without one (MongoDB) is written synchronously.
+ * oldest first. The mongo sink has one with MARIMBA_MONGO_INFLIGHT=2
+ * (two insert_many at once, by worker threads); otherwise it is written
+ * synchronously.
  *
  * The synchronous path: while the store (or the DLQ) fails, the assigned
  * partitions are paused and the same batch is retried with capped

@@ -4,6 +4,11 @@
  * unordered insert_many (duplicates mean "already stored"), then runs
  * mongo_sink_after_insert() before the offsets are committed. Poison
  * messages are the redis sink's to dead-letter; this sink goes past them.
+ *
+ * With MARIMBA_MONGO_INFLIGHT=2 the sink is pipelined like the redis one
+ * (flush.c): a batch is handed to an insert worker (mongo_inflight.c)
+ * before the one before it is received, so two insert_many run at once;
+ * the hook and the commit follow each batch in order, on this thread.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +23,26 @@
 
 static int	mongo_sink_store(struct sink *, const struct vote *const *,
 		    size_t, size_t *, char *, size_t);
+static int	mongo_sink_send(struct sink *, const struct vote *const *,
+		    size_t, char *, size_t);
+static int	mongo_sink_recv(struct sink *, size_t, size_t *, char *,
+		    size_t);
 static void	mongo_sink_free(void *);
 
 const struct sink_ops	mongo_sink_ops = {
 	.name = "mongo",
 	.owns_dlq = 0,
 	.store = mongo_sink_store,
+	.tick = NULL,
+	.free = mongo_sink_free,
+};
+
+const struct sink_ops	mongo_sink_pipelined_ops = {
+	.name = "mongo",
+	.owns_dlq = 0,
+	.store = mongo_sink_store,
+	.send = mongo_sink_send,
+	.recv = mongo_sink_recv,
 	.tick = NULL,
 	.free = mongo_sink_free,
 };
@@ -43,8 +62,12 @@ mongo_sink_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	}
 	if ((m->window = log_window_new(cfg)) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
-		mongo_store_free(m->ms);
-		free(m);
+		mongo_sink_free(m);
+		return (NULL);
+	}
+	if (cfg->mongo_inflight > 1 && (m->inflight = mongo_inflight_new(cfg,
+	    cfg->mongo_inflight, err, errlen)) == NULL) {
+		mongo_sink_free(m);
 		return (NULL);
 	}
 	return (m);
@@ -55,6 +78,7 @@ mongo_sink_free(void *arg)
 {
 	struct mongo_sink	*m = arg;
 
+	mongo_inflight_free(m->inflight);
 	mongo_store_free(m->ms);
 	log_window_free(m->window);
 	free(m);
@@ -115,5 +139,46 @@ mongo_sink_store(struct sink *s, const struct vote *const *votes, size_t n,
 	if (mongo_store_insert(m->ms, votes, n, vb.consumed_ms, fresh, err,
 	    errlen) == -1)
 		return (-1);
+	return (mongo_sink_after_insert(m, &vb, err, errlen));
+}
+
+/*
+ * Pipelined: the indexes are made once here first (two workers making
+ * them at once would both send createIndexes), then the batch goes to
+ * the next insert worker.
+ */
+static int
+mongo_sink_send(struct sink *s, const struct vote *const *votes, size_t n,
+    char *err, size_t errlen)
+{
+	struct mongo_sink	*m = s->store;
+	size_t			 none;
+
+	if (!m->indexed) {
+		if (mongo_store_insert(m->ms, votes, 0, 0, &none, err,
+		    errlen) == -1)
+			return (-1);
+		m->indexed = 1;
+	}
+	return (mongo_inflight_send(m->inflight, votes, n, marimba_now_ms(),
+	    err, errlen));
+}
+
+/* The oldest batch sent: stored, then the hook, before its commit. */
+static int
+mongo_sink_recv(struct sink *s, size_t n, size_t *fresh, char *err,
+    size_t errlen)
+{
+	struct mongo_sink	*m = s->store;
+	struct vote_batch	 vb;
+
+	if (mongo_inflight_recv(m->inflight, fresh, &vb.votes, &vb.n,
+	    &vb.consumed_ms, err, errlen) == -1)
+		return (-1);
+	if (vb.n != n) {
+		(void)snprintf(err, errlen, "pipeline out of step: %zu votes "
+		    "received, %zu expected", vb.n, n);
+		return (-1);
+	}
 	return (mongo_sink_after_insert(m, &vb, err, errlen));
 }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "log_window.h"
+#include "mongo_inflight.h"
 #include "mongo_store.h"
 #include "vote.h"
 
@@ -21,7 +22,9 @@ struct vote_batch {
 };
 
 struct mongo_sink {
-	struct mongo_store	*ms;
+	struct mongo_store	*ms;		/* synchronous inserts, retries */
+	struct mongo_inflight	*inflight;	/* NULL: one insert at a time */
+	int			 indexed;	/* before the first send */
 	struct log_window	*window;	/* the viewer's newest logs */
 	int			 window_stale;	/* missed logs: not built */
 	int64_t			 window_retry_ms; /* next try, when stale */

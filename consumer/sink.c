@@ -35,7 +35,8 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	if (strcmp(name, "redis") == 0)
 		s->ops = &redis_sink_ops;
 	else if (strcmp(name, "mongo") == 0)
-		s->ops = &mongo_sink_ops;
+		s->ops = cfg->mongo_inflight > 1 ? &mongo_sink_pipelined_ops :
+		    &mongo_sink_ops;
 	else {
 		(void)snprintf(err, errlen, "unknown sink '%s'", name);
 		free(s);

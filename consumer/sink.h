@@ -154,6 +154,7 @@ void		 sink_dlq_done(uint64_t, int, const char *, void *);
 /* redis_sink.c, mongo_sink.c: the two kinds. */
 extern const struct sink_ops	redis_sink_ops;
 extern const struct sink_ops	mongo_sink_ops;
+extern const struct sink_ops	mongo_sink_pipelined_ops;
 void		*redis_sink_new(const struct marimba_config *, char *, size_t);
 void		*mongo_sink_new(const struct marimba_config *, char *, size_t);
 

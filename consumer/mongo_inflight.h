@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Concurrent insert_many for the mongo sink: a few worker threads, each
+ * with a MongoDB client of its own (a mongoc client serves one thread),
+ * take the sink's batches in turn. Results are handed back oldest first,
+ * so offsets are still committed in order: a batch is reported only after
+ * every batch sent before it.
+ */
+#ifndef MARIMBA_CONSUMER_MONGO_INFLIGHT_H
+#define MARIMBA_CONSUMER_MONGO_INFLIGHT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "vote.h"
+
+#define MONGO_INFLIGHT_MAX	2	/* flush.c's pipeline holds two */
+
+struct mongo_inflight;
+
+/* n workers (2..MONGO_INFLIGHT_MAX); NULL with err. */
+struct mongo_inflight	*mongo_inflight_new(const struct marimba_config *,
+			    int, char *, size_t);
+/* Waits for the inserts still running, then stops the workers. */
+void			 mongo_inflight_free(struct mongo_inflight *);
+
+/*
+ * Hands n votes (which must stay valid until their result is received)
+ * to the next worker; -1 with err if it is still busy.
+ */
+int	mongo_inflight_send(struct mongo_inflight *, const struct vote *const *,
+	    size_t, int64_t, char *, size_t);
+
+/*
+ * Waits for the oldest insert sent: 0 when MongoDB has every vote of it
+ * (*fresh: how many were new; *votes, *n, *consumed_ms: what was sent),
+ * -1 with err otherwise. After a -1 every insert sent later is waited
+ * for and dropped: the caller sends them again, in order.
+ */
+int	mongo_inflight_recv(struct mongo_inflight *, size_t *,
+	    const struct vote *const **, size_t *, int64_t *, char *, size_t);
+
+/* Inserts sent and not received yet. */
+size_t	mongo_inflight_pending(const struct mongo_inflight *);
+
+#endif
