@@ -112,8 +112,9 @@ sink_settle(struct sink *s, enum sink_flush_mode mode)
 			return (0);
 		}
 		s->batch.sent = 0;
-		log_debug("%s sink: pipelined batch failed (%s): retrying",
-		    s->name, err);
+		/* Logged as the store going down: the retry may well work. */
+		flush_state(s, s->name, &s->down, -1, err,
+		    SINK_BACKOFF_MIN_MS);
 	}
 	return (sink_flush(s, &s->sent, mode));
 }
