@@ -273,42 +273,53 @@ flush_store(struct sink *s, struct batch *b, char *err, size_t errlen)
 }
 
 /*
- * Commit of the highest stored offset + 1 per partition: asynchronous in
- * the main loop (commits go out and are answered in order on the
- * coordinator's connection; a failure is logged by kafka_in.c),
- * synchronous at a revoke or the stop, which so also waits for the ones
- * before, but for FLUSH_COMMIT_WAIT_MS at most (flush_commit_bounded):
- * while the group coordinator moves a commit can wait for it for tens of
- * seconds, and the loop, its health line and the liveness heartbeat must
- * go on. If a commit fails or is not answered in time (e.g. the
- * partition moved on) the next owner reads those messages again, and the
- * idempotent writes make that harmless.
+ * Commit of the highest stored offset + 1 per partition: the batch's
+ * offsets join the sink's pending ones, which go out asynchronously in
+ * the main loop at most every SINK_COMMIT_MS (and as soon as the stream
+ * is idle, sink_commit_pending): small batches (a linger of 0 at a low
+ * rate makes hundreds a second) must not cost the broker a commit each.
+ * Delaying a commit only means a crash rereads a little more, which the
+ * idempotent writes make harmless. At a revoke or the stop the pending
+ * offsets are committed synchronously, which so also waits for the
+ * commits before, but for FLUSH_COMMIT_WAIT_MS at most
+ * (flush_commit_bounded): while the group coordinator moves a commit can
+ * wait for it for tens of seconds, and the loop, its health line and the
+ * liveness heartbeat must go on. If a commit fails or is not answered in
+ * time (e.g. the partition moved on) the next owner reads those messages
+ * again.
  */
 static void
 flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 {
 	rd_kafka_topic_partition_list_t	*offsets;
+	rd_kafka_topic_partition_t	*tp, *have;
 	rd_kafka_timestamp_type_t	 tstype;
-	rd_kafka_resp_err_t		 rerr;
-	int64_t				 t0, ts;
+	int64_t				 ts;
 	size_t				 i, votes;
+	int				 k;
 
 	if ((offsets = batch_offsets(b)) == NULL)
 		return;
-	t0 = marimba_now_ms();
-	if (mode == FLUSH_UNTIL_STORED)
-		rerr = rd_kafka_commit(s->rk, offsets, 1);
-	else
-		rerr = flush_commit_bounded(s, offsets);
-	s->stats.commit_ms += (uint64_t)(marimba_now_ms() - t0);
+	if (s->pending == NULL)
+		s->pending = offsets;
+	else {
+		for (k = 0; k < offsets->cnt; k++) {
+			tp = &offsets->elems[k];
+			have = rd_kafka_topic_partition_list_find(s->pending,
+			    tp->topic, tp->partition);
+			if (have == NULL)
+				rd_kafka_topic_partition_list_add(s->pending,
+				    tp->topic, tp->partition)->offset =
+				    tp->offset;
+			else if (tp->offset > have->offset)
+				have->offset = tp->offset;
+		}
+		rd_kafka_topic_partition_list_destroy(offsets);
+	}
 	s->stats.batches++;
-	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
-		log_warn("%s sink: commit of %d partitions failed: %s (the "
-		    "messages will be read again, writes are idempotent)",
-		    s->name, offsets->cnt, rd_kafka_err2str(rerr));
-	else
-		s->stats.commits++;
-	rd_kafka_topic_partition_list_destroy(offsets);
+	if (mode != FLUSH_UNTIL_STORED ||
+	    marimba_now_ms() - s->last_commit_ms >= SINK_COMMIT_MS)
+		sink_commit_pending(s, mode);
 
 	votes = 0;
 	for (i = 0; i < b->len; i++) {
@@ -319,6 +330,49 @@ flush_commit(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 			s->stats.newest_stored_ts = ts;
 	}
 	s->stats.stored += votes;
+}
+
+/* The pending offsets out: asynchronously in the loop, else bounded. */
+void
+sink_commit_pending(struct sink *s, enum sink_flush_mode mode)
+{
+	rd_kafka_resp_err_t	rerr;
+	int64_t			t0;
+
+	if (s->pending == NULL)
+		return;
+	t0 = marimba_now_ms();
+	if (mode == FLUSH_UNTIL_STORED)
+		rerr = rd_kafka_commit(s->rk, s->pending, 1);
+	else
+		rerr = flush_commit_bounded(s, s->pending);
+	s->last_commit_ms = marimba_now_ms();
+	s->stats.commit_ms += (uint64_t)(s->last_commit_ms - t0);
+	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
+		log_warn("%s sink: commit of %d partitions failed: %s (the "
+		    "messages will be read again, writes are idempotent)",
+		    s->name, s->pending->cnt, rd_kafka_err2str(rerr));
+	else
+		s->stats.commits++;
+	rd_kafka_topic_partition_list_destroy(s->pending);
+	s->pending = NULL;
+}
+
+/* Lost partitions can't be committed: their pending offsets go. */
+void
+sink_drop_pending(struct sink *s, const rd_kafka_topic_partition_list_t *parts)
+{
+	int	k;
+
+	if (s->pending == NULL)
+		return;
+	for (k = 0; k < parts->cnt; k++)
+		(void)rd_kafka_topic_partition_list_del(s->pending,
+		    parts->elems[k].topic, parts->elems[k].partition);
+	if (s->pending->cnt == 0) {
+		rd_kafka_topic_partition_list_destroy(s->pending);
+		s->pending = NULL;
+	}
 }
 
 /*

@@ -202,15 +202,19 @@ kafka_in_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		break;
 	case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
 		kafka_in_log_parts(s, "revoked", parts);
-		if (rd_kafka_assignment_lost(rk))
+		if (rd_kafka_assignment_lost(rk)) {
 			log_warn("%s sink: kafka: assignment lost (session "
 			    "timed out?): the batch's messages will be read "
 			    "again", s->name);
-		else if (!s->flushing &&
+			sink_drop_pending(s, parts);
+		} else if (!s->flushing &&
 		    (s->sent.len > 0 || s->batch.len > 0) &&
 		    sink_drain(s, FLUSH_REVOKE) == -1)
 			log_warn("%s sink: kafka: could not store the batch "
 			    "before the revoke", s->name);
+		/* What is stored is committed before the partitions go. */
+		if (!rd_kafka_assignment_lost(rk))
+			sink_commit_pending(s, FLUSH_REVOKE);
 		dropped = batch_drop_partitions(&s->sent, parts) +
 		    batch_drop_partitions(&s->batch, parts);
 		if (dropped > 0)

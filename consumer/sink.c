@@ -86,6 +86,8 @@ sink_free(struct sink *s)
 	if (s == NULL)
 		return;
 	kafka_in_close(s);
+	if (s->pending != NULL)
+		rd_kafka_topic_partition_list_destroy(s->pending);
 	dlq_free(s->dlq);
 	batch_free(&s->batch);
 	batch_free(&s->sent);
@@ -216,6 +218,10 @@ sink_run(struct sink *s)
 		else if (s->batch.len == 0 && s->paused)
 			(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		now = marimba_now_ms();
+		if (s->pending != NULL && ((msg == NULL && s->batch.len == 0 &&
+		    s->sent.len == 0) ||
+		    now - s->last_commit_ms >= SINK_COMMIT_MS))
+			sink_commit_pending(s, FLUSH_UNTIL_STORED);
 		if (s->ops->tick != NULL)
 			s->ops->tick(s, now);
 		sink_periodic(s, now);
@@ -224,6 +230,7 @@ sink_run(struct sink *s)
 	log_info("%s sink stopping: storing the last batches (%zu messages)",
 	    s->name, s->sent.len + s->batch.len);
 	if (sink_drain(s, FLUSH_STOP) == -1) {
+		sink_commit_pending(s, FLUSH_STOP);	/* what is stored */
 		log_error("%s sink: %s unavailable: leaving %zu messages "
 		    "uncommitted; they will be read again", s->name, s->name,
 		    s->sent.len + s->batch.len);
@@ -231,6 +238,7 @@ sink_run(struct sink *s)
 		batch_clear(&s->batch);
 		return (1);
 	}
+	sink_commit_pending(s, FLUSH_STOP);
 	return (0);
 }
 

@@ -30,6 +30,7 @@
 #define SINK_LAG_MS		1000	/* lag gauges */
 #define SINK_WEDGED_MS		30000	/* no loop turn for this long */
 #define SINK_IDLE_POLL_MS	100	/* poll wait with an empty batch */
+#define SINK_COMMIT_MS		100	/* async commits at most this often */
 
 enum sink_flush_mode {
 	FLUSH_UNTIL_STORED,	/* main loop: retry until stored or stopping */
@@ -109,6 +110,8 @@ struct sink {
 	struct dlq		*dlq;		/* NULL unless ops->owns_dlq */
 	struct batch		 batch;		/* filling */
 	struct batch		 sent;		/* in the store's pipeline */
+	rd_kafka_topic_partition_list_t	*pending;	/* stored, to commit */
+	int64_t			 last_commit_ms;
 	const atomic_int	*stop;
 	int			 flushing;	/* inside sink_flush() */
 	int			 paused;	/* the store is down */
@@ -150,6 +153,9 @@ int		 sink_drain(struct sink *, enum sink_flush_mode);
 int		 sink_flush(struct sink *, struct batch *,
 		    enum sink_flush_mode);
 void		 sink_dlq_done(uint64_t, int, const char *, void *);
+void		 sink_commit_pending(struct sink *, enum sink_flush_mode);
+void		 sink_drop_pending(struct sink *,
+		    const rd_kafka_topic_partition_list_t *);
 
 /* redis_sink.c, mongo_sink.c: the two kinds. */
 extern const struct sink_ops	redis_sink_ops;
