@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "net_port.h"
 #include "test_raw_http.h"
 #include "test_rest_support.h"
 
@@ -208,7 +209,7 @@ test_keepalive_sequential(void **state)
 	const char		 post[] = POST_VOTE("");
 	int			 fd;
 
-	assert_true((fd = raw_connect(f->kore.port)) != -1);
+	assert_true((fd = net_connect_loopback(f->kore.port)) != -1);
 	assert_int_equal(raw_send(fd, get, sizeof(get) - 1), 0);
 	raw_read(fd, 0, 300, 5000, &r);
 	assert_one(&r, 200, 0);
