@@ -284,6 +284,34 @@ test_content_length(void **state)
 	assert_topic(f);
 }
 
+/* Heads Kore refused itself, with an empty 400 or 405. */
+static void
+test_header_bytes(void **state)
+{
+	struct front		*f = *state;
+	struct raw_result	 r;
+	const char		*reqs[][2] = {
+		{ POST_VOTE("X-Name: Malacates Tr\xc3\xa9" "bol\r\n"),
+		    "non-ASCII" },
+		{ POST_VOTE("X-Tab: a\tb\r\n"), "control" },
+		{ POST_VOTE("X-Esc: \x1b" "[31m\r\n"), "control" },
+		{ POST_VOTE("Accept:\r\n"), "empty" },
+		{ POST_VOTE("X-N\xc3\xa4me: b\r\n"), "malformed" },
+		{ POST_VOTE("X(1): b\r\n"), "malformed" },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		exchange(f, reqs[i][0], strlen(reqs[i][0]), &r);
+		assert_error(&r, 400, reqs[i][1]);
+	}
+	/* HTTP/1.0 beyond GET, HEAD, POST: was Kore's empty 405. */
+	exchange(f, "DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n",
+	    strlen("DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n"), &r);
+	assert_error(&r, 505, "HTTP/1.0");
+	assert_topic(f);	/* none of them produced */
+}
+
 static void
 test_content_type_repeated(void **state)
 {
@@ -454,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_transfer_encoding),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_content_type_repeated),
+		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_content_encoding),
 		cmocka_unit_test(test_nosniff_everywhere),
 		cmocka_unit_test(test_oversized),
