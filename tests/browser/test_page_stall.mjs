@@ -143,4 +143,6 @@ runChecks('test_browser_stall', setup, checks, async () => {
 	try {
 		stack('down', 'mongo');
 	} catch { /* already down */ }
+	// Its private FerretDB's state dir goes too: each run has its own.
+	fs.rmSync(path.join(root, stackDir), { recursive: true, force: true });
 });

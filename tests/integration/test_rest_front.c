@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "net_port.h"
 #include "test_raw_http.h"
 #include "test_rest_support.h"
 
@@ -208,7 +209,7 @@ test_keepalive_sequential(void **state)
 	const char		 post[] = POST_VOTE("");
 	int			 fd;
 
-	assert_true((fd = raw_connect(f->kore.port)) != -1);
+	assert_true((fd = net_connect_loopback(f->kore.port)) != -1);
 	assert_int_equal(raw_send(fd, get, sizeof(get) - 1), 0);
 	raw_read(fd, 0, 300, 5000, &r);
 	assert_one(&r, 200, 0);
@@ -281,6 +282,34 @@ test_content_length(void **state)
 	    strlen("PUT /api/votes HTTP/1.1\r\n" HOST "\r\n"), &r);
 	assert_error(&r, 411, "Content-Length");
 	assert_topic(f);
+}
+
+/* Heads Kore refused itself, with an empty 400 or 405. */
+static void
+test_header_bytes(void **state)
+{
+	struct front		*f = *state;
+	struct raw_result	 r;
+	const char		*reqs[][2] = {
+		{ POST_VOTE("X-Name: Malacates Tr\xc3\xa9" "bol\r\n"),
+		    "non-ASCII" },
+		{ POST_VOTE("X-Tab: a\tb\r\n"), "control" },
+		{ POST_VOTE("X-Esc: \x1b" "[31m\r\n"), "control" },
+		{ POST_VOTE("Accept:\r\n"), "empty" },
+		{ POST_VOTE("X-N\xc3\xa4me: b\r\n"), "malformed" },
+		{ POST_VOTE("X(1): b\r\n"), "malformed" },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		exchange(f, reqs[i][0], strlen(reqs[i][0]), &r);
+		assert_error(&r, 400, reqs[i][1]);
+	}
+	/* HTTP/1.0 beyond GET, HEAD, POST: was Kore's empty 405. */
+	exchange(f, "DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n",
+	    strlen("DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n"), &r);
+	assert_error(&r, 505, "HTTP/1.0");
+	assert_topic(f);	/* none of them produced */
 }
 
 static void
@@ -453,6 +482,7 @@ main(void)
 		cmocka_unit_test(test_transfer_encoding),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_content_type_repeated),
+		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_content_encoding),
 		cmocka_unit_test(test_nosniff_everywhere),
 		cmocka_unit_test(test_oversized),

@@ -179,6 +179,40 @@ rest_wait_ready(struct rest_kore *k, long ms, int want)
 	return (-1);
 }
 
+void *
+rest_fixture_new(size_t size, const char *prefix, int partitions,
+    const char *const *env, long ready_ms)
+{
+	struct rest_fixture	*f;
+
+	if (size < sizeof(*f) || (f = calloc(1, size)) == NULL)
+		return (NULL);
+	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic), prefix,
+	    partitions, env) == -1) {
+		free(f);
+		return (NULL);
+	}
+	if (ready_ms > 0 && rest_wait_ready(&f->kore, ready_ms, 200) == -1) {
+		(void)rest_kore_stop(&f->kore, 10000);
+		free(f);
+		return (NULL);
+	}
+	return (f);
+}
+
+int
+rest_fixture_free(void *arg)
+{
+	struct rest_fixture	*f = arg;
+	int			 rc;
+
+	if (f == NULL)
+		return (0);
+	rc = rest_kore_stop(&f->kore, 15000);
+	free(f);
+	return (rc == 0 ? 0 : -1);
+}
+
 /* The last lines of kore's log on stderr, when its stop went wrong. */
 static void
 rest_kore_log_tail(const struct rest_kore *k)
