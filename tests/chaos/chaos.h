@@ -30,7 +30,14 @@ struct chaos {
 
 	struct ct_env	 env;		/* topic, group, prefix, db */
 	int		 env_up;
-	pid_t		 consumer;
+	pid_t		 consumer;	/* both sinks (chaos_brokers) */
+	pid_t		 redis_sink;	/* marimba-consumer --sink=redis */
+	pid_t		 mongo_sink;	/* marimba-consumer --sink=mongo */
+	/* Each store's progress while the other one, or its sink, was away. */
+	long long	 counted_no_mongo_sink;
+	long long	 logged_no_redis_sink;
+	long long	 counted_mongo_down;
+	long long	 logged_redis_down;
 	struct tg_server grpc;
 	struct rest_kore kore;
 
