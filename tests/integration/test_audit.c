@@ -29,6 +29,7 @@
 #include <mongoc/mongoc.h>
 
 #include "test_consumer_harness.h"
+#include "test_consumer_tallies.h"
 #include "vote.h"
 
 #define N_FIRST		4000
@@ -122,41 +123,6 @@ audit_run(struct ct_env *e, const char *cmd, char *out, size_t len)
 	(void)unlink(path);
 	fprintf(stderr, "--- marimba-audit %s: exit %d\n%s", cmd, rc, out);
 	return (rc);
-}
-
-/* Every counter of the prefix against votes 0..n-1 of the harness. */
-static void
-assert_tallies(struct ct_env *e, size_t n)
-{
-	char		field[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
-	long long	band[CT_BANDS], album[CT_BANDS][2], rest, grpc;
-	size_t		i, b, a;
-
-	memset(band, 0, sizeof(band));
-	memset(album, 0, sizeof(album));
-	rest = grpc = 0;
-	for (i = 0; i < n; i++) {
-		band[i % CT_BANDS]++;
-		album[i % CT_BANDS][(i / CT_BANDS) % 2]++;
-		if (strcmp(ct_source(i), "rest") == 0)
-			rest++;
-		else
-			grpc++;
-	}
-	assert_int_equal(ct_redis_get(e, "total"), (long long)n);
-	for (b = 0; b < CT_BANDS; b++) {
-		assert_int_equal(ct_redis_hget(e, "bands", ct_band(b)),
-		    band[b]);
-		for (a = 0; a < 2; a++) {
-			(void)snprintf(field, sizeof(field),
-			    "%s \xe2\x80\x94 %s", ct_band(b),
-			    ct_album(a * CT_BANDS));
-			assert_int_equal(ct_redis_hget(e, "albums", field),
-			    album[b][a]);
-		}
-	}
-	assert_int_equal(ct_redis_hget(e, "sources", "rest"), rest);
-	assert_int_equal(ct_redis_hget(e, "sources", "grpc"), grpc);
 }
 
 /* How many of the first n votes have a dedupe key. */
@@ -258,7 +224,7 @@ test_check_then_rebuild(void **state)
 	    (long long)n);
 	assert_int_equal(ct_wait_committed(e, NULL, (long long)n + 1, 15000),
 	    (long long)n + 1);
-	assert_tallies(e, n);
+	ct_assert_tallies(e, n);
 	assert_int_equal(ct_mongo_count(e), (long long)n);
 	/* The series is rebuilt too: it sums to the total again. */
 	assert_int_equal(ct_wait_series(e, (long long)n, 15000),
