@@ -608,34 +608,50 @@ ct_redis_del_pattern(struct ct_env *e, const char *pattern)
 	return (deleted);
 }
 
-long long
-ct_wait_total(struct ct_env *e, long long want, int timeout_ms)
+/* What ct_wait_figure polls. */
+enum ct_figure {
+	CT_FIGURE_TOTAL,	/* <prefix>:total */
+	CT_FIGURE_SERIES,	/* the votes-per-second stream's sum */
+	CT_FIGURE_LOGS		/* documents in <db>.logs */
+};
+
+/* Polls a figure every step_ms until it equals want; the last value. */
+static long long
+ct_wait_figure(struct ct_env *e, enum ct_figure what, long long want,
+    int timeout_ms, int step_ms)
 {
 	int64_t		deadline;
 	long long	v;
 
 	deadline = ct_now_ms() + timeout_ms;
 	for (;;) {
-		v = ct_redis_get(e, "total");
+		switch (what) {
+		case CT_FIGURE_TOTAL:
+			v = ct_redis_get(e, "total");
+			break;
+		case CT_FIGURE_SERIES:
+			v = ct_redis_series_sum(e, "total");
+			break;
+		default:
+			v = ct_mongo_count(e);
+			break;
+		}
 		if (v == want || ct_now_ms() > deadline)
 			return (v);
-		ct_sleep_ms(100);
+		ct_sleep_ms(step_ms);
 	}
+}
+
+long long
+ct_wait_total(struct ct_env *e, long long want, int timeout_ms)
+{
+	return (ct_wait_figure(e, CT_FIGURE_TOTAL, want, timeout_ms, 100));
 }
 
 long long
 ct_wait_series(struct ct_env *e, long long want, int timeout_ms)
 {
-	int64_t		deadline;
-	long long	v;
-
-	deadline = ct_now_ms() + timeout_ms;
-	for (;;) {
-		v = ct_redis_series_sum(e, "total");
-		if (v == want || ct_now_ms() > deadline)
-			return (v);
-		ct_sleep_ms(200);
-	}
+	return (ct_wait_figure(e, CT_FIGURE_SERIES, want, timeout_ms, 200));
 }
 
 static long long
@@ -673,16 +689,7 @@ ct_mongo_count(struct ct_env *e)
 long long
 ct_wait_mongo_count(struct ct_env *e, long long want, int timeout_ms)
 {
-	int64_t		deadline;
-	long long	v;
-
-	deadline = ct_now_ms() + timeout_ms;
-	for (;;) {
-		v = ct_mongo_count(e);
-		if (v == want || ct_now_ms() > deadline)
-			return (v);
-		ct_sleep_ms(200);
-	}
+	return (ct_wait_figure(e, CT_FIGURE_LOGS, want, timeout_ms, 200));
 }
 
 long long
