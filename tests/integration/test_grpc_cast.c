@@ -42,12 +42,6 @@ setup(void **state)
 	return (0);
 }
 
-static int
-teardown(void **state)
-{
-	return (tg_fixture_down(*state));
-}
-
 /* Every id is on the topic exactly once, carrying votes[i]. */
 static void
 assert_on_topic(struct tg_fixture *f, const struct vote *votes,
@@ -312,5 +306,5 @@ main(void)
 		cmocka_unit_test(test_unknown_method),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, setup, tg_fixture_teardown));
 }

@@ -42,12 +42,6 @@ setup(void **state)
 	return (0);
 }
 
-static int
-teardown(void **state)
-{
-	return (tg_fixture_down(*state));
-}
-
 /*
  * Casts n votes (a CastStream if stream) with key as idempotency-key
  * metadata (none if NULL, twice if twice); the ids go into ids.
@@ -209,5 +203,5 @@ main(void)
 		cmocka_unit_test(test_bad_keys),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, setup, tg_fixture_teardown));
 }

@@ -335,9 +335,10 @@ tg_fixture_up(struct tg_fixture *f, const char *prefix, const char **extra)
 }
 
 int
-tg_fixture_down(struct tg_fixture *f)
+tg_fixture_teardown(void **state)
 {
-	int	st;
+	struct tg_fixture	*f = *state;
+	int			 st;
 
 	rpc_cq_free(f->cq);
 	grpc_channel_destroy(f->ch);

@@ -71,8 +71,11 @@ struct tg_fixture {
  */
 int	tg_fixture_up(struct tg_fixture *, const char *, const char **);
 
-/* Frees the client, stops marimba-grpc, grpc_shutdown; -1 if it failed. */
-int	tg_fixture_down(struct tg_fixture *);
+/*
+ * A cmocka group teardown of a tg_fixture in *state: frees the client,
+ * stops marimba-grpc, grpc_shutdown; -1 if marimba-grpc did not exit 0.
+ */
+int	tg_fixture_teardown(void **);
 
 /* A valid vote number i (varied band, album, year, rank). */
 void	tg_vote(struct vote *, int);
