@@ -35,43 +35,17 @@
 #define N_FIRST		4000
 #define OUT_MAX		(256 * 1024)
 
-extern char	**environ;
-
 /* Starts marimba-audit <cmd> with the env's settings, stdout to out. */
 static pid_t
 audit_start(struct ct_env *e, const char *cmd, const char *arg,
     const char *out)
 {
-	char	**envp, buf[1024], cmdbuf[64], argbuf[64];
-	size_t	  n, i, k;
-	pid_t	  pid;
-	int	  fd;
+	struct ct_envp	*envp;
+	char		 cmdbuf[64], argbuf[64];
+	pid_t		 pid;
+	int		 fd;
 
-	for (n = 0; environ[n] != NULL; n++)
-		;
-	envp = calloc(n + 16, sizeof(*envp));
-	assert_non_null(envp);
-	for (i = 0, k = 0; i < n; i++) {
-		if (strncmp(environ[i], "MARIMBA_", 8) != 0)
-			envp[k++] = environ[i];
-	}
-#define AU_SETENV(...)	do {						\
-		(void)snprintf(buf, sizeof(buf), __VA_ARGS__);		\
-		envp[k] = strdup(buf);					\
-		assert_non_null(envp[k]);				\
-		k++;							\
-	} while (0)
-	AU_SETENV("MARIMBA_KAFKA_BROKERS=%s", e->brokers);
-	AU_SETENV("MARIMBA_KAFKA_TOPIC=%s", e->topic);
-	AU_SETENV("MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
-	AU_SETENV("MARIMBA_CONSUMER_GROUP=%s", e->group);
-	AU_SETENV("MARIMBA_REDIS_HOST=%s", e->redis_host);
-	AU_SETENV("MARIMBA_REDIS_PORT=%d", e->redis_port);
-	AU_SETENV("MARIMBA_REDIS_PREFIX=%s", e->prefix);
-	AU_SETENV("MARIMBA_MONGO_URI=%s", e->mongo_uri);
-	AU_SETENV("MARIMBA_MONGO_DB=%s", e->mongo_db);
-#undef AU_SETENV
-	envp[k] = NULL;
+	envp = ct_envp_new(e, NULL, NULL);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
@@ -82,14 +56,10 @@ audit_start(struct ct_env *e, const char *cmd, const char *arg,
 		(void)snprintf(argbuf, sizeof(argbuf), "%s",
 		    arg != NULL ? arg : "");
 		execve(MARIMBA_AUDIT_BIN, (char *[]){ "marimba-audit", cmdbuf,
-		    arg != NULL ? argbuf : NULL, NULL }, envp);
+		    arg != NULL ? argbuf : NULL, NULL }, envp->vars);
 		_exit(127);
 	}
-	for (i = 0; i < k; i++) {
-		if (strncmp(envp[i], "MARIMBA_", 8) == 0)
-			free(envp[i]);
-	}
-	free(envp);
+	ct_envp_free(envp);
 	return (pid);
 }
 
