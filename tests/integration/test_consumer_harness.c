@@ -401,6 +401,7 @@ pid_t
 ct_consumer_start(struct ct_env *e, const char *group, ...)
 {
 	struct ct_envp	*envp;
+	/* Extras; the env's nine and this function's three take the rest. */
 	const char	*extra, *vars[CT_ENVP_ROOM - 16];
 	char		*argv[8];
 	va_list		 ap;
