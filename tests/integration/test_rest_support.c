@@ -164,14 +164,25 @@ rest_wait_ready(struct rest_kore *k, long ms, int want)
 {
 	struct rest_resp	resp;
 	int64_t			deadline;
+	int			row;
 
 	memset(&resp, 0, sizeof(resp));
-	/* By the clock: a slow answer under load uses up the time too. */
+	/*
+	 * Each Kore worker answers for itself, and they get ready one by
+	 * one: want REST_READY_IN_A_ROW answers in a row, each on a new
+	 * connection (the workers take turns accepting), so every worker
+	 * is there. By the clock: slow answers use up the time too.
+	 */
 	deadline = marimba_mono_ms() + ms;
+	row = 0;
 	do {
 		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
-		    &resp) == 0 && resp.status == want)
-			return (0);
+		    &resp) == 0 && resp.status == want) {
+			if (++row == REST_READY_IN_A_ROW)
+				return (0);
+			continue;
+		}
+		row = 0;
 		rest_sleep_ms(100);
 	} while (marimba_mono_ms() < deadline);
 	fprintf(stderr, "/readyz did not answer %d in %ld ms (last: %ld "
