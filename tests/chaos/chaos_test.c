@@ -50,14 +50,10 @@ static struct chaos	*chaos_current;
 
 static int	chaos_setup(struct chaos *);
 static int	chaos_faults(struct chaos *);
-static int	chaos_drain(struct chaos *);
 static int	chaos_verdict(struct chaos *);
-static int	chaos_stack(struct chaos *, const char *);
 static int	chaos_grpc_start(struct chaos *);
-static int	chaos_kore_start(struct chaos *);
 static void	chaos_consumer_start(struct chaos *);
-static int	chaos_load_start(struct chaos *);
-static int	chaos_wait_acks(struct chaos *, int, int, int);
+static int	chaos_load(struct chaos *);
 static int	chaos_wait_counted(struct chaos *, int, int);
 static long long	chaos_grows(struct chaos *, int, long long, int, int);
 static pid_t	chaos_sink_start(struct chaos *, const char *);
@@ -65,8 +61,6 @@ static int	chaos_kill_sink(struct chaos *, pid_t *, const char *,
 		    long long *);
 static int	chaos_store_outage(struct chaos *, const char *,
 		    long long *);
-static void	chaos_mongo_log(mongoc_log_level_t, const char *,
-		    const char *, void *);
 static void	chaos_status(struct chaos *, const char *);
 static void	chaos_teardown(struct chaos *);
 static void	chaos_atexit(void);
@@ -83,12 +77,7 @@ main(void)
 	c.mongo_sink = -1;
 	c.grpc.pid = -1;
 	c.t0_ms = ct_now_ms();
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	mongoc_init();
-	mongoc_log_set_handler(chaos_mongo_log, NULL);
-	grpc_init();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (chaos_init() == -1)
 		return (1);
 	chaos_current = &c;
 	if (atexit(chaos_atexit) != 0)
@@ -96,7 +85,7 @@ main(void)
 
 	rc = 1;
 	if (chaos_setup(&c) == 0 && chaos_faults(&c) == 0) {
-		(void)chaos_drain(&c);
+		(void)chaos_drain(&c, CHAOS_DRAIN_MS);
 		rc = chaos_verdict(&c);
 	}
 	/* A failed run keeps its logs (the stack itself is stopped). */
@@ -105,8 +94,7 @@ main(void)
 		printf("chaos: logs kept in %s\n", c.path);
 	chaos_teardown(&c);
 	chaos_current = NULL;
-	grpc_shutdown();
-	mongoc_cleanup();
+	chaos_fini();
 	printf("chaos: %s\n", rc == 0 ? "PASS" : "FAIL");
 	return (rc);
 }
@@ -115,8 +103,6 @@ main(void)
 static int
 chaos_setup(struct chaos *c)
 {
-	char	port[16];
-
 	c->kafka_port = ct_free_port();
 	do {
 		c->kafka_cport = ct_free_port();
@@ -140,26 +126,18 @@ chaos_setup(struct chaos *c)
 	chaos_say(c, "private stack in %s: kafka %d, redis %d, mongo %d",
 	    c->dir, c->kafka_port, c->redis_port, c->mongo_port);
 	c->stack_up = 1;
-	if (chaos_stack(c, "up") != 0) {
+	if (chaos_stack(c, "up", NULL) != 0) {
 		fprintf(stderr, "chaos: scripts/stack up failed\n");
 		return (-1);
 	}
 	chaos_say(c, "stack up");
 
-	/* The harness takes its services from the environment. */
-	(void)snprintf(port, sizeof(port), "%d", c->redis_port);
-	if (setenv("MARIMBA_KAFKA_BROKERS", c->brokers, 1) == -1 ||
-	    setenv("MARIMBA_MONGO_URI", c->mongo_uri, 1) == -1 ||
-	    setenv("MARIMBA_REDIS_HOST", "127.0.0.1", 1) == -1 ||
-	    setenv("MARIMBA_REDIS_PORT", port, 1) == -1)
+	if (chaos_env_start(c, "chaos") == -1)
 		return (-1);
-	ct_env_init(&c->env, "chaos", 6);
-	c->env_up = 1;
-	(void)snprintf(c->env.log_path, sizeof(c->env.log_path),
-	    "%s/consumer.log", c->path);
 
 	chaos_consumer_start(c);
-	if (chaos_grpc_start(c) == -1 || chaos_kore_start(c) == -1)
+	if (chaos_grpc_start(c) == -1 ||
+	    chaos_kore_start(c, CHAOS_ACK_TIMEOUT) == -1)
 		return (-1);
 	chaos_say(c, "topic %s; redis sink pid %d, mongo sink pid %d; "
 	    "marimba-grpc %s; Kore port %d (log %s)", c->env.topic,
@@ -169,7 +147,7 @@ chaos_setup(struct chaos *c)
 	if (lg_votes_load(MARIMBA_SOURCE_DIR "/locust/data.json", &c->votes,
 	    &c->nvotes) == -1)
 		return (-1);
-	return (chaos_load_start(c));
+	return (chaos_load(c));
 }
 
 static int
@@ -230,7 +208,7 @@ chaos_faults(struct chaos *c)
 	chaos_say(c, "kore: SIGTERM");
 	st = rest_kore_stop(&c->kore, 20000);
 	chaos_say(c, "kore: exited with %d; starting again", st);
-	if (st != 0 || chaos_kore_start(c) == -1)
+	if (st != 0 || chaos_kore_start(c, CHAOS_ACK_TIMEOUT) == -1)
 		return (-1);
 	atomic_store(&c->rest.port, c->kore.port);
 	chaos_say(c, "kore: up on port %d", c->kore.port);
@@ -249,44 +227,6 @@ chaos_faults(struct chaos *c)
 	lg_stop(&c->grpcload);
 	chaos_status(c, "load stopped");
 	return (0);
-}
-
-/* Waits until the group's lag is 0 and the stores agree and hold still. */
-static int
-chaos_drain(struct chaos *c)
-{
-	long long	rcommitted, mcommitted, end, total, logged, last;
-	int64_t		deadline;
-	int		still;
-
-	deadline = ct_now_ms() + CHAOS_DRAIN_MS;
-	last = -1;
-	still = 0;
-	for (;;) {
-		end = tg_topic_count(c->brokers, c->env.topic);
-		rcommitted = ct_committed_sink(&c->env, NULL, "redis");
-		mcommitted = ct_committed_sink(&c->env, NULL, "mongo");
-		total = ct_redis_get(&c->env, "total");
-		logged = ct_mongo_count(&c->env);
-		still = total == last ? still + 1 : 0;
-		last = total;
-		if (rcommitted == end && mcommitted == end &&
-		    total == logged && still >= 2) {
-			chaos_say(c, "caught up: both sinks' lag 0 (%lld "
-			    "messages), counted %lld, logged %lld", end, total,
-			    logged);
-			return (0);
-		}
-		if (ct_now_ms() > deadline) {
-			chaos_say(c, "NOT caught up after %d s: end %lld, "
-			    "committed by the redis sink %lld, by the mongo "
-			    "sink %lld, counted %lld, logged %lld",
-			    CHAOS_DRAIN_MS / 1000, end, rcommitted,
-			    mcommitted, total, logged);
-			return (-1);
-		}
-		ct_sleep_ms(1000);
-	}
 }
 
 /*
@@ -340,50 +280,28 @@ chaos_verdict(struct chaos *c)
 	printf("\n");
 
 	ok = 1;
-#define CHAOS_CHECK(cond)	do {					\
-		if (!(cond)) {						\
-			printf("chaos: check failed: %s\n", #cond);	\
-			ok = 0;						\
-		}							\
-	} while (0)
-	CHAOS_CHECK(f.acked > 0);
+	CHAOS_CHECK(ok, "chaos", f.acked > 0);
 	/* The Kafka outage was real: some votes were refused meanwhile. */
-	CHAOS_CHECK(f.unavailable > 0);
-	CHAOS_CHECK(f.other == 0);
-	CHAOS_CHECK(f.acked_dups == 0);
-	CHAOS_CHECK(f.acked_not_in_topic == 0);
+	CHAOS_CHECK(ok, "chaos", f.unavailable > 0);
+	CHAOS_CHECK(ok, "chaos", f.other == 0);
+	CHAOS_CHECK(ok, "chaos", f.acked_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.acked_not_in_topic == 0);
 	/* Redis: exactly the distinct votes of the topic, once each. */
-	CHAOS_CHECK(r_lost == 0);
-	CHAOS_CHECK(r_dups == 0);
-	CHAOS_CHECK(f.counted == f.topic_ids);
-	CHAOS_CHECK(f.by_source == f.counted);
+	CHAOS_CHECK(ok, "chaos", r_lost == 0);
+	CHAOS_CHECK(ok, "chaos", r_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.counted == f.topic_ids);
+	CHAOS_CHECK(ok, "chaos", f.by_source == f.counted);
 	/* MongoDB: the same. */
-	CHAOS_CHECK(m_lost == 0);
-	CHAOS_CHECK(m_dups == 0);
-	CHAOS_CHECK(f.topic_logged == f.topic_ids);
-	CHAOS_CHECK(f.logged == f.topic_ids);
+	CHAOS_CHECK(ok, "chaos", m_lost == 0);
+	CHAOS_CHECK(ok, "chaos", m_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.topic_logged == f.topic_ids);
+	CHAOS_CHECK(ok, "chaos", f.logged == f.topic_ids);
 	/* Neither sink waited for the other one or its store. */
-	CHAOS_CHECK(c->counted_no_mongo_sink > 0);
-	CHAOS_CHECK(c->logged_no_redis_sink > 0);
-	CHAOS_CHECK(c->counted_mongo_down > 0);
-	CHAOS_CHECK(c->logged_redis_down > 0);
-#undef CHAOS_CHECK
+	CHAOS_CHECK(ok, "chaos", c->counted_no_mongo_sink > 0);
+	CHAOS_CHECK(ok, "chaos", c->logged_no_redis_sink > 0);
+	CHAOS_CHECK(ok, "chaos", c->counted_mongo_down > 0);
+	CHAOS_CHECK(ok, "chaos", c->logged_redis_down > 0);
 	return (ok ? 0 : 1);
-}
-
-static int
-chaos_stack(struct chaos *c, const char *verb)
-{
-	char	cmd[1024];
-	int	st;
-
-	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_STACK_DIR='%s' "
-	    "MARIMBA_KAFKA_PORT=%d MARIMBA_KAFKA_CONTROLLER_PORT=%d "
-	    "MARIMBA_REDIS_PORT=%d MARIMBA_MONGO_PORT=%d "
-	    "timeout 180 scripts/stack %s >&2", MARIMBA_SOURCE_DIR, c->dir,
-	    c->kafka_port, c->kafka_cport, c->redis_port, c->mongo_port, verb);
-	st = system(cmd);
-	return (st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 /* marimba-grpc with its output in the state dir. */
@@ -410,22 +328,6 @@ chaos_grpc_start(struct chaos *c)
 		fprintf(stderr, "chaos: marimba-grpc did not start; see %s\n",
 		    log);
 	return (rc);
-}
-
-static int
-chaos_kore_start(struct chaos *c)
-{
-	char		 prefix[128], db[128];
-	const char	*env[] = { CHAOS_ACK_TIMEOUT, prefix, db, NULL };
-
-	(void)snprintf(prefix, sizeof(prefix), "MARIMBA_REDIS_PREFIX=%s",
-	    c->env.prefix);
-	(void)snprintf(db, sizeof(db), "MARIMBA_MONGO_DB=%s", c->env.mongo_db);
-	if (rest_kore_start(&c->kore, c->brokers, c->env.topic, env) == -1) {
-		fprintf(stderr, "chaos: Kore did not start\n");
-		return (-1);
-	}
-	return (0);
 }
 
 /* The two sinks as two processes. */
@@ -508,64 +410,20 @@ chaos_store_outage(struct chaos *c, const char *what, long long *grew)
 }
 
 static int
-chaos_load_start(struct chaos *c)
+chaos_load(struct chaos *c)
 {
-	(void)snprintf(c->ids_path, sizeof(c->ids_path), "%s/acked-ids.txt",
-	    c->path);
-	if ((c->ids = fopen(c->ids_path, "w")) == NULL) {
-		fprintf(stderr, "chaos: %s: %s\n", c->ids_path,
-		    strerror(errno));
+	if (chaos_ids_open(c) == -1)
 		return (-1);
-	}
-	if (lg_sink_init(&c->sink, c->ids, NULL) == -1)
-		return (-1);
-	c->rest.name = "rest";
-	c->rest.rate = CHAOS_RATE;
+	chaos_load_init(c, CHAOS_RATE);
 	c->rest.concurrency = 800;	/* 3 s of votes parked in Kore */
 	c->rest.timeout_ms = 20000;
-	c->rest.votes = c->votes;
-	c->rest.nvotes = c->nvotes;
-	c->rest.sink = &c->sink;
-	atomic_store(&c->rest.port, c->kore.port);
-	c->grpcload.name = "grpc";
-	c->grpcload.rate = CHAOS_RATE;
-	c->grpcload.votes = c->votes;
-	c->grpcload.nvotes = c->nvotes;
-	c->grpcload.sink = &c->sink;
 	c->grpcload.concurrency = 32;
 	c->grpcload.timeout_ms = 15000;
-	(void)snprintf(c->grpcload.addr, sizeof(c->grpcload.addr), "%s",
-	    c->grpc.addr);
-	c->load_up = 1;
-	if (lg_rest_start(&c->rest) == -1 || lg_grpc_start(&c->grpcload) == -1)
+	if (chaos_load_start(c) == -1)
 		return (-1);
 	chaos_say(c, "load: %d votes/s over REST and %d over gRPC",
 	    CHAOS_RATE, CHAOS_RATE);
 	return (0);
-}
-
-/*
- * Waits up to ms until REST and gRPC have acknowledged at least rest_more
- * and grpc_more votes more than when it was called.
- */
-static int
-chaos_wait_acks(struct chaos *c, int rest_more, int grpc_more, int ms)
-{
-	struct lg_counts	r0, g0, r, g;
-	int64_t			deadline;
-
-	lg_counts(&c->rest, &r0);
-	lg_counts(&c->grpcload, &g0);
-	deadline = ct_now_ms() + ms;
-	do {
-		ct_sleep_ms(200);
-		lg_counts(&c->rest, &r);
-		lg_counts(&c->grpcload, &g);
-		if (r.acked - r0.acked >= rest_more &&
-		    g.acked - g0.acked >= grpc_more)
-			return (0);
-	} while (ct_now_ms() < deadline);
-	return (-1);
 }
 
 /*
@@ -616,16 +474,6 @@ chaos_wait_counted(struct chaos *c, int more, int ms)
 	return (-1);
 }
 
-/* The driver's own warnings (FerretDB has no endSessions) are noise. */
-static void
-chaos_mongo_log(mongoc_log_level_t level, const char *domain,
-    const char *message, void *arg)
-{
-	(void)arg;
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		fprintf(stderr, "mongoc: %s: %s\n", domain, message);
-}
-
 static void
 chaos_status(struct chaos *c, const char *what)
 {
@@ -644,47 +492,10 @@ chaos_status(struct chaos *c, const char *what)
 static void
 chaos_teardown(struct chaos *c)
 {
-	char	cmd[700];
-
-	if (c->load_up) {
-		lg_stop(&c->rest);
-		lg_stop(&c->grpcload);
-		lg_free(&c->rest);
-		lg_free(&c->grpcload);
-		lg_sink_free(&c->sink);
-		c->load_up = 0;
-	}
-	if (c->ids != NULL) {
-		fclose(c->ids);
-		c->ids = NULL;
-	}
-	free(c->votes);
-	c->votes = NULL;
-	if (c->kore.pid > 0)
-		(void)rest_kore_stop(&c->kore, 20000);
-	if (c->grpc.pid > 0)
-		(void)tg_server_stop(&c->grpc, 10000);
-	if (c->redis_sink > 0) {
-		(void)ct_consumer_stop(c->redis_sink, SIGTERM, 15000);
-		c->redis_sink = -1;
-	}
-	if (c->mongo_sink > 0) {
-		(void)ct_consumer_stop(c->mongo_sink, SIGTERM, 15000);
-		c->mongo_sink = -1;
-	}
-	if (c->env_up) {
-		/* The stack goes away whole: only the producer to free. */
-		rd_kafka_destroy(c->env.producer);
-		free(c->env.ids);
-		c->env_up = 0;
-	}
+	chaos_stop(c, 20000);
 	if (c->stack_up) {
-		(void)chaos_stack(c, "down");
-		if (!c->keep && getenv("MARIMBA_CHAOS_KEEP") == NULL) {
-			(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'",
-			    c->path);
-			(void)system(cmd);
-		}
+		(void)chaos_stack(c, "down", NULL);
+		chaos_remove(c);
 		c->stack_up = 0;
 	}
 }
