@@ -79,13 +79,14 @@ const checks = [
 	}],
 	['the worker stays responsive while a store read waits', async () => {
 		// Pages wait ~1 s for MongoDB on task threads; /healthz
-		// must not queue behind them.
+		// must not queue behind them (it would take that second: the
+		// bound leaves room for a loaded machine or the ASan build).
 		const pages = Array.from({ length: 6 }, () => timedPage());
 		const t0 = Date.now();
 		const h = await fetch(`${pl.base}/healthz`);
 		const hms = Date.now() - t0;
 		assert.equal(h.status, 200);
-		assert.ok(hms < 300, `healthz took ${hms} ms`);
+		assert.ok(hms < 700, `healthz took ${hms} ms`);
 		for (const p of await Promise.all(pages))
 			assert.equal(p.status, 200);
 	}],
