@@ -61,8 +61,8 @@ case "$timeout" in
 ''|*[!0-9]*) echo "run.sh: MARIMBA_HTTP_TIMEOUT_S must be seconds" >&2
 	exit 1 ;;
 esac
-if [ "$timeout" -lt 2 ] || [ "$timeout" -gt 300 ]; then
-	echo "run.sh: MARIMBA_HTTP_TIMEOUT_S must be 2..300" >&2
+if [ "$timeout" -lt 2 ] || [ "$timeout" -gt 3600 ]; then
+	echo "run.sh: MARIMBA_HTTP_TIMEOUT_S must be 2..3600" >&2
 	exit 1
 fi
 sed -e "s|@BIND@|$bind|" -e "s|@PORT@|$port|" -e "s|@MODULE@|$module|" \
