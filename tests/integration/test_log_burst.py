@@ -266,6 +266,10 @@ def main():
         procs.stop_all()
         log.close()
         shutil.rmtree(state, ignore_errors=True)
+        try:
+            os.rmdir(os.path.dirname(state))    # when no other run's
+        except OSError:
+            pass
 
 
 def _connects(port):
