@@ -9,7 +9,8 @@
 // - Sends If-None-Match with the ETag of what a part shows: the server
 //   answers 304 (no body, no swap) when nothing changed.
 // - #updated, the page's one polite live region: "Updated HH:MM:SS UTC",
-//   and "N new votes" when the total grew.
+//   "N new votes" when the total grew, and "logs N s behind the
+//   tallies" while the server says so (data-logs-behind in #stats).
 // - Keeps open <details> and focus inside #stats across its swaps.
 // - Applies the band filter as soon as the field holds a known band (or
 //   is emptied), not only on change.
@@ -177,6 +178,9 @@
 		}
 		if (now !== null)
 			lastTotal = now;
+		const lag = t.querySelector('[data-logs-behind]');
+		if (lag && lag.dataset.logsBehind)
+			text += ` · ${lag.dataset.logsBehind}`;
 		say(text);
 	}
 

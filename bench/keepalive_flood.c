@@ -10,16 +10,14 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "net_port.h"
 
 #define REQ	"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
@@ -30,27 +28,6 @@ now_ms(void)
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6);
-}
-
-static int
-connect_to(int port)
-{
-	struct sockaddr_in	sin;
-	int			fd, on;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return (-1);
-	on = 1;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
 }
 
 /* Sends one GET /healthz on fd and reads its whole answer. 0 if 200. */
@@ -122,7 +99,7 @@ main(int argc, char **argv)
 		return (1);
 
 	for (i = 0; i < idle; i++) {
-		if ((fds[i] = connect_to(port)) == -1 || healthz(fds[i]) != 0) {
+		if ((fds[i] = net_connect_loopback(port)) == -1 || healthz(fds[i]) != 0) {
 			fprintf(stderr, "idle connection %d failed: %s\n", i,
 			    strerror(errno));
 			return (1);
@@ -130,7 +107,7 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < samples; i++) {
 		t0 = now_ms();
-		if ((fd = connect_to(port)) == -1 || healthz(fd) != 0) {
+		if ((fd = net_connect_loopback(port)) == -1 || healthz(fd) != 0) {
 			fprintf(stderr, "control request %d failed\n", i);
 			return (1);
 		}

@@ -5,12 +5,14 @@
  * the batch is full or lingered, store, commit) until the process stops;
  * then it stores and commits the batch in flight and leaves the group.
  * Lag and health are measured here, in the sink's thread, and published
- * for /metrics under the sink's mutex.
+ * for /metrics under the sink's mutex and, for the log viewer, in Redis
+ * (sink_report.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 #include "sink.h"
 #include "vote_id.h"
@@ -67,6 +69,10 @@ sink_new(const struct marimba_config *cfg, const char *name,
 		s->store = mongo_sink_new(cfg, err, errlen);
 	if (s->store == NULL)
 		goto fail;
+	if ((s->report = sink_report_new(cfg, s->name)) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	if (s->ops->owns_dlq && (s->dlq = dlq_new(cfg, sink_dlq_done, s,
 	    err, errlen)) == NULL)
 		goto fail;
@@ -85,6 +91,7 @@ sink_free(struct sink *s)
 		return;
 	kafka_in_close(s);
 	dlq_free(s->dlq);
+	sink_report_free(s->report);
 	batch_free(&s->batch);
 	batch_free(&s->sent);
 	if (s->store != NULL)
@@ -248,6 +255,10 @@ sink_periodic(struct sink *s, int64_t now)
 	lag = kafka_in_lag(s, &nparts);
 	secs = sink_lag_seconds(s, lag, now);
 	sink_publish(s, lag, secs);
+	/* For the log viewer: how far the logs are behind the tallies. */
+	if (lag >= 0)
+		sink_report_send(s->report, marimba_mono_ms(),
+		    (int64_t)(secs * 1000), s->stats.newest_stored_ts);
 	if (now - s->stats.last_health_ms >= SINK_HEALTH_MS)
 		sink_health(s, now, lag, secs);
 }

@@ -20,6 +20,7 @@
 #include "batch.h"
 #include "config.h"
 #include "dlq.h"
+#include "sink_report.h"
 #include "vote.h"
 
 #define SINK_BACKOFF_MIN_MS	100
@@ -107,6 +108,7 @@ struct sink {
 	int			 linger_ms;
 	rd_kafka_t		*rk;
 	struct dlq		*dlq;		/* NULL unless ops->owns_dlq */
+	struct sink_report	*report;	/* lag, for the log viewer */
 	struct batch		 batch;		/* filling */
 	struct batch		 sent;		/* in the store's pipeline */
 	const atomic_int	*stop;

@@ -56,8 +56,18 @@ vardir="$(cd "$vardir" && pwd)"
 conf="$vardir/kore-$port.conf"
 bodies="$vardir/bodies-$port"
 mkdir -p "$bodies"
+timeout="${MARIMBA_HTTP_TIMEOUT_S:-10}"
+case "$timeout" in
+''|*[!0-9]*) echo "run.sh: MARIMBA_HTTP_TIMEOUT_S must be seconds" >&2
+	exit 1 ;;
+esac
+if [ "$timeout" -lt 2 ] || [ "$timeout" -gt 3600 ]; then
+	echo "run.sh: MARIMBA_HTTP_TIMEOUT_S must be 2..3600" >&2
+	exit 1
+fi
 sed -e "s|@BIND@|$bind|" -e "s|@PORT@|$port|" -e "s|@MODULE@|$module|" \
-    -e "s|@BODY_DIR@|$bodies|" \
+    -e "s|@BODY_DIR@|$bodies|" -e "s|@HTTP_TIMEOUT@|$timeout|" \
+    -e "s|@KEEPALIVE@|$((timeout > 3 ? timeout - 2 : 1))|" \
     -e "s|@PIDFILE@|$vardir/kore-$port.pid|" -e "s|@WORKERS@|$workers|" \
     -e "s|@SECCOMP_TRACING@|$trace|" \
     "$root/conf/kore.conf.in" >"$conf"

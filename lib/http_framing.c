@@ -21,6 +21,8 @@ struct hf_fields {
 	int		content_types;
 	int		encoding_bad;	/* a Content-Encoding not identity */
 	int		malformed;
+	int		value_bad;	/* a byte Kore refuses in a value */
+	int		value_empty;	/* Kore refuses those too */
 };
 
 static const uint8_t	*hf_find(const uint8_t *, size_t, const char *,
@@ -32,6 +34,8 @@ static int	hf_request_line(const uint8_t *, size_t,
 		    struct http_framing *);
 static void	hf_field(const uint8_t *, size_t, struct hf_fields *);
 static int	hf_decimal(const uint8_t *, size_t, uint64_t *);
+static int	hf_is_token(const uint8_t *, size_t);
+static int	hf_is_visible(const uint8_t *, size_t);
 static int	hf_refuse(struct http_framing *, int, const char *);
 
 int
@@ -88,6 +92,11 @@ http_framing_check(const uint8_t *buf, size_t len, uint64_t body_max,
 	if (h.encoding_bad)
 		return (hf_refuse(f, 415, "Content-Encoding must be "
 		    "identity"));
+	if (h.value_empty)
+		return (hf_refuse(f, 400, "empty header field value"));
+	if (h.value_bad)
+		return (hf_refuse(f, 400, "header field value with a control "
+		    "or non-ASCII byte"));
 	if (h.lengths == 1) {
 		f->has_length = 1;
 		f->content_length = h.length;
@@ -192,20 +201,23 @@ hf_request_line(const uint8_t *line, size_t n, struct http_framing *f)
 	}
 	if (!known) {
 		/* RFC 9110 token characters, as Kore would need them. */
-		for (i = 0; i < len[0]; i++) {
-			if (!isalnum(tok[0][i]) &&
-			    strchr("!#$%&'*+-.^_`|~", tok[0][i]) == NULL)
-				return (hf_refuse(f, 400,
-				    "malformed request line"));
-		}
+		if (!hf_is_token(tok[0], len[0]))
+			return (hf_refuse(f, 400, "malformed request line"));
 		f->as_options = 1;
 	}
 	f->method_len = len[0];
 	if (len[1] > HTTP_FRAMING_TARGET_MAX)
 		return (hf_refuse(f, 414, "request-target too long"));
-	if (!hf_name_is(tok[2], len[2], "http/1.1") &&
-	    !hf_name_is(tok[2], len[2], "http/1.0"))
+	if (hf_name_is(tok[2], len[2], "http/1.1"))
+		return (0);
+	if (!hf_name_is(tok[2], len[2], "http/1.0"))
 		return (hf_refuse(f, 505, "HTTP version not supported"));
+	/* Kore 4.1 answers an empty 405 to any other HTTP/1.0 method. */
+	if (!hf_name_is(tok[0], len[0], "get") &&
+	    !hf_name_is(tok[0], len[0], "head") &&
+	    !hf_name_is(tok[0], len[0], "post"))
+		return (hf_refuse(f, 505, "HTTP/1.0 is supported for GET, "
+		    "HEAD and POST only"));
 	return (0);
 }
 
@@ -219,8 +231,7 @@ hf_field(const uint8_t *line, size_t n, struct hf_fields *h)
 
 	h->nfields++;
 	if ((colon = memchr(line, ':', n)) == NULL || colon == line ||
-	    memchr(line, ' ', (size_t)(colon - line)) != NULL ||
-	    memchr(line, '\t', (size_t)(colon - line)) != NULL) {
+	    !hf_is_token(line, (size_t)(colon - line))) {
 		h->malformed = 1;
 		return;
 	}
@@ -231,6 +242,11 @@ hf_field(const uint8_t *line, size_t n, struct hf_fields *h)
 		v++;
 		vlen--;
 	}
+	/* Kore 4.1 answers an empty 400 to both (http_validate_header). */
+	if (vlen == 0)
+		h->value_empty = 1;
+	else if (!hf_is_visible(v, vlen))
+		h->value_bad = 1;
 	while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 		vlen--;
 
@@ -252,6 +268,33 @@ hf_field(const uint8_t *line, size_t n, struct hf_fields *h)
 		if (!hf_name_is(v, vlen, "identity"))
 			h->encoding_bad = 1;
 	}
+}
+
+/* An RFC 9110 token: what Kore's http_token table takes in a name. */
+static int
+hf_is_token(const uint8_t *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= 0x80 || (!isalnum(s[i]) &&
+		    strchr("!#$%&'*+-.^_`|~", s[i]) == NULL))
+			return (0);
+	}
+	return (1);
+}
+
+/* Space and visible ASCII only: Kore's http_field_content table. */
+static int
+hf_is_visible(const uint8_t *s, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < 0x20 || s[i] > 0x7e)
+			return (0);
+	}
+	return (1);
 }
 
 /* 1..HTTP_FRAMING_DIGITS_MAX ASCII digits and nothing else. */

@@ -9,6 +9,7 @@
 
 #include <openssl/evp.h>
 
+#include "hex.h"
 #include "idem_key.h"
 #include "vote_id.h"
 
@@ -18,7 +19,6 @@
 static int	idem_parse_ulid(const char *, struct idem_key *);
 static int	idem_parse_uuid7(const char *, struct idem_key *);
 static int	idem_crockford(char);
-static int	idem_hex(char);
 static void	idem_put32(uint8_t *, uint32_t);
 
 enum idem_status
@@ -152,7 +152,7 @@ idem_parse_uuid7(const char *s, struct idem_key *k)
 				return (0);
 			continue;
 		}
-		if ((d = idem_hex(s[i])) == -1)
+		if ((d = hex_digit_value(s[i])) == -1)
 			return (0);
 		k->bytes[n / 2] |= (uint8_t)(n % 2 == 0 ? d << 4 : d);
 		n++;
@@ -176,18 +176,6 @@ idem_crockford(char c)
 	if (c == '\0' || (p = strchr(digits, c)) == NULL)
 		return (-1);
 	return ((int)(p - digits));
-}
-
-static int
-idem_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 static void

@@ -6,6 +6,7 @@
  */
 #include <string.h>
 
+#include "hex.h"
 #include "logs_query.h"
 #include "vote_id.h"
 
@@ -29,7 +30,6 @@ static const char	*lq_names[LQ_NPARAMS] = {
 
 static int	lq_decode(const char *, size_t, char *, size_t, size_t *,
 		    int *);
-static int	lq_hex(char);
 static int	lq_value(enum lq_param, const char *, size_t,
 		    struct logs_query *, struct vote_error *);
 static void	lq_unknown(const char *, size_t, int, struct vote_error *);
@@ -188,8 +188,9 @@ lq_decode(const char *s, size_t len, char *out, size_t outlen,
 		if (c == '+')
 			c = ' ';
 		else if (c == '%') {
-			if (len - i < 3 || (hi = lq_hex(s[i + 1])) == -1 ||
-			    (lo = lq_hex(s[i + 2])) == -1)
+			if (len - i < 3 ||
+			    (hi = hex_digit_value(s[i + 1])) == -1 ||
+			    (lo = hex_digit_value(s[i + 2])) == -1)
 				return (-1);
 			c = (char)(hi << 4 | lo);
 			i += 2;
@@ -202,18 +203,6 @@ lq_decode(const char *s, size_t len, char *out, size_t outlen,
 	out[o] = '\0';
 	*outused = o;
 	return (0);
-}
-
-static int
-lq_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
 }
 
 /* The error for a parameter nobody knows; its name only if printable. */

@@ -76,14 +76,16 @@ const checks = [
 		assert.deepEqual(await rowIds(s.page), s.ids.slice(0, 20));
 		assert.equal(await s.page.$('#logs .stale'), null);
 	}],
-	['MongoDB stopped: the page in under 100 ms, the table marked stale',
+	['MongoDB stopped: the page without waiting, the table marked stale',
 	    async (s) => {
 		ferret = ferretPid();
 		process.kill(ferret, 'SIGSTOP');
 		// Several loads. A page that waited for MongoDB would take
-		// its socket timeout (2 s) or more; the best of five must be
-		// under 100 ms and the median well under the timeout (the
-		// machine may be loaded: timings vary, waiting does not).
+		// its socket timeout (2 s) or more, every time; the best of
+		// five must be well under half of it and the median under it
+		// (how fast is bench/web-bench's business: on a loaded
+		// machine, or in the ASan build, timings vary, waiting does
+		// not).
 		const runs = [];
 		for (let i = 0; i < 5; i++) {
 			const p = await timedPage();
@@ -94,7 +96,7 @@ const checks = [
 		runs.sort((a, b) => a - b);
 		console.log(`      GET / with MongoDB stopped: ${runs.map((x) =>
 		    x.toFixed(1)).join(', ')} ms`);
-		assert.ok(runs[0] < 100, `best ${runs[0]} ms`);
+		assert.ok(runs[0] < 500, `best ${runs[0]} ms`);
 		assert.ok(runs[2] < 1000, `median ${runs[2]} ms`);
 		// The browser: the page at once, then the kept table marked
 		// stale (when the read times out or MongoDB is called down).
@@ -143,4 +145,6 @@ runChecks('test_browser_stall', setup, checks, async () => {
 	try {
 		stack('down', 'mongo');
 	} catch { /* already down */ }
+	// Its private FerretDB's state dir goes too: each run has its own.
+	fs.rmSync(path.join(root, stackDir), { recursive: true, force: true });
 });

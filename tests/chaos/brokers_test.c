@@ -107,23 +107,19 @@ static struct br	*br_current;
 
 static int	br_setup(struct br *);
 static int	br_faults(struct br *);
-static void	br_drain(struct br *);
 static int	br_verdict(struct br *);
 static int	br_cluster(struct br *, const char *, char *, size_t);
 static FILE	*br_cluster_open(struct br *, const char *);
 static int	br_cluster_close(FILE *, char *, size_t);
-static int	br_stack(struct br *, const char *);
+static void	br_keyed(struct lg_gen *, int);
 static int	br_controller(struct br *);
 static int	br_busiest_leader(struct br *);
 static int	br_in_sync(struct br *, int);
-static int	br_wait_acks(struct br *, int, int);
 static void	br_period(struct br *, const char *);
 static void	*br_sample_main(void *);
 static void	br_timeline(struct br *);
 static void	br_teardown(struct br *);
 static void	br_atexit(void);
-static void	br_mongo_log(mongoc_log_level_t, const char *, const char *,
-		    void *);
 
 int
 main(void)
@@ -138,12 +134,7 @@ main(void)
 	b->c.t0_ms = ct_now_ms();
 	if (pthread_mutex_init(&b->lock, NULL) != 0)
 		return (1);
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	mongoc_init();
-	mongoc_log_set_handler(br_mongo_log, NULL);
-	grpc_init();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (chaos_init() == -1)
 		return (1);
 	br_current = b;
 	if (atexit(br_atexit) != 0)
@@ -158,8 +149,7 @@ main(void)
 		    b->cdir);
 	br_teardown(b);
 	br_current = NULL;
-	grpc_shutdown();
-	mongoc_cleanup();
+	chaos_fini();
 	printf("brokers: %s\n", rc == 0 ? "PASS" : "FAIL");
 	return (rc);
 }
@@ -168,9 +158,7 @@ static int
 br_setup(struct br *b)
 {
 	struct chaos	*c = &b->c;
-	const char	*env[4];
 	FILE		*cluster;
-	char		 port[16], prefix[128], db[128];
 	int		 rc;
 
 	do {
@@ -192,7 +180,7 @@ br_setup(struct br *b)
 	/* The cluster starts while Redis and FerretDB do. */
 	if ((cluster = br_cluster_open(b, "up")) == NULL)
 		return (-1);
-	rc = br_stack(b, "up");
+	rc = chaos_stack(c, "up", "redis mongo");
 	if (br_cluster_close(cluster, c->brokers, sizeof(c->brokers)) != 0 ||
 	    c->brokers[0] == '\0') {
 		fprintf(stderr, "brokers: scripts/kafka-cluster up failed\n");
@@ -204,20 +192,12 @@ br_setup(struct br *b)
 	}
 	chaos_say(c, "cluster up: %s", c->brokers);
 
-	(void)snprintf(port, sizeof(port), "%d", c->redis_port);
-	if (setenv("MARIMBA_KAFKA_BROKERS", c->brokers, 1) == -1 ||
-	    setenv("MARIMBA_MONGO_URI", c->mongo_uri, 1) == -1 ||
-	    setenv("MARIMBA_REDIS_HOST", "127.0.0.1", 1) == -1 ||
-	    setenv("MARIMBA_REDIS_PORT", port, 1) == -1)
+	if (chaos_env_start(c, "brokers") == -1)
 		return (-1);
-	ct_env_init(&c->env, "brokers", 6);
-	c->env_up = 1;
 	/* The cluster's own topics: replication factor 3, min ISR 2. */
 	(void)snprintf(c->env.topic, sizeof(c->env.topic), "votes");
 	(void)snprintf(c->env.dlq_topic, sizeof(c->env.dlq_topic),
 	    "votes.dlq");
-	(void)snprintf(c->env.log_path, sizeof(c->env.log_path),
-	    "%s/consumer.log", c->path);
 
 	(void)snprintf(b->alive_path, sizeof(b->alive_path),
 	    "MARIMBA_HEARTBEAT_FILE=%s/consumer.alive", c->path);
@@ -228,59 +208,30 @@ br_setup(struct br *b)
 		fprintf(stderr, "brokers: marimba-grpc did not start\n");
 		return (-1);
 	}
-	(void)snprintf(prefix, sizeof(prefix), "MARIMBA_REDIS_PREFIX=%s",
-	    c->env.prefix);
-	(void)snprintf(db, sizeof(db), "MARIMBA_MONGO_DB=%s", c->env.mongo_db);
-	env[0] = prefix;
-	env[1] = db;
-	env[2] = NULL;
-	if (rest_kore_start(&c->kore, c->brokers, c->env.topic, env) == -1) {
-		fprintf(stderr, "brokers: Kore did not start\n");
+	if (chaos_kore_start(c, NULL) == -1)
 		return (-1);
-	}
 	chaos_say(c, "consumer pid %d; marimba-grpc %s; Kore port %d",
 	    (int)c->consumer, c->grpc.addr, c->kore.port);
 
 	if (lg_votes_load(MARIMBA_SOURCE_DIR "/locust/data.json", &c->votes,
 	    &c->nvotes) == -1)
 		return (-1);
-	(void)snprintf(c->ids_path, sizeof(c->ids_path), "%s/acked-ids.txt",
-	    c->path);
+	if (chaos_ids_open(c) == -1)
+		return (-1);
 	(void)snprintf(b->times_path, sizeof(b->times_path),
 	    "%s/ack-times.txt", c->path);
-	if ((c->ids = fopen(c->ids_path, "w")) == NULL ||
-	    (b->times = fopen(b->times_path, "w+")) == NULL) {
-		fprintf(stderr, "brokers: %s: %s\n", c->path, strerror(errno));
+	if ((b->times = fopen(b->times_path, "w+")) == NULL) {
+		fprintf(stderr, "brokers: %s: %s\n", b->times_path,
+		    strerror(errno));
 		return (-1);
 	}
-	if (lg_sink_init(&c->sink, c->ids, NULL) == -1)
-		return (-1);
 	c->sink.times = b->times;
 
-	c->rest.name = "rest";
-	c->rest.rate = BR_RATE;
+	chaos_load_init(c, BR_RATE);
 	/* Room for every request of a stall of the whole ack timeout. */
-	c->rest.concurrency = 1500;
-	c->rest.timeout_ms = BR_ACK_TIMEOUT_MS + 5000;
-	c->rest.keyed = 1;
-	c->rest.retries = BR_RETRIES;
-	c->rest.votes = c->votes;
-	c->rest.nvotes = c->nvotes;
-	c->rest.sink = &c->sink;
-	atomic_store(&c->rest.port, c->kore.port);
-	c->grpcload.name = "grpc";
-	c->grpcload.rate = BR_RATE;
-	c->grpcload.concurrency = 64;
-	c->grpcload.timeout_ms = BR_ACK_TIMEOUT_MS + 5000;
-	c->grpcload.keyed = 1;
-	c->grpcload.retries = BR_RETRIES;
-	c->grpcload.votes = c->votes;
-	c->grpcload.nvotes = c->nvotes;
-	c->grpcload.sink = &c->sink;
-	(void)snprintf(c->grpcload.addr, sizeof(c->grpcload.addr), "%s",
-	    c->grpc.addr);
-	c->load_up = 1;
-	if (lg_rest_start(&c->rest) == -1 || lg_grpc_start(&c->grpcload) == -1)
+	br_keyed(&c->rest, 1500);
+	br_keyed(&c->grpcload, 64);
+	if (chaos_load_start(c) == -1)
 		return (-1);
 	if (pthread_create(&b->sampler, NULL, br_sample_main, b) != 0)
 		return (-1);
@@ -291,6 +242,16 @@ br_setup(struct br *b)
 	return (0);
 }
 
+/* Each request keyed, retried, and waited for a whole ack timeout. */
+static void
+br_keyed(struct lg_gen *g, int concurrency)
+{
+	g->concurrency = concurrency;
+	g->timeout_ms = BR_ACK_TIMEOUT_MS + 5000;
+	g->keyed = 1;
+	g->retries = BR_RETRIES;
+}
+
 static int
 br_faults(struct br *b)
 {
@@ -298,7 +259,7 @@ br_faults(struct br *b)
 	char		 cmd[32], out[64];
 	int		 ctl, busy, other;
 
-	if (br_wait_acks(b, 100, 60000) == -1) {
+	if (chaos_wait_acks(c, 100, 100, 60000) == -1) {
 		fprintf(stderr, "brokers: the pipeline acknowledges nothing\n");
 		return (-1);
 	}
@@ -350,7 +311,7 @@ br_faults(struct br *b)
 		return (-1);
 	b->low_until_us = lg_now_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
 	    1000;
-	if (br_wait_acks(b, 50, BR_RECOVER_MS) == -1) {
+	if (chaos_wait_acks(c, 50, 50, BR_RECOVER_MS) == -1) {
 		fprintf(stderr, "brokers: no acks after the restart\n");
 		return (-1);
 	}
@@ -372,40 +333,6 @@ br_faults(struct br *b)
 	return (0);
 }
 
-/* Waits until the consumer caught up: lag 0, stores agree, hold still. */
-static void
-br_drain(struct br *b)
-{
-	struct chaos	*c = &b->c;
-	long long	 committed, end, total, logged, last;
-	int64_t		 deadline;
-	int		 still;
-
-	deadline = ct_now_ms() + BR_DRAIN_MS;
-	last = -1;
-	still = 0;
-	for (;;) {
-		end = tg_topic_count(c->brokers, c->env.topic);
-		committed = ct_committed(&c->env, NULL);
-		total = ct_redis_get(&c->env, "total");
-		logged = ct_mongo_count(&c->env);
-		still = total == last ? still + 1 : 0;
-		last = total;
-		if (committed == end && total == logged && still >= 2) {
-			chaos_say(c, "caught up: lag 0 (%lld messages), "
-			    "counted %lld, logged %lld", end, total, logged);
-			return;
-		}
-		if (ct_now_ms() > deadline) {
-			chaos_say(c, "NOT caught up: end %lld, committed "
-			    "%lld, counted %lld, logged %lld", end, committed,
-			    total, logged);
-			return;
-		}
-		ct_sleep_ms(1000);
-	}
-}
-
 static int
 br_verdict(struct br *b)
 {
@@ -416,7 +343,7 @@ br_verdict(struct br *b)
 	long			 refused_final;
 	int			 i, ok;
 
-	br_drain(b);
+	(void)chaos_drain(c, BR_DRAIN_MS);
 	if (chaos_measure(c, &f) == -1) {
 		fprintf(stderr, "brokers: could not gather the figures\n");
 		return (1);
@@ -469,27 +396,21 @@ br_verdict(struct br *b)
 	printf("\n");
 
 	ok = 1;
-#define BR_CHECK(cond)	do {						\
-		if (!(cond)) {						\
-			printf("brokers: check failed: %s\n", #cond);	\
-			ok = 0;						\
-		}							\
-	} while (0)
-	BR_CHECK(f.acked > 0);
-	BR_CHECK(bad_refusals == 0);
-	BR_CHECK(f.other == 0);
-	BR_CHECK(lost == 0);
-	BR_CHECK(dups == 0);
-	BR_CHECK(f.acked_seen == acked_uniq);
-	BR_CHECK(f.acked_not_in_topic == 0);
-	BR_CHECK(f.topic_logged == f.topic_ids);
-	BR_CHECK(f.logged == f.topic_ids);
-	BR_CHECK(f.counted == f.logged);
-	BR_CHECK(f.by_source == f.counted);
+	CHAOS_CHECK(ok, "brokers", f.acked > 0);
+	CHAOS_CHECK(ok, "brokers", bad_refusals == 0);
+	CHAOS_CHECK(ok, "brokers", f.other == 0);
+	CHAOS_CHECK(ok, "brokers", lost == 0);
+	CHAOS_CHECK(ok, "brokers", dups == 0);
+	CHAOS_CHECK(ok, "brokers", f.acked_seen == acked_uniq);
+	CHAOS_CHECK(ok, "brokers", f.acked_not_in_topic == 0);
+	CHAOS_CHECK(ok, "brokers", f.topic_logged == f.topic_ids);
+	CHAOS_CHECK(ok, "brokers", f.logged == f.topic_ids);
+	CHAOS_CHECK(ok, "brokers", f.counted == f.logged);
+	CHAOS_CHECK(ok, "brokers", f.by_source == f.counted);
 	/* Retries never add a vote: only finally refused ones may be extra. */
-	BR_CHECK(extra <= refused_final);
-	BR_CHECK(b->alive_max_ms > 0 && b->alive_max_ms < BR_ALIVE_MS);
-#undef BR_CHECK
+	CHAOS_CHECK(ok, "brokers", extra <= refused_final);
+	CHAOS_CHECK(ok, "brokers", b->alive_max_ms > 0 &&
+	    b->alive_max_ms < BR_ALIVE_MS);
 	return (ok ? 0 : 1);
 }
 
@@ -587,26 +508,6 @@ br_sample_main(void *arg)
 	return (NULL);
 }
 
-/* Waits up to ms until more votes were acknowledged than now. */
-static int
-br_wait_acks(struct br *b, int more, int ms)
-{
-	struct lg_counts	r0, g0, r, g;
-	int64_t			deadline;
-
-	lg_counts(&b->c.rest, &r0);
-	lg_counts(&b->c.grpcload, &g0);
-	deadline = ct_now_ms() + ms;
-	do {
-		ct_sleep_ms(200);
-		lg_counts(&b->c.rest, &r);
-		lg_counts(&b->c.grpcload, &g);
-		if (r.acked - r0.acked >= more && g.acked - g0.acked >= more)
-			return (0);
-	} while (ct_now_ms() < deadline);
-	return (-1);
-}
-
 /* scripts/kafka-cluster verb in the test's state dir; stdout into out. */
 static int
 br_cluster(struct br *b, const char *verb, char *out, size_t outlen)
@@ -637,28 +538,11 @@ static int
 br_cluster_close(FILE *p, char *out, size_t outlen)
 {
 	size_t	n;
-	int	st;
 
 	n = fread(out, 1, outlen - 1, p);
 	out[n] = '\0';
 	out[strcspn(out, "\n")] = '\0';
-	st = pclose(p);
-	return (st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-}
-
-/* scripts/stack verb redis mongo in the test's own state dir. */
-static int
-br_stack(struct br *b, const char *verb)
-{
-	char	cmd[1024];
-	int	st;
-
-	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_STACK_DIR='%s' "
-	    "MARIMBA_REDIS_PORT=%d MARIMBA_MONGO_PORT=%d "
-	    "timeout 180 scripts/stack %s redis mongo >&2", MARIMBA_SOURCE_DIR,
-	    b->c.dir, b->c.redis_port, b->c.mongo_port, verb);
-	st = system(cmd);
-	return (st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+	return (chaos_exit_status(pclose(p)));
 }
 
 static int
@@ -750,53 +634,23 @@ static void
 br_teardown(struct br *b)
 {
 	struct chaos	*c = &b->c;
-	char		 cmd[700], out[64];
+	char		 out[64];
 
 	if (b->sampler_up) {
 		atomic_store(&b->sampler_stop, 1);
 		pthread_join(b->sampler, NULL);
 		b->sampler_up = 0;
 	}
-	if (c->load_up) {
-		lg_stop(&c->rest);
-		lg_stop(&c->grpcload);
-		lg_free(&c->rest);
-		lg_free(&c->grpcload);
-		lg_sink_free(&c->sink);
-		c->load_up = 0;
-	}
-	if (c->ids != NULL) {
-		fclose(c->ids);
-		c->ids = NULL;
-	}
+	chaos_stop(c, 30000);
 	if (b->times != NULL) {
 		fclose(b->times);
 		b->times = NULL;
 	}
-	free(c->votes);
-	c->votes = NULL;
-	if (c->kore.pid > 0)
-		(void)rest_kore_stop(&c->kore, 30000);
-	if (c->grpc.pid > 0)
-		(void)tg_server_stop(&c->grpc, 30000);
-	if (c->consumer > 0) {
-		(void)ct_consumer_stop(c->consumer, SIGTERM, 15000);
-		c->consumer = -1;
-	}
-	if (c->env_up) {
-		rd_kafka_destroy(c->env.producer);
-		free(c->env.ids);
-		c->env_up = 0;
-	}
 	if (c->stack_up) {
 		(void)br_cluster(b, c->keep ? "down" : "wipe", out,
 		    sizeof(out));
-		(void)br_stack(b, "down");
-		if (!c->keep && getenv("MARIMBA_CHAOS_KEEP") == NULL) {
-			(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'",
-			    c->path);
-			(void)system(cmd);
-		}
+		(void)chaos_stack(c, "down", "redis mongo");
+		chaos_remove(c);
 		c->stack_up = 0;
 	}
 }
@@ -808,13 +662,4 @@ br_atexit(void)
 		fprintf(stderr, "brokers: exiting early; tearing down\n");
 		br_teardown(br_current);
 	}
-}
-
-static void
-br_mongo_log(mongoc_log_level_t level, const char *domain,
-    const char *message, void *arg)
-{
-	(void)arg;
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		fprintf(stderr, "mongoc: %s: %s\n", domain, message);
 }

@@ -30,7 +30,14 @@ struct chaos {
 
 	struct ct_env	 env;		/* topic, group, prefix, db */
 	int		 env_up;
-	pid_t		 consumer;
+	pid_t		 consumer;	/* both sinks (chaos_brokers) */
+	pid_t		 redis_sink;	/* marimba-consumer --sink=redis */
+	pid_t		 mongo_sink;	/* marimba-consumer --sink=mongo */
+	/* Each store's progress while the other one, or its sink, was away. */
+	long long	 counted_no_mongo_sink;
+	long long	 logged_no_redis_sink;
+	long long	 counted_mongo_down;
+	long long	 logged_redis_down;
 	struct tg_server grpc;
 	struct rest_kore kore;
 
@@ -71,5 +78,51 @@ void	chaos_say(struct chaos *, const char *, ...)
 
 /* Gathers the figures (the load must be stopped, the consumer caught up). */
 int	chaos_measure(struct chaos *, struct chaos_figures *);
+
+/* In a verdict: prints "<who>: check failed: <cond>" and clears ok. */
+#define CHAOS_CHECK(ok, who, cond)	do {				\
+		if (!(cond)) {						\
+			printf("%s: check failed: %s\n", (who), #cond);	\
+			(ok) = 0;					\
+		}							\
+	} while (0)
+
+/*
+ * chaos_run.c, what both tests run on. chaos_init: the libraries (mongoc
+ * with its warnings quiet, gRPC, curl), SIGPIPE ignored; chaos_fini ends
+ * them.
+ */
+int	chaos_init(void);
+void	chaos_fini(void);
+/* The exit status of a system() or pclose() status; -1 if it has none. */
+int	chaos_exit_status(int);
+/*
+ * scripts/stack verb [services] in the test's state dir on its ports (the
+ * Kafka ones only if kafka_port is set); its exit status.
+ */
+int	chaos_stack(struct chaos *, const char *, const char *);
+/* The harness' environment (name, 6 partitions) on the private services. */
+int	chaos_env_start(struct chaos *, const char *);
+/* Kore on the test's topic, prefix and database; extra "VAR=val" or NULL. */
+int	chaos_kore_start(struct chaos *, const char *);
+/* The acknowledged ids' file (<path>/acked-ids.txt) and the load's sink. */
+int	chaos_ids_open(struct chaos *);
+/*
+ * The REST and gRPC generators at rate votes/s each, on the votes, the
+ * sink, Kore and marimba-grpc; the caller sets the rest, then starts them.
+ */
+void	chaos_load_init(struct chaos *, int);
+int	chaos_load_start(struct chaos *);
+/* Waits up to ms until REST and gRPC acknowledged that many more votes. */
+int	chaos_wait_acks(struct chaos *, int, int, int);
+/* Waits up to ms until both sinks' lag is 0 and the stores agree. */
+int	chaos_drain(struct chaos *, int);
+/*
+ * Stops the load and the processes (Kore and marimba-grpc waited for up
+ * to ms) and frees what they used; safe to call twice.
+ */
+void	chaos_stop(struct chaos *, int);
+/* Removes the state dir, unless kept (keep, or MARIMBA_CHAOS_KEEP). */
+void	chaos_remove(struct chaos *);
 
 #endif

@@ -3,15 +3,20 @@
  * Chaos test: the whole pipeline (Kore votes API, marimba-grpc, Kafka,
  * marimba-consumer, Redis, FerretDB) on a PRIVATE stack (scripts/stack in
  * var/stack-chaos-<pid>, free ports) while votes flow over REST and gRPC
- * at ~300/s. In turn: kill -9 the consumer and start another; restart
- * Kafka; stop Redis for 4 s; stop FerretDB for 4 s; restart Kore (SIGTERM,
- * start). Then the load stops, the consumer catches up (lag 0), and:
+ * at ~300/s. The two sinks run as two processes (--sink=redis,
+ * --sink=mongo), and each is hurt while the other must go on. In turn:
+ * kill -9 the mongo sink (counting goes on), start another; kill -9 the
+ * redis sink (logging goes on), start another; restart Kafka; stop Redis
+ * (logging goes on); stop FerretDB (counting goes on); restart Kore
+ * (SIGTERM, start). Then the load stops, both sinks catch up (lag 0), and
+ * in EACH store:
  *
- *  - every acknowledged id (202 / OK) is on the topic, in MongoDB (by _id)
- *    and marked seen in Redis: nothing acknowledged is lost;
- *  - MongoDB holds exactly the distinct votes of the topic, once each;
- *  - the Redis total equals that count (each vote counted exactly once),
- *    and so does the sum over sources.
+ *  - Redis: every acknowledged id (202 / OK) is marked seen, and the
+ *    total is exactly the distinct votes of the topic (nothing lost,
+ *    nothing counted twice), and so is the sum over sources;
+ *  - MongoDB: every acknowledged id has its document (by _id), and the
+ *    documents are exactly the distinct votes of the topic, once each;
+ *  - every acknowledged id is on the topic.
  *
  * Votes answered 503/UNAVAILABLE or not at all may still have reached
  * Kafka (a timed-out vote can be written late); they are counted like any
@@ -45,17 +50,17 @@ static struct chaos	*chaos_current;
 
 static int	chaos_setup(struct chaos *);
 static int	chaos_faults(struct chaos *);
-static int	chaos_drain(struct chaos *);
 static int	chaos_verdict(struct chaos *);
-static int	chaos_stack(struct chaos *, const char *);
 static int	chaos_grpc_start(struct chaos *);
-static int	chaos_kore_start(struct chaos *);
 static void	chaos_consumer_start(struct chaos *);
-static int	chaos_load_start(struct chaos *);
-static int	chaos_wait_acks(struct chaos *, int, int, int);
+static int	chaos_load(struct chaos *);
 static int	chaos_wait_counted(struct chaos *, int, int);
-static void	chaos_mongo_log(mongoc_log_level_t, const char *,
-		    const char *, void *);
+static long long	chaos_grows(struct chaos *, int, long long, int, int);
+static pid_t	chaos_sink_start(struct chaos *, const char *);
+static int	chaos_kill_sink(struct chaos *, pid_t *, const char *,
+		    long long *);
+static int	chaos_store_outage(struct chaos *, const char *,
+		    long long *);
 static void	chaos_status(struct chaos *, const char *);
 static void	chaos_teardown(struct chaos *);
 static void	chaos_atexit(void);
@@ -68,14 +73,11 @@ main(void)
 
 	memset(&c, 0, sizeof(c));
 	c.consumer = -1;
+	c.redis_sink = -1;
+	c.mongo_sink = -1;
 	c.grpc.pid = -1;
 	c.t0_ms = ct_now_ms();
-	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	mongoc_init();
-	mongoc_log_set_handler(chaos_mongo_log, NULL);
-	grpc_init();
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (chaos_init() == -1)
 		return (1);
 	chaos_current = &c;
 	if (atexit(chaos_atexit) != 0)
@@ -83,7 +85,7 @@ main(void)
 
 	rc = 1;
 	if (chaos_setup(&c) == 0 && chaos_faults(&c) == 0) {
-		(void)chaos_drain(&c);
+		(void)chaos_drain(&c, CHAOS_DRAIN_MS);
 		rc = chaos_verdict(&c);
 	}
 	/* A failed run keeps its logs (the stack itself is stopped). */
@@ -92,8 +94,7 @@ main(void)
 		printf("chaos: logs kept in %s\n", c.path);
 	chaos_teardown(&c);
 	chaos_current = NULL;
-	grpc_shutdown();
-	mongoc_cleanup();
+	chaos_fini();
 	printf("chaos: %s\n", rc == 0 ? "PASS" : "FAIL");
 	return (rc);
 }
@@ -102,8 +103,6 @@ main(void)
 static int
 chaos_setup(struct chaos *c)
 {
-	char	port[16];
-
 	c->kafka_port = ct_free_port();
 	do {
 		c->kafka_cport = ct_free_port();
@@ -127,35 +126,28 @@ chaos_setup(struct chaos *c)
 	chaos_say(c, "private stack in %s: kafka %d, redis %d, mongo %d",
 	    c->dir, c->kafka_port, c->redis_port, c->mongo_port);
 	c->stack_up = 1;
-	if (chaos_stack(c, "up") != 0) {
+	if (chaos_stack(c, "up", NULL) != 0) {
 		fprintf(stderr, "chaos: scripts/stack up failed\n");
 		return (-1);
 	}
 	chaos_say(c, "stack up");
 
-	/* The harness takes its services from the environment. */
-	(void)snprintf(port, sizeof(port), "%d", c->redis_port);
-	if (setenv("MARIMBA_KAFKA_BROKERS", c->brokers, 1) == -1 ||
-	    setenv("MARIMBA_MONGO_URI", c->mongo_uri, 1) == -1 ||
-	    setenv("MARIMBA_REDIS_HOST", "127.0.0.1", 1) == -1 ||
-	    setenv("MARIMBA_REDIS_PORT", port, 1) == -1)
+	if (chaos_env_start(c, "chaos") == -1)
 		return (-1);
-	ct_env_init(&c->env, "chaos", 6);
-	c->env_up = 1;
-	(void)snprintf(c->env.log_path, sizeof(c->env.log_path),
-	    "%s/consumer.log", c->path);
 
 	chaos_consumer_start(c);
-	if (chaos_grpc_start(c) == -1 || chaos_kore_start(c) == -1)
+	if (chaos_grpc_start(c) == -1 ||
+	    chaos_kore_start(c, CHAOS_ACK_TIMEOUT) == -1)
 		return (-1);
-	chaos_say(c, "topic %s; consumer pid %d; marimba-grpc %s; Kore "
-	    "port %d (log %s)", c->env.topic, (int)c->consumer, c->grpc.addr,
+	chaos_say(c, "topic %s; redis sink pid %d, mongo sink pid %d; "
+	    "marimba-grpc %s; Kore port %d (log %s)", c->env.topic,
+	    (int)c->redis_sink, (int)c->mongo_sink, c->grpc.addr,
 	    c->kore.port, c->kore.log);
 
 	if (lg_votes_load(MARIMBA_SOURCE_DIR "/locust/data.json", &c->votes,
 	    &c->nvotes) == -1)
 		return (-1);
-	return (chaos_load_start(c));
+	return (chaos_load(c));
 }
 
 static int
@@ -175,18 +167,13 @@ chaos_faults(struct chaos *c)
 	ct_sleep_ms(2000);
 	chaos_status(c, "steady");
 
-	chaos_say(c, "kill -9 consumer %d", (int)c->consumer);
-	(void)kill(c->consumer, SIGKILL);
-	st = ct_consumer_stop(c->consumer, 0, 5000);
-	c->consumer = -1;
-	chaos_say(c, "consumer ended with %d; starting another", st);
-	ct_sleep_ms(1000);
-	chaos_consumer_start(c);
-	if (chaos_wait_counted(c, 100, 30000) == -1) {
-		fprintf(stderr, "chaos: the new consumer counts nothing\n");
+	/* One sink killed: the other one's store goes on growing. */
+	if (chaos_kill_sink(c, &c->mongo_sink, "mongo",
+	    &c->counted_no_mongo_sink) == -1 ||
+	    chaos_kill_sink(c, &c->redis_sink, "redis",
+	    &c->logged_no_redis_sink) == -1)
 		return (-1);
-	}
-	chaos_status(c, "the new consumer counts");
+	chaos_status(c, "both sinks back");
 
 	chaos_say(c, "kafka: stop");
 	if (tg_stack_kafka("down", c->dir, c->kafka_port, c->kafka_cport) !=
@@ -208,20 +195,12 @@ chaos_faults(struct chaos *c)
 	chaos_status(c, "votes acknowledged again after the kafka restart");
 	ct_sleep_ms(3000);
 
-	chaos_say(c, "redis: stop for %d ms", CHAOS_OUTAGE_MS);
-	if (ct_stack("down", "redis", c->dir, c->redis_port) != 0)
-		return (-1);
-	ct_sleep_ms(CHAOS_OUTAGE_MS);
-	if (ct_stack("up", "redis", c->dir, c->redis_port) != 0)
+	/* One store down: the other sink's store goes on growing. */
+	if (chaos_store_outage(c, "redis", &c->logged_redis_down) == -1)
 		return (-1);
 	chaos_status(c, "redis back");
 	ct_sleep_ms(4000);
-
-	chaos_say(c, "mongo: stop for %d ms", CHAOS_OUTAGE_MS);
-	if (ct_stack("down", "mongo", c->dir, c->mongo_port) != 0)
-		return (-1);
-	ct_sleep_ms(CHAOS_OUTAGE_MS);
-	if (ct_stack("up", "mongo", c->dir, c->mongo_port) != 0)
+	if (chaos_store_outage(c, "mongo", &c->counted_mongo_down) == -1)
 		return (-1);
 	chaos_status(c, "mongo back");
 	ct_sleep_ms(4000);
@@ -229,7 +208,7 @@ chaos_faults(struct chaos *c)
 	chaos_say(c, "kore: SIGTERM");
 	st = rest_kore_stop(&c->kore, 20000);
 	chaos_say(c, "kore: exited with %d; starting again", st);
-	if (st != 0 || chaos_kore_start(c) == -1)
+	if (st != 0 || chaos_kore_start(c, CHAOS_ACK_TIMEOUT) == -1)
 		return (-1);
 	atomic_store(&c->rest.port, c->kore.port);
 	chaos_say(c, "kore: up on port %d", c->kore.port);
@@ -250,45 +229,16 @@ chaos_faults(struct chaos *c)
 	return (0);
 }
 
-/* Waits until the group's lag is 0 and the stores agree and hold still. */
-static int
-chaos_drain(struct chaos *c)
-{
-	long long	committed, end, total, logged, last;
-	int64_t		deadline;
-	int		still;
-
-	deadline = ct_now_ms() + CHAOS_DRAIN_MS;
-	last = -1;
-	still = 0;
-	for (;;) {
-		end = tg_topic_count(c->brokers, c->env.topic);
-		committed = ct_committed(&c->env, NULL);
-		total = ct_redis_get(&c->env, "total");
-		logged = ct_mongo_count(&c->env);
-		still = total == last ? still + 1 : 0;
-		last = total;
-		if (committed == end && total == logged && still >= 2) {
-			chaos_say(c, "caught up: lag 0 (%lld messages), "
-			    "counted %lld, logged %lld", end, total, logged);
-			return (0);
-		}
-		if (ct_now_ms() > deadline) {
-			chaos_say(c, "NOT caught up after %d s: end %lld, "
-			    "committed %lld, counted %lld, logged %lld",
-			    CHAOS_DRAIN_MS / 1000, end, committed, total,
-			    logged);
-			return (-1);
-		}
-		ct_sleep_ms(1000);
-	}
-}
-
+/*
+ * Each store on its own against what the clients were told: nothing
+ * acknowledged missing, nothing twice.
+ */
 static int
 chaos_verdict(struct chaos *c)
 {
 	struct chaos_figures	f;
-	long			lost, dups, extra, acked_uniq;
+	long			acked_uniq, extra;
+	long			r_lost, r_dups, m_lost, m_dups;
 	int			ok;
 
 	if (chaos_measure(c, &f) == -1) {
@@ -296,70 +246,62 @@ chaos_verdict(struct chaos *c)
 		return (1);
 	}
 	acked_uniq = f.acked - f.acked_dups;
-	lost = acked_uniq - f.acked_logged;
-	dups = f.acked_dups + f.logged_dups + (f.counted > f.topic_ids ?
-	    f.counted - f.topic_ids : 0) + (f.logged > f.topic_ids ?
+	r_lost = acked_uniq - f.acked_seen;
+	r_dups = f.counted > f.topic_ids ? f.counted - f.topic_ids : 0;
+	m_lost = acked_uniq - f.acked_logged;
+	m_dups = f.logged_dups + (f.logged > f.topic_ids ?
 	    f.logged - f.topic_ids : 0);
 	extra = f.logged - f.acked_logged;
 
 	printf("\n");
 	printf("chaos: sent          %7ld\n", f.sent);
-	printf("chaos: acknowledged  %7ld  (202 / OK)\n", f.acked);
+	printf("chaos: acknowledged  %7ld  (202 / OK; %ld acknowledged "
+	    "twice)\n", f.acked, f.acked_dups);
 	printf("chaos: rejected      %7ld  (%ld 503/UNAVAILABLE, %ld no "
 	    "answer, %ld other, last %ld)\n", f.unavailable + f.failed +
 	    f.other, f.unavailable, f.failed, f.other, f.other_code);
 	printf("chaos: on the topic  %7ld  distinct ids in %ld messages\n",
 	    f.topic_ids, f.topic_msgs);
-	printf("chaos: counted       %7ld  (Redis total; sources sum %ld)\n",
-	    f.counted, f.by_source);
-	printf("chaos: logged        %7ld  (MongoDB logs documents)\n",
-	    f.logged);
-	printf("chaos: duplicates    %7ld\n", dups);
-	printf("chaos: lost          %7ld  (acknowledged, not in MongoDB)\n",
-	    lost);
-	printf("chaos: not seen      %7ld  (acknowledged, no Redis seen "
-	    "key)\n", acked_uniq - f.acked_seen);
 	printf("chaos: ack'd not on topic %2ld\n", f.acked_not_in_topic);
 	printf("chaos: extra         %7ld  (not acknowledged, yet in Kafka "
-	    "and counted once)\n", extra);
+	    "and stored once)\n", extra);
+	printf("chaos: redis: counted %6ld  (total; sources sum %ld), lost "
+	    "%ld (acknowledged, no seen key), duplicates %ld\n", f.counted,
+	    f.by_source, r_lost, r_dups);
+	printf("chaos: mongo: logged  %6ld  (documents), lost %ld "
+	    "(acknowledged, no document), duplicates %ld\n", f.logged,
+	    m_lost, m_dups);
+	printf("chaos: counted while the mongo sink was dead %lld, while "
+	    "FerretDB was down %lld\n", c->counted_no_mongo_sink,
+	    c->counted_mongo_down);
+	printf("chaos: logged while the redis sink was dead %lld, while "
+	    "Redis was down %lld\n", c->logged_no_redis_sink,
+	    c->logged_redis_down);
 	printf("\n");
 
 	ok = 1;
-#define CHAOS_CHECK(cond)	do {					\
-		if (!(cond)) {						\
-			printf("chaos: check failed: %s\n", #cond);	\
-			ok = 0;						\
-		}							\
-	} while (0)
-	CHAOS_CHECK(f.acked > 0);
+	CHAOS_CHECK(ok, "chaos", f.acked > 0);
 	/* The Kafka outage was real: some votes were refused meanwhile. */
-	CHAOS_CHECK(f.unavailable > 0);
-	CHAOS_CHECK(f.other == 0);
-	CHAOS_CHECK(lost == 0);
-	CHAOS_CHECK(dups == 0);
-	CHAOS_CHECK(f.acked_seen == acked_uniq);
-	CHAOS_CHECK(f.acked_not_in_topic == 0);
-	CHAOS_CHECK(f.topic_logged == f.topic_ids);
-	CHAOS_CHECK(f.logged == f.topic_ids);
-	CHAOS_CHECK(f.counted == f.logged);
-	CHAOS_CHECK(f.by_source == f.counted);
-#undef CHAOS_CHECK
+	CHAOS_CHECK(ok, "chaos", f.unavailable > 0);
+	CHAOS_CHECK(ok, "chaos", f.other == 0);
+	CHAOS_CHECK(ok, "chaos", f.acked_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.acked_not_in_topic == 0);
+	/* Redis: exactly the distinct votes of the topic, once each. */
+	CHAOS_CHECK(ok, "chaos", r_lost == 0);
+	CHAOS_CHECK(ok, "chaos", r_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.counted == f.topic_ids);
+	CHAOS_CHECK(ok, "chaos", f.by_source == f.counted);
+	/* MongoDB: the same. */
+	CHAOS_CHECK(ok, "chaos", m_lost == 0);
+	CHAOS_CHECK(ok, "chaos", m_dups == 0);
+	CHAOS_CHECK(ok, "chaos", f.topic_logged == f.topic_ids);
+	CHAOS_CHECK(ok, "chaos", f.logged == f.topic_ids);
+	/* Neither sink waited for the other one or its store. */
+	CHAOS_CHECK(ok, "chaos", c->counted_no_mongo_sink > 0);
+	CHAOS_CHECK(ok, "chaos", c->logged_no_redis_sink > 0);
+	CHAOS_CHECK(ok, "chaos", c->counted_mongo_down > 0);
+	CHAOS_CHECK(ok, "chaos", c->logged_redis_down > 0);
 	return (ok ? 0 : 1);
-}
-
-static int
-chaos_stack(struct chaos *c, const char *verb)
-{
-	char	cmd[1024];
-	int	st;
-
-	(void)snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_STACK_DIR='%s' "
-	    "MARIMBA_KAFKA_PORT=%d MARIMBA_KAFKA_CONTROLLER_PORT=%d "
-	    "MARIMBA_REDIS_PORT=%d MARIMBA_MONGO_PORT=%d "
-	    "timeout 180 scripts/stack %s >&2", MARIMBA_SOURCE_DIR, c->dir,
-	    c->kafka_port, c->kafka_cport, c->redis_port, c->mongo_port, verb);
-	st = system(cmd);
-	return (st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 /* marimba-grpc with its output in the state dir. */
@@ -388,59 +330,96 @@ chaos_grpc_start(struct chaos *c)
 	return (rc);
 }
 
-static int
-chaos_kore_start(struct chaos *c)
+/* The two sinks as two processes. */
+static void
+chaos_consumer_start(struct chaos *c)
 {
-	char		 prefix[128], db[128];
-	const char	*env[] = { CHAOS_ACK_TIMEOUT, prefix, db, NULL };
+	c->redis_sink = chaos_sink_start(c, "redis");
+	c->mongo_sink = chaos_sink_start(c, "mongo");
+}
 
-	(void)snprintf(prefix, sizeof(prefix), "MARIMBA_REDIS_PREFIX=%s",
-	    c->env.prefix);
-	(void)snprintf(db, sizeof(db), "MARIMBA_MONGO_DB=%s", c->env.mongo_db);
-	if (rest_kore_start(&c->kore, c->brokers, c->env.topic, env) == -1) {
-		fprintf(stderr, "chaos: Kore did not start\n");
+static pid_t
+chaos_sink_start(struct chaos *c, const char *sink)
+{
+	return (ct_consumer_start(&c->env, NULL, strcmp(sink, "redis") == 0 ?
+	    "--sink=redis" : "--sink=mongo", NULL));
+}
+
+/*
+ * kill -9 of one sink's process: the other store must grow meanwhile
+ * (*grew: by how much, the redis sink's group waiting out the session
+ * timeout of the dead member included); then another process of that
+ * sink, which must get its store growing again.
+ */
+static int
+chaos_kill_sink(struct chaos *c, pid_t *pid, const char *sink,
+    long long *grew)
+{
+	int	counting, st;
+
+	counting = strcmp(sink, "mongo") == 0;	/* what must go on */
+	chaos_say(c, "kill -9 the %s sink (pid %d)", sink, (int)*pid);
+	(void)kill(*pid, SIGKILL);
+	st = ct_consumer_stop(*pid, 0, 5000);
+	*pid = -1;
+	chaos_say(c, "the %s sink ended with %d", sink, st);
+	if ((*grew = chaos_grows(c, counting, 100, CHAOS_OUTAGE_MS,
+	    30000)) < 0) {
+		fprintf(stderr, "chaos: with the %s sink dead, %s stopped "
+		    "too\n", sink, counting ? "counting" : "logging");
+		return (-1);
+	}
+	chaos_say(c, "%s went on without the %s sink: +%lld; starting "
+	    "another", counting ? "counting" : "logging", sink, *grew);
+	*pid = chaos_sink_start(c, sink);
+	if (chaos_grows(c, !counting, 100, 0, 30000) < 0) {
+		fprintf(stderr, "chaos: the new %s sink stores nothing\n",
+		    sink);
+		return (-1);
+	}
+	chaos_status(c, counting ? "the new mongo sink logs" :
+	    "the new redis sink counts");
+	return (0);
+}
+
+/*
+ * Stops the private Redis or FerretDB for at least CHAOS_OUTAGE_MS and
+ * until the other store grew by 100 meanwhile (*grew), then starts it.
+ */
+static int
+chaos_store_outage(struct chaos *c, const char *what, long long *grew)
+{
+	int	port, counting;
+
+	counting = strcmp(what, "mongo") == 0;
+	port = counting ? c->mongo_port : c->redis_port;
+	chaos_say(c, "%s: stop", what);
+	if (ct_stack("down", what, c->dir, port) != 0)
+		return (-1);
+	*grew = chaos_grows(c, counting, 100, CHAOS_OUTAGE_MS, 30000);
+	chaos_say(c, "%s down: %s +%lld meanwhile; starting it", what,
+	    counting ? "counted" : "logged", *grew);
+	if (ct_stack("up", what, c->dir, port) != 0)
+		return (-1);
+	if (*grew < 0) {
+		fprintf(stderr, "chaos: with %s down, %s stopped too\n", what,
+		    counting ? "counting" : "logging");
 		return (-1);
 	}
 	return (0);
 }
 
-static void
-chaos_consumer_start(struct chaos *c)
-{
-	c->consumer = ct_consumer_start(&c->env, NULL, NULL);
-}
-
 static int
-chaos_load_start(struct chaos *c)
+chaos_load(struct chaos *c)
 {
-	(void)snprintf(c->ids_path, sizeof(c->ids_path), "%s/acked-ids.txt",
-	    c->path);
-	if ((c->ids = fopen(c->ids_path, "w")) == NULL) {
-		fprintf(stderr, "chaos: %s: %s\n", c->ids_path,
-		    strerror(errno));
+	if (chaos_ids_open(c) == -1)
 		return (-1);
-	}
-	if (lg_sink_init(&c->sink, c->ids, NULL) == -1)
-		return (-1);
-	c->rest.name = "rest";
-	c->rest.rate = CHAOS_RATE;
+	chaos_load_init(c, CHAOS_RATE);
 	c->rest.concurrency = 800;	/* 3 s of votes parked in Kore */
 	c->rest.timeout_ms = 20000;
-	c->rest.votes = c->votes;
-	c->rest.nvotes = c->nvotes;
-	c->rest.sink = &c->sink;
-	atomic_store(&c->rest.port, c->kore.port);
-	c->grpcload.name = "grpc";
-	c->grpcload.rate = CHAOS_RATE;
-	c->grpcload.votes = c->votes;
-	c->grpcload.nvotes = c->nvotes;
-	c->grpcload.sink = &c->sink;
 	c->grpcload.concurrency = 32;
 	c->grpcload.timeout_ms = 15000;
-	(void)snprintf(c->grpcload.addr, sizeof(c->grpcload.addr), "%s",
-	    c->grpc.addr);
-	c->load_up = 1;
-	if (lg_rest_start(&c->rest) == -1 || lg_grpc_start(&c->grpcload) == -1)
+	if (chaos_load_start(c) == -1)
 		return (-1);
 	chaos_say(c, "load: %d votes/s over REST and %d over gRPC",
 	    CHAOS_RATE, CHAOS_RATE);
@@ -448,25 +427,29 @@ chaos_load_start(struct chaos *c)
 }
 
 /*
- * Waits up to ms until REST and gRPC have acknowledged at least rest_more
- * and grpc_more votes more than when it was called.
+ * Waits at least min_ms, and up to max_ms until the Redis total
+ * (counted) or the MongoDB documents (!counted) grew by more; the
+ * growth, or -1 if it did not come.
  */
-static int
-chaos_wait_acks(struct chaos *c, int rest_more, int grpc_more, int ms)
+static long long
+chaos_grows(struct chaos *c, int counted, long long more, int min_ms,
+    int max_ms)
 {
-	struct lg_counts	r0, g0, r, g;
-	int64_t			deadline;
+	long long	first, now;
+	int64_t		t0, deadline;
 
-	lg_counts(&c->rest, &r0);
-	lg_counts(&c->grpcload, &g0);
-	deadline = ct_now_ms() + ms;
+	t0 = ct_now_ms();
+	first = counted ? ct_redis_get(&c->env, "total") :
+	    ct_mongo_count(&c->env);
+	if (first < 0)
+		first = 0;
+	deadline = t0 + max_ms;
 	do {
 		ct_sleep_ms(200);
-		lg_counts(&c->rest, &r);
-		lg_counts(&c->grpcload, &g);
-		if (r.acked - r0.acked >= rest_more &&
-		    g.acked - g0.acked >= grpc_more)
-			return (0);
+		now = counted ? ct_redis_get(&c->env, "total") :
+		    ct_mongo_count(&c->env);
+		if (now >= first + more && ct_now_ms() >= t0 + min_ms)
+			return (now - first);
 	} while (ct_now_ms() < deadline);
 	return (-1);
 }
@@ -491,16 +474,6 @@ chaos_wait_counted(struct chaos *c, int more, int ms)
 	return (-1);
 }
 
-/* The driver's own warnings (FerretDB has no endSessions) are noise. */
-static void
-chaos_mongo_log(mongoc_log_level_t level, const char *domain,
-    const char *message, void *arg)
-{
-	(void)arg;
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		fprintf(stderr, "mongoc: %s: %s\n", domain, message);
-}
-
 static void
 chaos_status(struct chaos *c, const char *what)
 {
@@ -519,43 +492,10 @@ chaos_status(struct chaos *c, const char *what)
 static void
 chaos_teardown(struct chaos *c)
 {
-	char	cmd[700];
-
-	if (c->load_up) {
-		lg_stop(&c->rest);
-		lg_stop(&c->grpcload);
-		lg_free(&c->rest);
-		lg_free(&c->grpcload);
-		lg_sink_free(&c->sink);
-		c->load_up = 0;
-	}
-	if (c->ids != NULL) {
-		fclose(c->ids);
-		c->ids = NULL;
-	}
-	free(c->votes);
-	c->votes = NULL;
-	if (c->kore.pid > 0)
-		(void)rest_kore_stop(&c->kore, 20000);
-	if (c->grpc.pid > 0)
-		(void)tg_server_stop(&c->grpc, 10000);
-	if (c->consumer > 0) {
-		(void)ct_consumer_stop(c->consumer, SIGTERM, 15000);
-		c->consumer = -1;
-	}
-	if (c->env_up) {
-		/* The stack goes away whole: only the producer to free. */
-		rd_kafka_destroy(c->env.producer);
-		free(c->env.ids);
-		c->env_up = 0;
-	}
+	chaos_stop(c, 20000);
 	if (c->stack_up) {
-		(void)chaos_stack(c, "down");
-		if (!c->keep && getenv("MARIMBA_CHAOS_KEEP") == NULL) {
-			(void)snprintf(cmd, sizeof(cmd), "rm -rf '%s'",
-			    c->path);
-			(void)system(cmd);
-		}
+		(void)chaos_stack(c, "down", NULL);
+		chaos_remove(c);
 		c->stack_up = 0;
 	}
 }

@@ -36,6 +36,8 @@ import kubernetes_validate
 import yaml
 
 import manifest_rules
+# What the rules and this script both read objects with.
+from manifest_rules import WORKLOADS, get, pod_labels
 
 # libyaml's loader when PyYAML has it (the wheels do): the rendered
 # overlays are thousands of lines, the pure Python parser takes seconds.
@@ -59,7 +61,6 @@ CRD_API = {
     "PodMonitoring": "monitoring.googleapis.com/v1",
     "Rules": "monitoring.googleapis.com/v1",
 }
-WORKLOADS = {"Deployment", "StatefulSet", "DaemonSet", "Job"}
 
 
 class Problems:
@@ -73,17 +74,6 @@ class Problems:
 def load_yaml_docs(path):
     with open(path, encoding="utf-8") as f:
         return [d for d in yaml.load_all(f, Loader=LOADER) if d is not None]
-
-
-def get(d, *path, default=None):
-    for p in path:
-        if isinstance(d, dict) and p in d:
-            d = d[p]
-        elif isinstance(d, list) and isinstance(p, int) and p < len(d):
-            d = d[p]
-        else:
-            return default
-    return d
 
 
 def kustomization_file(directory):
@@ -342,10 +332,6 @@ def pod_spec(d):
 def pod_containers(d):
     spec = pod_spec(d) or {}
     return (spec.get("initContainers") or []) + (spec.get("containers") or [])
-
-
-def pod_labels(d):
-    return get(d, "spec", "template", "metadata", "labels", default={}) or {}
 
 
 def matches(selector, labels):

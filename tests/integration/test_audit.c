@@ -29,48 +29,23 @@
 #include <mongoc/mongoc.h>
 
 #include "test_consumer_harness.h"
+#include "test_consumer_tallies.h"
 #include "vote.h"
 
 #define N_FIRST		4000
 #define OUT_MAX		(256 * 1024)
-
-extern char	**environ;
 
 /* Starts marimba-audit <cmd> with the env's settings, stdout to out. */
 static pid_t
 audit_start(struct ct_env *e, const char *cmd, const char *arg,
     const char *out)
 {
-	char	**envp, buf[1024], cmdbuf[64], argbuf[64];
-	size_t	  n, i, k;
-	pid_t	  pid;
-	int	  fd;
+	struct ct_envp	*envp;
+	char		 cmdbuf[64], argbuf[64];
+	pid_t		 pid;
+	int		 fd;
 
-	for (n = 0; environ[n] != NULL; n++)
-		;
-	envp = calloc(n + 16, sizeof(*envp));
-	assert_non_null(envp);
-	for (i = 0, k = 0; i < n; i++) {
-		if (strncmp(environ[i], "MARIMBA_", 8) != 0)
-			envp[k++] = environ[i];
-	}
-#define AU_SETENV(...)	do {						\
-		(void)snprintf(buf, sizeof(buf), __VA_ARGS__);		\
-		envp[k] = strdup(buf);					\
-		assert_non_null(envp[k]);				\
-		k++;							\
-	} while (0)
-	AU_SETENV("MARIMBA_KAFKA_BROKERS=%s", e->brokers);
-	AU_SETENV("MARIMBA_KAFKA_TOPIC=%s", e->topic);
-	AU_SETENV("MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
-	AU_SETENV("MARIMBA_CONSUMER_GROUP=%s", e->group);
-	AU_SETENV("MARIMBA_REDIS_HOST=%s", e->redis_host);
-	AU_SETENV("MARIMBA_REDIS_PORT=%d", e->redis_port);
-	AU_SETENV("MARIMBA_REDIS_PREFIX=%s", e->prefix);
-	AU_SETENV("MARIMBA_MONGO_URI=%s", e->mongo_uri);
-	AU_SETENV("MARIMBA_MONGO_DB=%s", e->mongo_db);
-#undef AU_SETENV
-	envp[k] = NULL;
+	envp = ct_envp_new(e, NULL, NULL);
 	pid = fork();
 	assert_true(pid != -1);
 	if (pid == 0) {
@@ -81,14 +56,10 @@ audit_start(struct ct_env *e, const char *cmd, const char *arg,
 		(void)snprintf(argbuf, sizeof(argbuf), "%s",
 		    arg != NULL ? arg : "");
 		execve(MARIMBA_AUDIT_BIN, (char *[]){ "marimba-audit", cmdbuf,
-		    arg != NULL ? argbuf : NULL, NULL }, envp);
+		    arg != NULL ? argbuf : NULL, NULL }, envp->vars);
 		_exit(127);
 	}
-	for (i = 0; i < k; i++) {
-		if (strncmp(envp[i], "MARIMBA_", 8) == 0)
-			free(envp[i]);
-	}
-	free(envp);
+	ct_envp_free(envp);
 	return (pid);
 }
 
@@ -122,41 +93,6 @@ audit_run(struct ct_env *e, const char *cmd, char *out, size_t len)
 	(void)unlink(path);
 	fprintf(stderr, "--- marimba-audit %s: exit %d\n%s", cmd, rc, out);
 	return (rc);
-}
-
-/* Every counter of the prefix against votes 0..n-1 of the harness. */
-static void
-assert_tallies(struct ct_env *e, size_t n)
-{
-	char		field[VOTE_NAME_MAX + VOTE_ALBUM_MAX + 8];
-	long long	band[CT_BANDS], album[CT_BANDS][2], rest, grpc;
-	size_t		i, b, a;
-
-	memset(band, 0, sizeof(band));
-	memset(album, 0, sizeof(album));
-	rest = grpc = 0;
-	for (i = 0; i < n; i++) {
-		band[i % CT_BANDS]++;
-		album[i % CT_BANDS][(i / CT_BANDS) % 2]++;
-		if (strcmp(ct_source(i), "rest") == 0)
-			rest++;
-		else
-			grpc++;
-	}
-	assert_int_equal(ct_redis_get(e, "total"), (long long)n);
-	for (b = 0; b < CT_BANDS; b++) {
-		assert_int_equal(ct_redis_hget(e, "bands", ct_band(b)),
-		    band[b]);
-		for (a = 0; a < 2; a++) {
-			(void)snprintf(field, sizeof(field),
-			    "%s \xe2\x80\x94 %s", ct_band(b),
-			    ct_album(a * CT_BANDS));
-			assert_int_equal(ct_redis_hget(e, "albums", field),
-			    album[b][a]);
-		}
-	}
-	assert_int_equal(ct_redis_hget(e, "sources", "rest"), rest);
-	assert_int_equal(ct_redis_hget(e, "sources", "grpc"), grpc);
 }
 
 /* How many of the first n votes have a dedupe key. */
@@ -258,7 +194,7 @@ test_check_then_rebuild(void **state)
 	    (long long)n);
 	assert_int_equal(ct_wait_committed(e, NULL, (long long)n + 1, 15000),
 	    (long long)n + 1);
-	assert_tallies(e, n);
+	ct_assert_tallies(e, n);
 	assert_int_equal(ct_mongo_count(e), (long long)n);
 	/* The series is rebuilt too: it sums to the total again. */
 	assert_int_equal(ct_wait_series(e, (long long)n, 15000),

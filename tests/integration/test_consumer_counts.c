@@ -24,48 +24,12 @@
 #include <mongoc/mongoc.h>
 
 #include "test_consumer_harness.h"
+#include "test_consumer_tallies.h"
 #include "vote.h"
 #include "vote_codec.h"
 #include "vote_id.h"
-#include "vote_tally.h"
 
 #define N_VOTES		2000
-
-/* Checks every counter of the env's prefix against votes 0..n-1. */
-static void
-assert_counters(struct ct_env *e, size_t n)
-{
-	char		field[VOTE_TALLY_KEY_MAX];
-	long long	band[CT_BANDS], album[CT_BANDS][2], rest, grpc;
-	size_t		i, b, a;
-
-	memset(band, 0, sizeof(band));
-	memset(album, 0, sizeof(album));
-	rest = grpc = 0;
-	for (i = 0; i < n; i++) {
-		b = i % CT_BANDS;
-		a = (i / CT_BANDS) % 2;
-		band[b]++;
-		album[b][a]++;
-		if (strcmp(ct_source(i), "rest") == 0)
-			rest++;
-		else
-			grpc++;
-	}
-	assert_int_equal(ct_redis_get(e, "total"), (long long)n);
-	for (b = 0; b < CT_BANDS; b++) {
-		assert_int_equal(ct_redis_hget(e, "bands", ct_band(b)),
-		    band[b]);
-		for (a = 0; a < 2; a++) {
-			assert_int_equal(vote_tally_key(field, sizeof(field),
-			    ct_band(b), ct_album(a * CT_BANDS)), 0);
-			assert_int_equal(ct_redis_hget(e, "albums", field),
-			    album[b][a]);
-		}
-	}
-	assert_int_equal(ct_redis_hget(e, "sources", "rest"), rest);
-	assert_int_equal(ct_redis_hget(e, "sources", "grpc"), grpc);
-}
 
 /* 1 if GET /metrics on port shows text within timeout ms. */
 static int
@@ -122,7 +86,7 @@ test_counts_exact_then_replayed(void **state)
 	assert_true(wait_metric(port, "HTTP/1.0 200 OK", 1000));
 	assert_int_equal(ct_http_get(port, "/other", page, sizeof(page)), 0);
 	assert_non_null(strstr(page, "HTTP/1.0 404 Not Found"));
-	assert_counters(e, N_VOTES);
+	ct_assert_tallies(e, N_VOTES);
 	assert_int_equal(ct_mongo_count(e), N_VOTES);
 	assert_int_equal(ct_mongo_count_ids(e), N_VOTES);
 
@@ -141,7 +105,7 @@ test_counts_exact_then_replayed(void **state)
 	assert_int_equal(ct_wait_committed(e, group2, N_VOTES, 30000),
 	    N_VOTES);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 15000), 0);
-	assert_counters(e, N_VOTES);
+	ct_assert_tallies(e, N_VOTES);
 	assert_int_equal(ct_mongo_count(e), N_VOTES);
 	ct_sleep_ms(3000);	/* let a late series flush show up */
 	assert_int_equal(ct_redis_series_sum(e, "total"), N_VOTES);

@@ -335,58 +335,99 @@ ct_produce_raw(struct ct_env *e, int32_t partition, const void *buf,
 		ct_die("flush raw");
 }
 
-pid_t
-ct_consumer_start(struct ct_env *e, const char *group, ...)
+struct ct_envp *
+ct_envp_new(struct ct_env *e, const char *group, const char *const *first)
 {
-	char		**envp, *kv, *argv[8];
-	const char	*extra;
-	va_list		 ap;
-	size_t		 n, i, k, a;
-	pid_t		 pid;
-	char		 buf[1024];
+	struct ct_envp	*v;
+	size_t		 n, i;
 
 	for (n = 0; environ[n] != NULL; n++)
 		;
-	if ((envp = calloc(n + 32, sizeof(*envp))) == NULL)
+	if ((v = calloc(1, sizeof(*v))) == NULL ||
+	    (v->vars = calloc(n + CT_ENVP_ROOM + 1, sizeof(*v->vars))) == NULL)
 		ct_die("out of memory");
-	k = 0;
+	v->cap = n + CT_ENVP_ROOM;
 	for (i = 0; i < n; i++) {
 		if (strncmp(environ[i], "MARIMBA_", 8) != 0)
-			envp[k++] = environ[i];
+			v->vars[v->len++] = environ[i];
 	}
-#define CT_SETENV(...)	do {						\
-		(void)snprintf(buf, sizeof(buf), __VA_ARGS__);		\
-		if ((kv = strdup(buf)) == NULL)				\
-			ct_die("out of memory");			\
-		envp[k++] = kv;						\
-	} while (0)
 	/* The extras first: getenv() takes the first of a name. */
+	for (i = 0; first != NULL && first[i] != NULL; i++)
+		ct_envp_add(v, "%s", first[i]);
+	ct_envp_add(v, "MARIMBA_KAFKA_BROKERS=%s", e->brokers);
+	ct_envp_add(v, "MARIMBA_KAFKA_TOPIC=%s", e->topic);
+	ct_envp_add(v, "MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
+	ct_envp_add(v, "MARIMBA_CONSUMER_GROUP=%s", group ? group : e->group);
+	ct_envp_add(v, "MARIMBA_REDIS_HOST=%s", e->redis_host);
+	ct_envp_add(v, "MARIMBA_REDIS_PORT=%d", e->redis_port);
+	ct_envp_add(v, "MARIMBA_REDIS_PREFIX=%s", e->prefix);
+	ct_envp_add(v, "MARIMBA_MONGO_URI=%s", e->mongo_uri);
+	ct_envp_add(v, "MARIMBA_MONGO_DB=%s", e->mongo_db);
+	return (v);
+}
+
+void
+ct_envp_add(struct ct_envp *v, const char *fmt, ...)
+{
+	va_list	ap;
+	char	buf[1024];
+
+	if (v->len == v->cap)
+		ct_die("environment: more than %d settings", CT_ENVP_ROOM);
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if ((v->vars[v->len] = strdup(buf)) == NULL)
+		ct_die("out of memory");
+	v->len++;
+	v->vars[v->len] = NULL;
+}
+
+void
+ct_envp_free(struct ct_envp *v)
+{
+	size_t	i;
+
+	/* Only the MARIMBA_* settings are ours; the rest is environ's. */
+	for (i = 0; i < v->len; i++) {
+		if (strncmp(v->vars[i], "MARIMBA_", 8) == 0)
+			free(v->vars[i]);
+	}
+	free(v->vars);
+	free(v);
+}
+
+pid_t
+ct_consumer_start(struct ct_env *e, const char *group, ...)
+{
+	struct ct_envp	*envp;
+	/* Extras; the env's nine and this function's three take the rest. */
+	const char	*extra, *vars[CT_ENVP_ROOM - 16];
+	char		*argv[8];
+	va_list		 ap;
+	size_t		 i, nvars, a;
+	pid_t		 pid;
+
 	a = 0;
+	nvars = 0;
 	argv[a++] = "marimba-consumer";
 	va_start(ap, group);
-	while ((extra = va_arg(ap, const char *)) != NULL && k < n + 20) {
+	while ((extra = va_arg(ap, const char *)) != NULL) {
 		if (strncmp(extra, "--", 2) == 0 && a < 7) {
 			if ((argv[a++] = strdup(extra)) == NULL)
 				ct_die("out of memory");
-		} else
-			CT_SETENV("%s", extra);
+		} else if (nvars + 1 < sizeof(vars) / sizeof(vars[0]))
+			vars[nvars++] = extra;
+		else
+			ct_die("consumer: too many settings");
 	}
 	va_end(ap);
 	argv[a] = NULL;
-	CT_SETENV("MARIMBA_KAFKA_BROKERS=%s", e->brokers);
-	CT_SETENV("MARIMBA_KAFKA_TOPIC=%s", e->topic);
-	CT_SETENV("MARIMBA_KAFKA_DLQ_TOPIC=%s", e->dlq_topic);
-	CT_SETENV("MARIMBA_CONSUMER_GROUP=%s", group ? group : e->group);
-	CT_SETENV("MARIMBA_REDIS_HOST=%s", e->redis_host);
-	CT_SETENV("MARIMBA_REDIS_PORT=%d", e->redis_port);
-	CT_SETENV("MARIMBA_REDIS_PREFIX=%s", e->prefix);
-	CT_SETENV("MARIMBA_MONGO_URI=%s", e->mongo_uri);
-	CT_SETENV("MARIMBA_MONGO_DB=%s", e->mongo_db);
-	CT_SETENV("MARIMBA_SESSION_TIMEOUT_MS=%d", 6000);
-	CT_SETENV("MARIMBA_CONSUMER_METRICS_PORT=0");
-	CT_SETENV("MARIMBA_CONSUMER_SINKS=redis,mongo");
-#undef CT_SETENV
-	envp[k] = NULL;
+	vars[nvars] = NULL;
+	envp = ct_envp_new(e, group, vars);
+	ct_envp_add(envp, "MARIMBA_SESSION_TIMEOUT_MS=%d", 6000);
+	ct_envp_add(envp, "MARIMBA_CONSUMER_METRICS_PORT=0");
+	ct_envp_add(envp, "MARIMBA_CONSUMER_SINKS=redis,mongo");
 
 	if ((pid = fork()) == -1)
 		ct_die("fork: %s", strerror(errno));
@@ -401,16 +442,12 @@ ct_consumer_start(struct ct_env *e, const char *group, ...)
 			if (fd == -1 || dup2(fd, STDERR_FILENO) == -1)
 				_exit(126);
 		}
-		execve(MARIMBA_CONSUMER_BIN, argv, envp);
+		execve(MARIMBA_CONSUMER_BIN, argv, envp->vars);
 		_exit(127);
 	}
 	for (i = 1; i < a; i++)
 		free(argv[i]);
-	for (i = 0; i < k; i++) {
-		if (strncmp(envp[i], "MARIMBA_", 8) == 0)
-			free(envp[i]);
-	}
-	free(envp);
+	ct_envp_free(envp);
 	for (i = 0; i < sizeof(e->pids) / sizeof(e->pids[0]); i++) {
 		if (e->pids[i] == 0) {
 			e->pids[i] = pid;
@@ -608,34 +645,50 @@ ct_redis_del_pattern(struct ct_env *e, const char *pattern)
 	return (deleted);
 }
 
-long long
-ct_wait_total(struct ct_env *e, long long want, int timeout_ms)
+/* What ct_wait_figure polls. */
+enum ct_figure {
+	CT_FIGURE_TOTAL,	/* <prefix>:total */
+	CT_FIGURE_SERIES,	/* the votes-per-second stream's sum */
+	CT_FIGURE_LOGS		/* documents in <db>.logs */
+};
+
+/* Polls a figure every step_ms until it equals want; the last value. */
+static long long
+ct_wait_figure(struct ct_env *e, enum ct_figure what, long long want,
+    int timeout_ms, int step_ms)
 {
 	int64_t		deadline;
 	long long	v;
 
 	deadline = ct_now_ms() + timeout_ms;
 	for (;;) {
-		v = ct_redis_get(e, "total");
+		switch (what) {
+		case CT_FIGURE_TOTAL:
+			v = ct_redis_get(e, "total");
+			break;
+		case CT_FIGURE_SERIES:
+			v = ct_redis_series_sum(e, "total");
+			break;
+		default:
+			v = ct_mongo_count(e);
+			break;
+		}
 		if (v == want || ct_now_ms() > deadline)
 			return (v);
-		ct_sleep_ms(100);
+		ct_sleep_ms(step_ms);
 	}
+}
+
+long long
+ct_wait_total(struct ct_env *e, long long want, int timeout_ms)
+{
+	return (ct_wait_figure(e, CT_FIGURE_TOTAL, want, timeout_ms, 100));
 }
 
 long long
 ct_wait_series(struct ct_env *e, long long want, int timeout_ms)
 {
-	int64_t		deadline;
-	long long	v;
-
-	deadline = ct_now_ms() + timeout_ms;
-	for (;;) {
-		v = ct_redis_series_sum(e, "total");
-		if (v == want || ct_now_ms() > deadline)
-			return (v);
-		ct_sleep_ms(200);
-	}
+	return (ct_wait_figure(e, CT_FIGURE_SERIES, want, timeout_ms, 200));
 }
 
 static long long
@@ -673,16 +726,7 @@ ct_mongo_count(struct ct_env *e)
 long long
 ct_wait_mongo_count(struct ct_env *e, long long want, int timeout_ms)
 {
-	int64_t		deadline;
-	long long	v;
-
-	deadline = ct_now_ms() + timeout_ms;
-	for (;;) {
-		v = ct_mongo_count(e);
-		if (v == want || ct_now_ms() > deadline)
-			return (v);
-		ct_sleep_ms(200);
-	}
+	return (ct_wait_figure(e, CT_FIGURE_LOGS, want, timeout_ms, 200));
 }
 
 long long

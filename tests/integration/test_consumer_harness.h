@@ -76,6 +76,26 @@ void		 ct_produce_raw(struct ct_env *, int32_t, const void *, size_t);
  */
 pid_t		 ct_consumer_start(struct ct_env *, const char *group, ...)
 		    __attribute__((sentinel));
+/*
+ * The environment of a child process (marimba-consumer, marimba-audit):
+ * environ without its MARIMBA_* settings, then NULL-ended extras
+ * ("VAR=val", may be NULL), then the env's services, topics, group
+ * (NULL: the env's), Redis prefix and Mongo database; vars is
+ * NULL-ended, for execve(). ct_envp_add appends one more "VAR=val"
+ * (CT_ENVP_ROOM settings in all). Failures end the test (ct_die).
+ */
+#define CT_ENVP_ROOM	32
+struct ct_envp {
+	char	**vars;
+	size_t	  len;
+	size_t	  cap;
+};
+struct ct_envp	*ct_envp_new(struct ct_env *, const char *,
+		    const char *const *);
+void		 ct_envp_add(struct ct_envp *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 ct_envp_free(struct ct_envp *);
+
 /* Sends sig and waits up to timeout ms; returns the exit status or -1. */
 int		 ct_consumer_stop(pid_t, int, int);
 

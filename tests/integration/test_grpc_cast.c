@@ -29,55 +29,22 @@
 #define N_STREAM	25
 #define CALL_MS		10000
 
-struct fixture {
-	struct tg_server	 srv;
-	char			 topic[128];
-	grpc_channel		*ch;
-	grpc_completion_queue	*cq;
-};
-
 static int
 setup(void **state)
 {
-	static struct fixture	 f;
-	static const char	*extra[] = { "MARIMBA_MAX_BATCH=50", NULL };
+	static struct tg_fixture	 f;
+	static const char		*extra[] = { "MARIMBA_MAX_BATCH=50",
+	    NULL };
 
-	grpc_init();
-	tg_topic_name(f.topic, sizeof(f.topic), "grpc-cast");
-	if (tg_topic_create(TG_BROKERS, f.topic, 3) == -1)
+	if (tg_fixture_up(&f, "grpc-cast", extra) == -1)
 		return (-1);
-	if (tg_server_start(&f.srv, TG_BROKERS, f.topic, extra) == -1)
-		return (-1);
-	f.ch = rpc_channel_new(f.srv.addr);
-	f.cq = rpc_cq_new();
-	if (tg_wait_health(f.ch, f.cq, 1, 15000) == -1) {
-		fprintf(stderr, "marimba-grpc never said SERVING\n");
-		return (-1);
-	}
 	*state = &f;
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	int		 st;
-
-	rpc_cq_free(f->cq);
-	grpc_channel_destroy(f->ch);
-	st = tg_server_stop(&f->srv, 15000);
-	grpc_shutdown();
-	if (st != 0) {
-		fprintf(stderr, "marimba-grpc exited with %d\n", st);
-		return (-1);
-	}
 	return (0);
 }
 
 /* Every id is on the topic exactly once, carrying votes[i]. */
 static void
-assert_on_topic(struct fixture *f, const struct vote *votes,
+assert_on_topic(struct tg_fixture *f, const struct vote *votes,
     char (*ids)[VOTE_ID_LEN + 1], size_t n)
 {
 	struct vote	*got;
@@ -105,11 +72,11 @@ assert_on_topic(struct fixture *f, const struct vote *votes,
 static void
 test_cast_unary(void **state)
 {
-	struct fixture	*f = *state;
-	struct vote	 votes[N_UNARY];
-	char		 ids[N_UNARY][VOTE_ID_LEN + 1], why[256];
-	long		 before;
-	int		 i;
+	struct tg_fixture	*f = *state;
+	struct vote		 votes[N_UNARY];
+	char			 ids[N_UNARY][VOTE_ID_LEN + 1], why[256];
+	long			 before;
+	int			 i;
 
 	before = tg_topic_count(TG_BROKERS, f->topic);
 	assert_true(before >= 0);
@@ -126,11 +93,11 @@ test_cast_unary(void **state)
 static void
 test_cast_stream(void **state)
 {
-	struct fixture	*f = *state;
-	struct vote	 votes[N_STREAM];
-	char		 ids[N_STREAM][VOTE_ID_LEN + 1], why[256];
-	long		 before;
-	int		 i;
+	struct tg_fixture	*f = *state;
+	struct vote		 votes[N_STREAM];
+	char			 ids[N_STREAM][VOTE_ID_LEN + 1], why[256];
+	long			 before;
+	int			 i;
 
 	before = tg_topic_count(TG_BROKERS, f->topic);
 	assert_true(before >= 0);
@@ -147,7 +114,7 @@ test_cast_stream(void **state)
 
 /* One raw call; returns the status and copies the details. */
 static grpc_status_code
-raw_call(struct fixture *f, const char *method, const struct rpc_msg *msgs,
+raw_call(struct tg_fixture *f, const char *method, const struct rpc_msg *msgs,
     size_t n, int stream, char *why, size_t whylen)
 {
 	struct rpc_result	res;
@@ -182,7 +149,7 @@ request(const char *name, const char *album, uint32_t year, uint32_t rank)
 }
 
 static void
-assert_invalid(struct fixture *f, struct rpc_msg m, const char *expect)
+assert_invalid(struct tg_fixture *f, struct rpc_msg m, const char *expect)
 {
 	char	why[256];
 
@@ -196,7 +163,7 @@ assert_invalid(struct fixture *f, struct rpc_msg m, const char *expect)
 static void
 test_bad_requests(void **state)
 {
-	struct fixture	*f = *state;
+	struct tg_fixture	*f = *state;
 	static const uint8_t garbage[] = { 0xff, 0xff, 0xff, 0xff, 0x0f };
 	/* name "ab\0cd", album "x", year 2000, rank 1, by hand. */
 	static const uint8_t nul[] = { 0x0a, 0x05, 'a', 'b', 0x00, 'c', 'd',
@@ -300,9 +267,9 @@ test_bad_requests(void **state)
 static void
 test_unknown_method(void **state)
 {
-	struct fixture	*f = *state;
-	struct rpc_msg	 m;
-	char		 why[256];
+	struct tg_fixture	*f = *state;
+	struct rpc_msg		 m;
+	char			 why[256];
 
 	m.data = (const uint8_t *)"";
 	m.len = 0;
@@ -315,8 +282,8 @@ test_unknown_method(void **state)
 static void
 test_health(void **state)
 {
-	struct fixture	*f = *state;
-	int		 serving;
+	struct tg_fixture	*f = *state;
+	int			 serving;
 
 	assert_int_equal(tg_health(f->ch, f->cq, "", &serving),
 	    GRPC_STATUS_OK);
@@ -339,5 +306,5 @@ main(void)
 		cmocka_unit_test(test_unknown_method),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, setup, tg_fixture_teardown));
 }

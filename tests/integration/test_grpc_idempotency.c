@@ -29,47 +29,17 @@
 #define N_STREAM	5
 #define TTL_S		3600	/* MARIMBA_DEDUPE_TTL_S of the server */
 
-struct fixture {
-	struct tg_server	 srv;
-	char			 topic[128];
-	grpc_channel		*ch;
-	grpc_completion_queue	*cq;
-};
-
 static int
 setup(void **state)
 {
-	static struct fixture	 f;
-	static const char	*extra[] = { "MARIMBA_DEDUPE_TTL_S=3600",
+	static struct tg_fixture	 f;
+	static const char		*extra[] = { "MARIMBA_DEDUPE_TTL_S=3600",
 	    NULL };
 
-	grpc_init();
-	tg_topic_name(f.topic, sizeof(f.topic), "grpc-idem");
-	if (tg_topic_create(TG_BROKERS, f.topic, 3) == -1)
+	if (tg_fixture_up(&f, "grpc-idem", extra) == -1)
 		return (-1);
-	if (tg_server_start(&f.srv, TG_BROKERS, f.topic, extra) == -1)
-		return (-1);
-	f.ch = rpc_channel_new(f.srv.addr);
-	f.cq = rpc_cq_new();
-	if (tg_wait_health(f.ch, f.cq, 1, 15000) == -1) {
-		fprintf(stderr, "marimba-grpc never said SERVING\n");
-		return (-1);
-	}
 	*state = &f;
 	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture	*f = *state;
-	int		 st;
-
-	rpc_cq_free(f->cq);
-	grpc_channel_destroy(f->ch);
-	st = tg_server_stop(&f->srv, 15000);
-	grpc_shutdown();
-	return (st == 0 ? 0 : -1);
 }
 
 /*
@@ -77,7 +47,7 @@ teardown(void **state)
  * metadata (none if NULL, twice if twice); the ids go into ids.
  */
 static grpc_status_code
-cast(struct fixture *f, const struct vote *votes, size_t n, int stream,
+cast(struct tg_fixture *f, const struct vote *votes, size_t n, int stream,
     const char *key, int twice, char (*ids)[VOTE_ID_LEN + 1])
 {
 	Marimba__V1__CastReply		*one;
@@ -137,11 +107,11 @@ cast(struct fixture *f, const struct vote *votes, size_t n, int stream,
 static void
 test_cast_retry_same_id(void **state)
 {
-	struct fixture	*f = *state;
-	struct vote	 v, w;
-	char		 key[IDEM_KEY_ULID_LEN + 1];
-	char		 a[1][VOTE_ID_LEN + 1], b[1][VOTE_ID_LEN + 1];
-	char		 c[1][VOTE_ID_LEN + 1];
+	struct tg_fixture	*f = *state;
+	struct vote		 v, w;
+	char			 key[IDEM_KEY_ULID_LEN + 1];
+	char			 a[1][VOTE_ID_LEN + 1], b[1][VOTE_ID_LEN + 1];
+	char			 c[1][VOTE_ID_LEN + 1];
 
 	tg_vote(&v, 1);
 	assert_int_equal(idem_key_new(key, marimba_now_ms()), 0);
@@ -164,14 +134,14 @@ test_cast_retry_same_id(void **state)
 static void
 test_stream_retry_same_ids(void **state)
 {
-	struct fixture	*f = *state;
-	struct vote	 votes[N_STREAM];
-	char		 a[N_STREAM][VOTE_ID_LEN + 1];
-	char		 b[N_STREAM][VOTE_ID_LEN + 1];
-	const char	*key = "01890a5d-ac96-774b-bcce-b302099a8057";
-	char		 now_key[40];
-	int64_t		 ms;
-	size_t		 i;
+	struct tg_fixture	*f = *state;
+	struct vote		 votes[N_STREAM];
+	char			 a[N_STREAM][VOTE_ID_LEN + 1];
+	char			 b[N_STREAM][VOTE_ID_LEN + 1];
+	const char		*key = "01890a5d-ac96-774b-bcce-b302099a8057";
+	char			 now_key[40];
+	int64_t			 ms;
+	size_t			 i;
 
 	/* A UUIDv7 of now: the example's random part, our time. */
 	ms = marimba_now_ms();
@@ -195,11 +165,13 @@ test_stream_retry_same_ids(void **state)
 static void
 test_bad_keys(void **state)
 {
-	struct fixture	*f = *state;
-	struct vote	 v;
-	char		 ids[1][VOTE_ID_LEN + 1], future[IDEM_KEY_ULID_LEN + 1];
-	char		 old[IDEM_KEY_ULID_LEN + 1], good[IDEM_KEY_ULID_LEN + 1];
-	long		 before;
+	struct tg_fixture	*f = *state;
+	struct vote		 v;
+	char			 ids[1][VOTE_ID_LEN + 1];
+	char			 future[IDEM_KEY_ULID_LEN + 1];
+	char			 old[IDEM_KEY_ULID_LEN + 1];
+	char			 good[IDEM_KEY_ULID_LEN + 1];
+	long			 before;
 
 	tg_vote(&v, 3);
 	assert_int_equal(idem_key_new(future, marimba_now_ms() + 600000), 0);
@@ -231,5 +203,5 @@ main(void)
 		cmocka_unit_test(test_bad_keys),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, setup, tg_fixture_teardown));
 }

@@ -316,6 +316,41 @@ tg_wait_health(grpc_channel *ch, grpc_completion_queue *cq, int want,
 	return (-1);
 }
 
+int
+tg_fixture_up(struct tg_fixture *f, const char *prefix, const char **extra)
+{
+	grpc_init();
+	tg_topic_name(f->topic, sizeof(f->topic), prefix);
+	if (tg_topic_create(TG_BROKERS, f->topic, 3) == -1)
+		return (-1);
+	if (tg_server_start(&f->srv, TG_BROKERS, f->topic, extra) == -1)
+		return (-1);
+	f->ch = rpc_channel_new(f->srv.addr);
+	f->cq = rpc_cq_new();
+	if (tg_wait_health(f->ch, f->cq, 1, 15000) == -1) {
+		fprintf(stderr, "marimba-grpc never said SERVING\n");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+tg_fixture_teardown(void **state)
+{
+	struct tg_fixture	*f = *state;
+	int			 st;
+
+	rpc_cq_free(f->cq);
+	grpc_channel_destroy(f->ch);
+	st = tg_server_stop(&f->srv, 15000);
+	grpc_shutdown();
+	if (st != 0) {
+		fprintf(stderr, "marimba-grpc exited with %d\n", st);
+		return (-1);
+	}
+	return (0);
+}
+
 void
 tg_vote(struct vote *v, int i)
 {

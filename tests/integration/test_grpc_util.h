@@ -56,6 +56,27 @@ grpc_status_code	tg_health(grpc_channel *, grpc_completion_queue *,
 /* Waits up to timeout ms for the health status want (1 = SERVING). */
 int	tg_wait_health(grpc_channel *, grpc_completion_queue *, int, int);
 
+/* A cmocka fixture: marimba-grpc on its own topic, and a client to it. */
+struct tg_fixture {
+	struct tg_server	 srv;
+	char			 topic[128];
+	grpc_channel		*ch;
+	grpc_completion_queue	*cq;
+};
+
+/*
+ * grpc_init, a topic prefix-... with 3 partitions, marimba-grpc on it with
+ * extra settings (as tg_server_start), a channel and a queue to it, and a
+ * wait until it says SERVING. 0 or -1.
+ */
+int	tg_fixture_up(struct tg_fixture *, const char *, const char **);
+
+/*
+ * A cmocka group teardown of a tg_fixture in *state: frees the client,
+ * stops marimba-grpc, grpc_shutdown; -1 if marimba-grpc did not exit 0.
+ */
+int	tg_fixture_teardown(void **);
+
 /* A valid vote number i (varied band, album, year, rank). */
 void	tg_vote(struct vote *, int);
 

@@ -4,10 +4,6 @@
  */
 #include <sys/socket.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -17,44 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "net_port.h"
 #include "test_raw_http.h"
 
 #define RAW_BUF_MAX	(256 * 1024)
 
-static long	raw_now_ms(void);
 static size_t	raw_parse_one(const char *, size_t, int,
 		    struct raw_response *);
 static void	raw_split(const char *, size_t, int, struct raw_result *);
-
-static long
-raw_now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
-int
-raw_connect(int port)
-{
-	struct sockaddr_in	sin;
-	int			fd, on;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return (-1);
-	on = 1;
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
-		close(fd);
-		return (-1);
-	}
-	return (fd);
-}
 
 int
 raw_send(int fd, const void *data, size_t len)
@@ -141,12 +108,12 @@ raw_read_n(int fd, int head_first, int want, long idle_ms, long max_ms,
 	long		 start, last, now, wait;
 
 	memset(res, 0, sizeof(*res));
-	start = last = raw_now_ms();
+	start = last = marimba_mono_ms();
 	len = 0;
 	if ((buf = malloc(RAW_BUF_MAX)) == NULL)
 		return;
 	for (;;) {
-		now = raw_now_ms();
+		now = marimba_mono_ms();
 		wait = idle_ms - (now - last);
 		if (max_ms - (now - start) < wait)
 			wait = max_ms - (now - start);
@@ -164,7 +131,7 @@ raw_read_n(int fd, int head_first, int want, long idle_ms, long max_ms,
 			break;
 		}
 		len += (size_t)n;
-		last = raw_now_ms();
+		last = marimba_mono_ms();
 		if (len == RAW_BUF_MAX)
 			break;
 		if (want > 0) {
@@ -173,7 +140,7 @@ raw_read_n(int fd, int head_first, int want, long idle_ms, long max_ms,
 				break;
 		}
 	}
-	res->ms = raw_now_ms() - start;
+	res->ms = marimba_mono_ms() - start;
 	raw_split(buf, len, head_first, res);
 	free(buf);
 }
@@ -186,7 +153,7 @@ raw_exchange(int port, const char *req, size_t len, const char *later,
 	struct timespec	ts;
 	int		fd;
 
-	if ((fd = raw_connect(port)) == -1)
+	if ((fd = net_connect_loopback(port)) == -1)
 		return (-1);
 	(void)raw_send(fd, req, len);
 	if (later != NULL) {

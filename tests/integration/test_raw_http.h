@@ -26,9 +26,6 @@ struct raw_result {
 	long			ms;	/* until closed or idle */
 };
 
-/* A blocking TCP connection to 127.0.0.1:port; -1 on error. */
-int	raw_connect(int);
-
 /* Sends all len bytes (no SIGPIPE); 0, or -1 if the peer is gone. */
 int	raw_send(int, const void *, size_t);
 

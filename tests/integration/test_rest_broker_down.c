@@ -45,7 +45,7 @@ stack(struct fixture *f, const char *verb)
 
 	snprintf(cmd, sizeof(cmd), "cd '%s' && MARIMBA_STACK_DIR='%s' "
 	    "MARIMBA_KAFKA_PORT=%d MARIMBA_KAFKA_CONTROLLER_PORT=%d "
-	    "timeout 90 scripts/stack %s kafka >&2", MARIMBA_SOURCE_DIR,
+	    "timeout 150 scripts/stack %s kafka >&2", MARIMBA_SOURCE_DIR,
 	    f->state_dir, f->kafka_port, f->controller_port, verb);
 	return (system(cmd) == 0 ? 0 : -1);
 }

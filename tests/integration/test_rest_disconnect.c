@@ -22,7 +22,7 @@
 
 #define CLIENTS		60
 #define BATCH		1000
-#define ROUNDS		5
+#define ROUNDS		8
 
 /*
  * 1 if the log holds a sanitizer report or a worker crash; *gone gets the
@@ -54,10 +54,14 @@ log_has_errors(const char *path, int *gone)
 	return (bad);
 }
 
-/* CLIENTS POSTs of body that each hang up 2..21 ms in. */
+/*
+ * CLIENTS POSTs of body that each hang up 2..2 + 19 * stretch ms in: later
+ * rounds wait longer, so that on a slow build (ASan, a loaded machine)
+ * some hang up after their votes were parked, not before.
+ */
 static void
 hang_up_round(const char *url, struct curl_slist *hdrs, const char *body,
-    size_t len)
+    size_t len, int stretch)
 {
 	CURLM	*multi;
 	CURL	*easy[CLIENTS];
@@ -74,7 +78,7 @@ hang_up_round(const char *url, struct curl_slist *hdrs, const char *body,
 		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(easy[i], CURLOPT_POSTFIELDSIZE, (long)len);
 		curl_easy_setopt(easy[i], CURLOPT_TIMEOUT_MS,
-		    (long)(2 + i % 20));
+		    (long)(2 + (i % 20) * stretch));
 		curl_multi_add_handle(multi, easy[i]);
 	}
 	do {
@@ -128,7 +132,7 @@ test_clients_hang_up_while_parked(void **state)
 	hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	/* Rounds until some request was freed while parked (timing). */
 	for (round = 0; round < ROUNDS; round++) {
-		hang_up_round(url, hdrs, body, off);
+		hang_up_round(url, hdrs, body, off, 1 + 2 * round);
 		(void)log_has_errors(kore->log, &gone);
 		if (gone > 0)
 			break;

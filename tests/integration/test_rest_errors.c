@@ -22,12 +22,6 @@
 #define MAX_BODY	4096
 #define MAX_BATCH	5
 
-struct fixture {
-	struct marimba_config	cfg;
-	struct rest_kore	kore;
-	char			topic[128];
-};
-
 static const char good[] =
     "{\"name\":\"Bohemia Suburbana\",\"album\":\"Mi Vida\","
     "\"year\":1995,\"rank\":2}";
@@ -35,30 +29,18 @@ static const char good[] =
 static int
 setup(void **state)
 {
-	struct fixture	*f;
 	const char	*env[] = { "MARIMBA_MAX_BODY=4096",
 	    "MARIMBA_MAX_BATCH=5", NULL };
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return (-1);
-	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic),
-	    "test-rest-errors", 3, env) == -1) {
-		free(f);
-		return (-1);
-	}
-	*state = f;
-	return (0);
+	*state = rest_fixture_new(sizeof(struct rest_fixture),
+	    "test-rest-errors", 3, env, 0);
+	return (*state == NULL ? -1 : 0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	int		 rc;
-
-	rc = rest_kore_stop(&f->kore, 15000);
-	free(f);
-	return (rc == 0 ? 0 : -1);
+	return (rest_fixture_free(*state));
 }
 
 /*
@@ -66,7 +48,7 @@ teardown(void **state)
  * with an "error" string, and (if not NULL/-1) its field and index.
  */
 static void
-expect(struct fixture *f, const char *method, const char *path,
+expect(struct rest_fixture *f, const char *method, const char *path,
     const char *ctype, const char *body, size_t len, long status,
     const char *field, long index)
 {
@@ -123,7 +105,7 @@ expect(struct fixture *f, const char *method, const char *path,
 }
 
 static void
-post(struct fixture *f, const char *body, long status, const char *field,
+post(struct rest_fixture *f, const char *body, long status, const char *field,
     long index)
 {
 	expect(f, "POST", "/api/votes", "application/json", body,
@@ -133,7 +115,7 @@ post(struct fixture *f, const char *body, long status, const char *field,
 static void
 test_bad_json(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 
 	post(f, "{\"name\":\"Alux Nahual\",", 400, NULL, -1);
 	post(f, "", 400, NULL, -1);
@@ -146,7 +128,7 @@ test_bad_json(void **state)
 static void
 test_bad_fields(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 	char		 body[512], name[200];
 
 	/* Wrong type. */
@@ -184,7 +166,7 @@ test_bad_fields(void **state)
 static void
 test_batch_with_one_bad_element(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 	char		 body[1024];
 
 	/* The last element is bad: nothing of the batch may be produced. */
@@ -199,7 +181,7 @@ test_batch_with_one_bad_element(void **state)
 static void
 test_too_large(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 	char		*body;
 	size_t		 big = 40 * MAX_BODY;
 
@@ -219,7 +201,7 @@ test_too_large(void **state)
 static void
 test_content_type(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 
 	expect(f, "POST", "/api/votes", "text/plain", good, strlen(good), 415,
 	    NULL, -1);
@@ -232,7 +214,7 @@ test_content_type(void **state)
 static void
 test_routes_and_methods(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 
 	expect(f, "GET", "/nope", NULL, NULL, 0, 404, NULL, -1);
 	expect(f, "POST", "/api/votes/", "application/json", good,
@@ -252,7 +234,7 @@ test_routes_and_methods(void **state)
 static void
 test_nothing_produced(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 
 	assert_int_equal(rest_topic_count(f->cfg.kafka_brokers, f->topic), 0);
 }

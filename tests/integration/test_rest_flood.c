@@ -24,6 +24,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "net_port.h"
 #include "test_raw_http.h"
 #include "test_rest_support.h"
 
@@ -129,7 +130,7 @@ test_idle_keepalive_flood(void **state)
 	/* Each connection answered once, then left idle (keep-alive 8 s). */
 	t0 = now_ms();
 	for (i = 0; i < IDLE_CONNS; i++) {
-		fds[i] = raw_connect(kore->port);
+		fds[i] = net_connect_loopback(kore->port);
 		assert_true(fds[i] != -1);
 		healthz_on(fds[i]);
 	}

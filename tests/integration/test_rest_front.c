@@ -7,6 +7,7 @@
  * whether the connection was closed, and the topic's exact high
  * watermark: a refused or unanswered vote is never produced.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -18,7 +19,9 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "config.h"
+#include "net_port.h"
 #include "test_raw_http.h"
 #include "test_rest_support.h"
 
@@ -34,46 +37,39 @@
 #define IDLE_MS	400
 
 struct front {
-	struct marimba_config	cfg;
-	struct rest_kore	kore;
-	char			topic[128];
+	struct rest_fixture	rf;	/* first: see rest_fixture_new() */
 	long			produced;	/* votes the topic must hold */
 };
 
 static int
 front_setup(void **state)
 {
-	struct front	*f;
+	*state = rest_fixture_new(sizeof(struct front), "test-rest-front", 1,
+	    NULL, 15000);
+	return (*state == NULL ? -1 : 0);
+}
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return (-1);
-	*state = f;
-	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic),
-	    "test-rest-front", 1, NULL) == -1 ||
-	    rest_wait_ready(&f->kore, 15000, 200) == -1)
-		return (-1);
-	return (0);
+/* The same with heads and bodies given 2 s (MARIMBA_HTTP_TIMEOUT_S). */
+static int
+front_setup_timeout(void **state)
+{
+	const char	*env[] = { "MARIMBA_HTTP_TIMEOUT_S=2", NULL };
+
+	*state = rest_fixture_new(sizeof(struct front), "test-rest-front-t",
+	    1, env, 15000);
+	return (*state == NULL ? -1 : 0);
 }
 
 static int
 front_teardown(void **state)
 {
-	struct front	*f = *state;
-	int		 rc;
-
-	if (f == NULL)
-		return (0);
-	rc = 0;
-	if (f->kore.pid > 0 && rest_kore_stop(&f->kore, 20000) != 0)
-		rc = -1;
-	free(f);
-	return (rc);
+	return (rest_fixture_free(*state));
 }
 
 static void
 assert_topic(struct front *f)
 {
-	assert_int_equal(rest_topic_count(f->cfg.kafka_brokers, f->topic),
+	assert_int_equal(rest_topic_count(f->rf.cfg.kafka_brokers, f->rf.topic),
 	    f->produced);
 }
 
@@ -81,7 +77,7 @@ assert_topic(struct front *f)
 static void
 exchange(struct front *f, const char *req, size_t len, struct raw_result *r)
 {
-	assert_int_equal(raw_exchange(f->kore.port, req, len, NULL, 0, 0, 0,
+	assert_int_equal(raw_exchange(f->rf.kore.port, req, len, NULL, 0, 0, 0,
 	    IDLE_MS, r), 0);
 }
 
@@ -191,7 +187,7 @@ test_pipelined_behind_parked_post(void **state)
 	    "Content-Type: application/json\r\nContent-Length: 67\r\n\r\n";
 	const char		 rest[] = VOTE GET_HEALTHZ;
 
-	assert_int_equal(raw_exchange(f->kore.port, head, sizeof(head) - 1,
+	assert_int_equal(raw_exchange(f->rf.kore.port, head, sizeof(head) - 1,
 	    rest, sizeof(rest) - 1, 100, 0, IDLE_MS, &r), 0);
 	assert_accepted(&r, 1);
 	f->produced++;
@@ -208,7 +204,7 @@ test_keepalive_sequential(void **state)
 	const char		 post[] = POST_VOTE("");
 	int			 fd;
 
-	assert_true((fd = raw_connect(f->kore.port)) != -1);
+	assert_true((fd = net_connect_loopback(f->rf.kore.port)) != -1);
 	assert_int_equal(raw_send(fd, get, sizeof(get) - 1), 0);
 	raw_read(fd, 0, 300, 5000, &r);
 	assert_one(&r, 200, 0);
@@ -283,6 +279,34 @@ test_content_length(void **state)
 	assert_topic(f);
 }
 
+/* Heads Kore refused itself, with an empty 400 or 405. */
+static void
+test_header_bytes(void **state)
+{
+	struct front		*f = *state;
+	struct raw_result	 r;
+	const char		*reqs[][2] = {
+		{ POST_VOTE("X-Name: Malacates Tr\xc3\xa9" "bol\r\n"),
+		    "non-ASCII" },
+		{ POST_VOTE("X-Tab: a\tb\r\n"), "control" },
+		{ POST_VOTE("X-Esc: \x1b" "[31m\r\n"), "control" },
+		{ POST_VOTE("Accept:\r\n"), "empty" },
+		{ POST_VOTE("X-N\xc3\xa4me: b\r\n"), "malformed" },
+		{ POST_VOTE("X(1): b\r\n"), "malformed" },
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		exchange(f, reqs[i][0], strlen(reqs[i][0]), &r);
+		assert_error(&r, 400, reqs[i][1]);
+	}
+	/* HTTP/1.0 beyond GET, HEAD, POST: was Kore's empty 405. */
+	exchange(f, "DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n",
+	    strlen("DELETE /api/votes HTTP/1.0\r\n" HOST "\r\n"), &r);
+	assert_error(&r, 505, "HTTP/1.0");
+	assert_topic(f);	/* none of them produced */
+}
+
 static void
 test_content_type_repeated(void **state)
 {
@@ -311,7 +335,7 @@ test_content_encoding(void **state)
 	assert_error(&r, 415, "Content-Encoding");
 	assert_topic(f);
 
-	assert_int_equal(raw_exchange(f->kore.port, id, sizeof(id) - 1, NULL,
+	assert_int_equal(raw_exchange(f->rf.kore.port, id, sizeof(id) - 1, NULL,
 	    0, 0, 0, 300, &r), 0);
 	assert_accepted(&r, 0);
 	f->produced++;
@@ -348,7 +372,7 @@ test_nosniff_everywhere(void **state)
 	char			 v[64];
 
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
-		assert_int_equal(raw_exchange(f->kore.port, reqs[i],
+		assert_int_equal(raw_exchange(f->rf.kore.port, reqs[i],
 		    strlen(reqs[i]), NULL, 0, 0,
 		    strncmp(reqs[i], "HEAD", 4) == 0, 200, &r), 0);
 		assert_int_equal(r.n, 1);
@@ -421,13 +445,13 @@ test_oversized(void **state)
 	 * Methods Kore 4.1 does not know (it answered an empty 400): 405
 	 * with Allow, as OPTIONS.
 	 */
-	assert_int_equal(raw_exchange(f->kore.port, "QUERY /api/votes "
+	assert_int_equal(raw_exchange(f->rf.kore.port, "QUERY /api/votes "
 	    "HTTP/1.1\r\n" HOST "\r\n", strlen("QUERY /api/votes HTTP/1.1"
 	    "\r\n" HOST "\r\n"), NULL, 0, 0, 0, 300, &r), 0);
 	assert_one(&r, 405, 0);
 	assert_int_equal(raw_field(&r.r[0], "allow", msg, sizeof(msg)), 0);
 	assert_string_equal(msg, "GET, HEAD, POST");
-	assert_int_equal(raw_exchange(f->kore.port, "TRACE /healthz HTTP/1.1"
+	assert_int_equal(raw_exchange(f->rf.kore.port, "TRACE /healthz HTTP/1.1"
 	    "\r\n" HOST "\r\n", strlen("TRACE /healthz HTTP/1.1\r\n" HOST
 	    "\r\n"), NULL, 0, 0, 0, 300, &r), 0);
 	assert_one(&r, 405, 0);
@@ -439,6 +463,81 @@ test_oversized(void **state)
 	assert_int_equal(r.n, 1);
 	assert_int_equal(r.r[0].status, 200);
 	assert_topic(f);
+}
+
+/*
+ * Sends first, then one byte of more every 300 ms (so the idle timer
+ * never fires) until the server answers or 5 s pass, and reads what it
+ * answers. Stops sending as soon as anything arrives: a byte sent after
+ * the server closed would draw a reset that can eat the answer.
+ */
+static void
+trickle(struct front *f, const char *first, const char *more,
+    struct raw_result *r)
+{
+	struct pollfd	pfd;
+	size_t		i;
+	int		fd;
+
+	assert_true((fd = net_connect_loopback(f->rf.kore.port)) != -1);
+	assert_int_equal(raw_send(fd, first, strlen(first)), 0);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (i = 0; i < 16 && more[i] != '\0'; i++) {
+		if (poll(&pfd, 1, 300) != 0)
+			break;
+		if (raw_send(fd, more + i, 1) == -1)
+			break;
+	}
+	raw_read(fd, 0, 1000, 5000, r);
+	close(fd);
+}
+
+/*
+ * A head or a body that never completes: a JSON 408 once
+ * MARIMBA_HTTP_TIMEOUT_S (2 s) has passed (was Kore's empty 408), the
+ * connection closed, nothing produced.
+ */
+static void
+test_late_head_and_body(void **state)
+{
+	struct front		*f = *state;
+	struct raw_result	 r;
+	const char		 head[] = "GET /healthz HTTP/1.1\r\n" HOST;
+	const char		 post[] = "POST /api/votes HTTP/1.1\r\n" HOST
+	    "Content-Type: application/json\r\nContent-Length: 67\r\n\r\n";
+	int64_t			 t0;
+
+	t0 = marimba_mono_ms();
+	trickle(f, head, "X-Slow: aaaaaaaaaaaaaaa", &r);
+	assert_error(&r, 408, "in time");
+	assert_true(marimba_mono_ms() - t0 < 4000);
+
+	t0 = marimba_mono_ms();
+	trickle(f, post, "{\"name\":\"Alux Nahu", &r);
+	assert_error(&r, 408, "in time");
+	assert_true(marimba_mono_ms() - t0 < 4000);
+	assert_topic(f);
+}
+
+/* An idle keep-alive connection is closed quietly, never given a 408. */
+static void
+test_idle_keepalive_quiet(void **state)
+{
+	struct front		*f = *state;
+	struct raw_result	 r;
+	const char		 get[] = GET_HEALTHZ;
+	int			 fd;
+
+	assert_true((fd = net_connect_loopback(f->rf.kore.port)) != -1);
+	assert_int_equal(raw_send(fd, get, sizeof(get) - 1), 0);
+	/* Read until the server closes (keep-alive 1 s here), up to 5 s. */
+	raw_read(fd, 0, 5000, 5000, &r);
+	close(fd);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.r[0].status, 200);
+	assert_int_equal(r.extra, 0);
+	assert_true(r.closed);
 }
 
 int
@@ -453,10 +552,19 @@ main(void)
 		cmocka_unit_test(test_transfer_encoding),
 		cmocka_unit_test(test_content_length),
 		cmocka_unit_test(test_content_type_repeated),
+		cmocka_unit_test(test_header_bytes),
 		cmocka_unit_test(test_content_encoding),
 		cmocka_unit_test(test_nosniff_everywhere),
 		cmocka_unit_test(test_oversized),
 	};
+	const struct CMUnitTest timeouts[] = {
+		cmocka_unit_test(test_late_head_and_body),
+		cmocka_unit_test(test_idle_keepalive_quiet),
+	};
+	int			failed;
 
-	return (cmocka_run_group_tests(tests, front_setup, front_teardown));
+	failed = cmocka_run_group_tests(tests, front_setup, front_teardown);
+	failed += cmocka_run_group_tests(timeouts, front_setup_timeout,
+	    front_teardown);
+	return (failed);
 }

@@ -26,12 +26,6 @@
 #define TTL_S		3600	/* MARIMBA_DEDUPE_TTL_S of the server */
 #define MAX_IDS		8
 
-struct fixture {
-	struct marimba_config	cfg;
-	struct rest_kore	kore;
-	char			topic[128];
-};
-
 static const char	one[] = "{\"name\":\"Alux Nahual\",\"album\":"
 			    "\"Alux Nahual\",\"year\":1979,\"rank\":1}";
 static const char	other[] = "{\"name\":\"Alux Nahual\",\"album\":"
@@ -46,31 +40,17 @@ static const char	batch[] = "[{\"name\":\"Easy Easy\",\"album\":"
 static int
 setup(void **state)
 {
-	struct fixture	*f;
 	const char	*env[] = { "MARIMBA_DEDUPE_TTL_S=3600", NULL };
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return (-1);
-	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic),
-	    "test-rest-idem", 3, env) == -1 ||
-	    rest_wait_ready(&f->kore, 15000, 200) == -1) {
-		(void)rest_kore_stop(&f->kore, 10000);
-		free(f);
-		return (-1);
-	}
-	*state = f;
-	return (0);
+	*state = rest_fixture_new(sizeof(struct rest_fixture),
+	    "test-rest-idem", 3, env, 15000);
+	return (*state == NULL ? -1 : 0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	int		 rc;
-
-	rc = rest_kore_stop(&f->kore, 15000);
-	free(f);
-	return (rc == 0 ? 0 : -1);
+	return (rest_fixture_free(*state));
 }
 
 static size_t
@@ -84,7 +64,7 @@ write_cb(char *data, size_t size, size_t n, void *arg)
 
 /* POSTs body with key as Idempotency-Key (none if NULL). */
 static void
-post(struct fixture *f, const char *key, const char *body,
+post(struct rest_fixture *f, const char *key, const char *body,
     struct rest_resp *r)
 {
 	CURL			*c;
@@ -117,7 +97,7 @@ post(struct fixture *f, const char *key, const char *body,
 
 /* POSTs and expects a 202 with n ids, copied into ids. */
 static void
-post_ok(struct fixture *f, const char *key, const char *body, size_t n,
+post_ok(struct rest_fixture *f, const char *key, const char *body, size_t n,
     char (*ids)[VOTE_ID_LEN + 1])
 {
 	struct rest_resp	r;
@@ -131,7 +111,7 @@ post_ok(struct fixture *f, const char *key, const char *body, size_t n,
 static void
 test_retry_same_id(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 	char		 key[IDEM_KEY_ULID_LEN + 1];
 	char		 a[MAX_IDS][VOTE_ID_LEN + 1], b[MAX_IDS][VOTE_ID_LEN + 1];
 	size_t		 i;
@@ -163,7 +143,7 @@ test_retry_same_id(void **state)
 static void
 test_batch_retry_same_ids(void **state)
 {
-	struct fixture	*f = *state;
+	struct rest_fixture	*f = *state;
 	char		 key[IDEM_KEY_ULID_LEN + 1];
 	char		 a[MAX_IDS][VOTE_ID_LEN + 1], b[MAX_IDS][VOTE_ID_LEN + 1];
 	long		 before;
@@ -186,7 +166,7 @@ test_batch_retry_same_ids(void **state)
 static void
 test_bad_keys(void **state)
 {
-	struct fixture		*f = *state;
+	struct rest_fixture		*f = *state;
 	struct rest_resp	 r;
 	char			 future[IDEM_KEY_ULID_LEN + 1];
 	char			 old[IDEM_KEY_ULID_LEN + 1], field[64];

@@ -164,19 +164,64 @@ rest_wait_ready(struct rest_kore *k, long ms, int want)
 {
 	struct rest_resp	resp;
 	int64_t			deadline;
+	int			row;
 
 	memset(&resp, 0, sizeof(resp));
-	/* By the clock: a slow answer under load uses up the time too. */
+	/*
+	 * Each Kore worker answers for itself, and they get ready one by
+	 * one: want REST_READY_IN_A_ROW answers in a row, each on a new
+	 * connection (the workers take turns accepting), so every worker
+	 * is there. By the clock: slow answers use up the time too.
+	 */
 	deadline = marimba_mono_ms() + ms;
+	row = 0;
 	do {
 		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
-		    &resp) == 0 && resp.status == want)
-			return (0);
+		    &resp) == 0 && resp.status == want) {
+			if (++row == REST_READY_IN_A_ROW)
+				return (0);
+			continue;
+		}
+		row = 0;
 		rest_sleep_ms(100);
 	} while (marimba_mono_ms() < deadline);
 	fprintf(stderr, "/readyz did not answer %d in %ld ms (last: %ld "
 	    "%.200s)\n", want, ms, resp.status, resp.body);
 	return (-1);
+}
+
+void *
+rest_fixture_new(size_t size, const char *prefix, int partitions,
+    const char *const *env, long ready_ms)
+{
+	struct rest_fixture	*f;
+
+	if (size < sizeof(*f) || (f = calloc(1, size)) == NULL)
+		return (NULL);
+	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic), prefix,
+	    partitions, env) == -1) {
+		free(f);
+		return (NULL);
+	}
+	if (ready_ms > 0 && rest_wait_ready(&f->kore, ready_ms, 200) == -1) {
+		(void)rest_kore_stop(&f->kore, 10000);
+		free(f);
+		return (NULL);
+	}
+	return (f);
+}
+
+int
+rest_fixture_free(void *arg)
+{
+	struct rest_fixture	*f = arg;
+	int			 rc;
+
+	if (f == NULL)
+		return (0);
+	rc = rest_kore_stop(&f->kore, 15000);
+	free(f);
+	return (rc == 0 ? 0 : -1);
 }
 
 /* The last lines of kore's log on stderr, when its stop went wrong. */

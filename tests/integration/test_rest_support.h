@@ -58,8 +58,32 @@ int	rest_kore_start(struct rest_kore *, const char *, const char *,
 int	rest_setup(struct marimba_config *, struct rest_kore *, char *,
 	    size_t, const char *, int, const char *const *);
 
-/* Waits up to ms for /readyz to give want (200 or 503). 0 if it did. */
+/* Answers in a row rest_wait_ready() wants: more than Kore's workers. */
+#define REST_READY_IN_A_ROW	4
+
+/*
+ * Waits up to ms for /readyz to give want (200 or 503) on
+ * REST_READY_IN_A_ROW requests in a row. 0 if it did.
+ */
 int	rest_wait_ready(struct rest_kore *, long, int);
+
+/* A cmocka group's Kore on a topic of its own (see rest_fixture_new). */
+struct rest_fixture {
+	struct marimba_config	cfg;
+	struct rest_kore	kore;
+	char			topic[128];
+};
+
+/*
+ * A zeroed fixture of size bytes that starts with a struct rest_fixture,
+ * set up as rest_setup(prefix, partitions, env) and, if ready_ms > 0,
+ * ready (/readyz 200) within ready_ms. NULL with nothing left running.
+ */
+void	*rest_fixture_new(size_t, const char *, int, const char *const *,
+	    long);
+
+/* Stops the fixture's Kore and frees it; 0 if Kore exited cleanly. */
+int	 rest_fixture_free(void *);
 
 /*
  * SIGTERMs Kore and waits up to timeout ms; SIGKILLs the group if it is

@@ -32,9 +32,7 @@ struct sent {
 };
 
 struct fixture {
-	struct marimba_config	cfg;
-	struct rest_kore	kore;
-	char			topic[128];
+	struct rest_fixture	rf;	/* first: see rest_fixture_new() */
 	struct sent		sent[TOTAL_MAX];
 	size_t			nsent;
 };
@@ -51,35 +49,17 @@ static const char *const bands[][2] = {
 static int
 setup(void **state)
 {
-	struct fixture	*f;
 	const char	*env[] = { "MARIMBA_MAX_BATCH=1000", NULL };
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return (-1);
-	if (rest_setup(&f->cfg, &f->kore, f->topic, sizeof(f->topic),
-	    "test-rest-votes", 3, env) == -1) {
-		free(f);
-		return (-1);
-	}
-	if (rest_wait_ready(&f->kore, 15000, 200) == -1) {
-		fprintf(stderr, "/readyz never said 200\n");
-		(void)rest_kore_stop(&f->kore, 10000);
-		free(f);
-		return (-1);
-	}
-	*state = f;
-	return (0);
+	*state = rest_fixture_new(sizeof(struct fixture),
+	    "test-rest-votes", 3, env, 30000);
+	return (*state == NULL ? -1 : 0);
 }
 
 static int
 teardown(void **state)
 {
-	struct fixture	*f = *state;
-	int		 rc;
-
-	rc = rest_kore_stop(&f->kore, 15000);
-	free(f);
-	return (rc == 0 ? 0 : -1);
+	return (rest_fixture_free(*state));
 }
 
 /* Appends one vote object to g and records it as sent at f->sent[i]. */
@@ -128,7 +108,7 @@ post_votes(struct fixture *f, size_t count, int batch)
 		yajl_gen_array_close(g);
 	assert_int_equal(yajl_gen_get_buf(g, &buf, &len), yajl_gen_status_ok);
 
-	assert_int_equal(rest_request(&f->kore, "POST", "/api/votes",
+	assert_int_equal(rest_request(&f->rf.kore, "POST", "/api/votes",
 	    "application/json; charset=utf-8", buf, len, &resp), 0);
 	yajl_gen_free(g);
 	if (resp.status != 202)
@@ -156,13 +136,13 @@ test_healthz(void **state)
 	struct fixture		*f = *state;
 	struct rest_resp	 resp;
 
-	assert_int_equal(rest_request(&f->kore, "GET", "/healthz", NULL, NULL,
+	assert_int_equal(rest_request(&f->rf.kore, "GET", "/healthz", NULL, NULL,
 	    0, &resp), 0);
 	assert_int_equal(resp.status, 200);
 	assert_string_equal(resp.body, "{\"status\":\"ok\"}");
 	assert_string_equal(resp.content_type, "application/json");
 
-	assert_int_equal(rest_request(&f->kore, "POST", "/healthz",
+	assert_int_equal(rest_request(&f->rf.kore, "POST", "/healthz",
 	    "application/json", "{}", 2, &resp), 0);
 	assert_int_equal(resp.status, 405);
 	assert_string_equal(resp.allow, "GET, HEAD");
@@ -176,7 +156,7 @@ test_readyz(void **state)
 	struct rest_resp	 resp;
 	char			 v[32];
 
-	assert_int_equal(rest_request(&f->kore, "GET", "/readyz", NULL, NULL,
+	assert_int_equal(rest_request(&f->rf.kore, "GET", "/readyz", NULL, NULL,
 	    0, &resp), 0);
 	assert_int_equal(resp.status, 200);
 	assert_string_equal(resp.content_type, "application/json");
@@ -204,12 +184,12 @@ test_votes_reach_kafka(void **state)
 	post_votes(f, BATCH_MAX, 1);
 
 	/* Exactly one message per 202'd vote: nothing more, nothing less. */
-	assert_int_equal(rest_topic_count(f->cfg.kafka_brokers, f->topic),
+	assert_int_equal(rest_topic_count(f->rf.cfg.kafka_brokers, f->rf.topic),
 	    (long)f->nsent);
 
 	got = calloc(f->nsent, sizeof(*got));
 	assert_non_null(got);
-	n = rest_topic_votes(f->cfg.kafka_brokers, f->topic, got, f->nsent);
+	n = rest_topic_votes(f->rf.cfg.kafka_brokers, f->rf.topic, got, f->nsent);
 	assert_int_equal(n, (long)f->nsent);
 
 	found = 0;

@@ -73,9 +73,13 @@ test_plain(void **state)
 	assert_int_equal(http_framing_request_len(&f), f.head_len + 12);
 
 	/* LF-only heads, as Kore also takes them. */
-	assert_int_equal(check("DELETE /x HTTP/1.0\nHost: a\n\n", &f), 1);
+	assert_int_equal(check("HEAD /x HTTP/1.0\nHost: a\n\n", &f), 1);
 	assert_int_equal(f.status, 0);
-	assert_int_equal(f.head_len, strlen("DELETE /x HTTP/1.0\nHost: a\n\n"));
+	assert_int_equal(f.head_len, strlen("HEAD /x HTTP/1.0\nHost: a\n\n"));
+	/* Other HTTP/1.0 methods were Kore's empty 405. */
+	refused("DELETE /x HTTP/1.0\nHost: a\n\n", 505, "HTTP/1.0");
+	refused("OPTIONS /x HTTP/1.0\r\nHost: a\r\n\r\n", 505, "HTTP/1.0");
+	refused("QUERY /x HTTP/1.0\r\nHost: a\r\n\r\n", 505, "HTTP/1.0");
 }
 
 /* A body on GET, DELETE, OPTIONS: Kore does not read it. */
@@ -182,6 +186,30 @@ test_fields(void **state)
 	    400, "malformed header");
 	refused("GET / HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n", 400,
 	    "malformed header");
+	/* Bytes Kore's own tables refuse (it answered an empty 400). */
+	refused("GET / HTTP/1.1\r\nHost: a\r\nX(y): b\r\n\r\n", 400,
+	    "malformed header");
+	refused("GET / HTTP/1.1\r\nHost: a\r\nN\xc3\xa9: b\r\n\r\n", 400,
+	    "malformed header");
+	refused("GET / HTTP/1.1\r\nHost: a\r\nX: caf\xc3\xa9\r\n\r\n", 400,
+	    "non-ASCII");
+	refused("GET / HTTP/1.1\r\nHost: a\r\nX: a\tb\r\n\r\n", 400,
+	    "control");
+	refused("GET / HTTP/1.1\r\nHost: a\r\nX: a\x7f\r\n\r\n", 400,
+	    "control");
+	refused("GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n", 400, "control");
+	refused("GET / HTTP/1.1\r\nHost: a\r\nAccept:\r\n\r\n", 400,
+	    "empty header field value");
+	refused("GET / HTTP/1.1\r\nHost:  \r\n\r\n", 400,
+	    "empty header field value");
+	{
+		struct http_framing	f;
+
+		/* Spaces around a value and inside it are fine. */
+		assert_int_equal(check("GET / HTTP/1.1\r\nHost: a\r\n"
+		    "User-Agent:  x y/1.0 (z) \r\n\r\n", &f), 1);
+		assert_int_equal(f.status, 0);
+	}
 	{
 		struct http_framing	f;
 		const char		nul[] = "GET / HTTP/1.1\r\nHost: a\r\n"

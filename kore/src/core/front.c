@@ -40,6 +40,7 @@ static int	front_busy(struct connection *);
 static int	front_refuse(struct connection *, struct netbuf *, int,
 		    const char *);
 static int	front_has_header(struct http_request *, const char *);
+static void	front_timeouts(void *, u_int64_t);
 
 void
 front_connect(struct connection *c)
@@ -52,6 +53,41 @@ front_connect(struct connection *c)
 	c->read = front_read;
 	net_recv_queue(c, http_header_max, NETBUF_CALL_CB_ALWAYS,
 	    front_header_recv);
+}
+
+/*
+ * A head or body that does not arrive within http_header_timeout or
+ * http_body_timeout: Kore checks every 500 ms and answers an empty 408.
+ * This timer runs every FRONT_TIMEOUT_TICK_MS and answers those
+ * connections FRONT_TIMEOUT_EARLY_MS before Kore would, with the front
+ * door's JSON, so Kore's check never finds them.
+ */
+void
+front_worker_init(void)
+{
+	(void)kore_timer_add(front_timeouts, FRONT_TIMEOUT_TICK_MS, NULL, 0);
+}
+
+static void
+front_timeouts(void *arg, u_int64_t now)
+{
+	struct connection	*c, *next;
+	u_int64_t		 waited;
+
+	(void)arg;
+	for (c = TAILQ_FIRST(&connections); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, list);
+		if (c->proto != CONN_PROTO_HTTP || c->hdlr_extra == NULL ||
+		    c->state != CONN_STATE_ESTABLISHED || c->http_timeout == 0)
+			continue;
+		waited = now > c->http_start ? now - c->http_start : 0;
+		if (waited + FRONT_TIMEOUT_EARLY_MS < c->http_timeout)
+			continue;
+		/* Closed once the answer is written (CONN_CLOSE_EMPTY). */
+		c->http_timeout = 0;
+		(void)front_refuse(c, c->rnb, 408, "the request did not "
+		    "arrive in time");
+	}
 }
 
 /*
@@ -160,7 +196,8 @@ front_refuse(struct connection *c, struct netbuf *nb, int status,
 	text = status == 431 ? "Request Header Fields Too Large" :
 	    http_status_text(status);
 	fc->discard = 1;
-	nb->s_off = 0;
+	if (nb != NULL)
+		nb->s_off = 0;
 	c->flags |= CONN_CLOSE_EMPTY;
 	body = NULL;
 	len = 0;

@@ -10,6 +10,7 @@
 
 #include "app.h"
 #include "assets.h"
+#include "front.h"
 #include "hooks.h"
 #include "metrics.h"
 
@@ -61,6 +62,7 @@ app_worker_configure(void)
 			fatal("marimba: %s: %s", a->concern[i]->name, err);
 	}
 	metrics_worker_init(a);
+	front_worker_init();
 }
 
 void

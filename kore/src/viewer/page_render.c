@@ -20,6 +20,7 @@
 #include "html.h"
 #include "label.h"
 #include "page_render.h"
+#include "sink_lag.h"
 #include "store_mongo.h"
 #include "store_redis.h"
 #include "svg_chart.h"
@@ -69,6 +70,7 @@ render_page(struct kore_buf *b, const struct logs_query *q,
 {
 	struct kore_buf	*stats;
 	char		 etag[WEB_ETAG_LEN];
+	char		 lag[SINK_LAG_WORDS_MAX];
 
 	render_head(b, q);
 	kore_buf_appendf(b, "<body><a class=\"skip\" href=\"#logs-panel\">"
@@ -78,11 +80,20 @@ render_page(struct kore_buf *b, const struct logs_query *q,
 	    "<p>Live votes for Guatemalan bands</p></div></header>"
 	    "<main class=\"wrap\">");
 
-	/* The one live region: "updated HH:MM:SS", and what came in. */
+	/*
+	 * The one live region: "updated HH:MM:SS", what came in, and how
+	 * far the logs are behind the tallies when they are.
+	 */
 	kore_buf_appendf(b, "<div class=\"live-bar\"><p id=\"updated\" "
 	    "class=\"updated\" role=\"status\">Updated <time>");
 	render_clock(b, c->now);
-	kore_buf_appendf(b, "</time> UTC</p><button type=\"button\" "
+	kore_buf_appendf(b, "</time> UTC");
+	if (job->tallies_rc == 0 && sink_lag_words(job->tallies.logs_behind_ms,
+	    lag, sizeof(lag)) > 0) {
+		kore_buf_appendf(b, " · ");
+		render_esc(b, lag);
+	}
+	kore_buf_appendf(b, "</p><button type=\"button\" "
 	    "id=\"live-toggle\" class=\"live-toggle\" aria-pressed=\"false\" "
 	    "hidden>Pause live updates</button></div>"
 	    "<noscript><p class=\"note\">JavaScript is off, so this page "
@@ -288,6 +299,7 @@ render_stats(struct kore_buf *b, const struct web_job *job)
 {
 	const struct tallies	*t = &job->tallies;
 	long long		 now;
+	char			 lag[SINK_LAG_WORDS_MAX];
 
 	if (job->tallies_rc != 0) {
 		kore_buf_appendf(b, "<p class=\"down\">tallies "
@@ -296,8 +308,14 @@ render_stats(struct kore_buf *b, const struct web_job *job)
 	}
 	now = job->series_rc == 0 && job->series.n > 0 ?
 	    job->series.total[job->series.n - 1] : 0;
-	kore_buf_appendf(b, "<div class=\"cards\">"
-	    "<div class=\"card\"><span class=\"k\">Votes</span>"
+	/* For the status line (marimba.js): the logs behind the tallies. */
+	kore_buf_appendf(b, "<div class=\"cards\"");
+	if (sink_lag_words(t->logs_behind_ms, lag, sizeof(lag)) > 0) {
+		kore_buf_appendf(b, " data-logs-behind=\"");
+		render_esc(b, lag);
+		kore_buf_appendf(b, "\"");
+	}
+	kore_buf_appendf(b, "><div class=\"card\"><span class=\"k\">Votes</span>"
 	    "<span class=\"v\" id=\"total\">%lld</span></div>"
 	    "<div class=\"card\"><span class=\"k\">REST</span>"
 	    "<span class=\"v\">%lld</span></div>"

@@ -2,8 +2,10 @@
 /*
  * Reads of the consumer's Redis counters (docs/redis-keys.md):
  * <prefix>:total, the hashes <prefix>:bands, <prefix>:albums (field
- * "<band> — <album>") and <prefix>:sources, and the per-second stream
- * <prefix>:series. One pipelined round trip each; runs on a task thread.
+ * "<band> — <album>") and <prefix>:sources, the sinks' lag reports
+ * <prefix>:sinks with Redis's TIME (lib/sink_lag.h), and the per-second
+ * stream <prefix>:series. One pipelined round trip each; runs on a task
+ * thread.
  */
 #include <sys/param.h>
 
@@ -13,18 +15,23 @@
 
 #include <hiredis/hiredis.h>
 
+#include "sink_lag.h"
 #include "store.h"
 #include "store_redis.h"
+
+/* GET, three HGETALLs, the sinks' reports, TIME. */
+#define TALLIES_REPLIES	6
 
 static int	tally_hash(redisReply *, struct tally **, size_t *);
 static int	tally_cmp(const void *, const void *);
 static long long	reply_ll(const redisReply *);
+static int64_t	logs_behind(const redisReply *, const redisReply *);
 
 int
 store_tallies(struct stores *st, struct tallies *t, char *err, size_t errlen)
 {
 	redisContext	*c;
-	redisReply	*r[4];
+	redisReply	*r[TALLIES_REPLIES];
 	const char	*p;
 	size_t		 i;
 	int		 broken, rc;
@@ -38,9 +45,11 @@ store_tallies(struct stores *st, struct tallies *t, char *err, size_t errlen)
 	if (redisAppendCommand(c, "GET %s:total", p) != REDIS_OK ||
 	    redisAppendCommand(c, "HGETALL %s:bands", p) != REDIS_OK ||
 	    redisAppendCommand(c, "HGETALL %s:albums", p) != REDIS_OK ||
-	    redisAppendCommand(c, "HGETALL %s:sources", p) != REDIS_OK)
+	    redisAppendCommand(c, "HGETALL %s:sources", p) != REDIS_OK ||
+	    redisAppendCommand(c, "HGETALL %s:" SINK_LAG_KEY, p) !=
+	    REDIS_OK || redisAppendCommand(c, "TIME") != REDIS_OK)
 		broken = 1;
-	for (i = 0; i < 4 && !broken; i++) {
+	for (i = 0; i < TALLIES_REPLIES && !broken; i++) {
 		if (redisGetReply(c, (void **)&r[i]) != REDIS_OK ||
 		    r[i] == NULL)
 			broken = 1;
@@ -51,6 +60,7 @@ store_tallies(struct stores *st, struct tallies *t, char *err, size_t errlen)
 		    c->err ? c->errstr : "no reply");
 		goto done;
 	}
+	/* The lag is extra: an error there only leaves it out. */
 	for (i = 0; i < 4; i++) {
 		if (r[i]->type == REDIS_REPLY_ERROR) {
 			(void)snprintf(err, errlen, "redis: %s", r[i]->str);
@@ -73,9 +83,10 @@ store_tallies(struct stores *st, struct tallies *t, char *err, size_t errlen)
 		else if (strcmp(r[3]->element[i]->str, "grpc") == 0)
 			t->grpc = reply_ll(r[3]->element[i + 1]);
 	}
+	t->logs_behind_ms = logs_behind(r[4], r[5]);
 	rc = 0;
 done:
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < TALLIES_REPLIES; i++) {
 		if (r[i] != NULL)
 			freeReplyObject(r[i]);
 	}
@@ -184,6 +195,41 @@ tally_cmp(const void *a, const void *b)
 	if (x->n != y->n)
 		return (x->n > y->n ? -1 : 1);
 	return (strcmp(x->key, y->key));
+}
+
+/*
+ * How far the logs are behind the tallies (sink_lag.h) from HGETALL of
+ * <prefix>:sinks and TIME; 0 when either is not what it should be.
+ * Fields that are not a sink's report are left out.
+ */
+static int64_t
+logs_behind(const redisReply *hash, const redisReply *time)
+{
+	struct sink_lag_report	 rep[32];
+	const redisReply	*f, *v;
+	int64_t			 now;
+	size_t			 i, n;
+
+	if (hash->type != REDIS_REPLY_ARRAY || time->type !=
+	    REDIS_REPLY_ARRAY || time->elements != 2 ||
+	    time->element[0]->type != REDIS_REPLY_STRING ||
+	    time->element[1]->type != REDIS_REPLY_STRING)
+		return (0);
+	now = (int64_t)strtoll(time->element[0]->str, NULL, 10) * 1000 +
+	    (int64_t)strtoll(time->element[1]->str, NULL, 10) / 1000;
+	n = 0;
+	for (i = 0; i + 1 < hash->elements &&
+	    n < sizeof(rep) / sizeof(rep[0]); i += 2) {
+		f = hash->element[i];
+		v = hash->element[i + 1];
+		if (f->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING)
+			continue;
+		if (sink_lag_parse(f->str, f->len, v->str, v->len,
+		    &rep[n]) == 0)
+			n++;
+	}
+	return (sink_lag_logs_behind(rep, n, now));
 }
 
 static long long

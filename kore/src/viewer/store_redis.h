@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Reads of the consumer's Redis counters (store_redis.c): the tallies
- * and the last seconds of the votes-per-second series.
+ * (with how far the logs are behind them) and the last seconds of the
+ * votes-per-second series.
  */
 #ifndef MARIMBA_KORE_VIEWER_STORE_REDIS_H
 #define MARIMBA_KORE_VIEWER_STORE_REDIS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Points of the votes-per-second sparkline (seconds). */
 #define SERIES_POINTS		60
@@ -26,6 +28,7 @@ struct tallies {
 	size_t		 nbands;
 	struct tally	*albums;
 	size_t		 nalbums;
+	int64_t		 logs_behind_ms;	/* lib/sink_lag.h; 0: not */
 };
 
 struct series {

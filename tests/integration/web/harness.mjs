@@ -278,6 +278,37 @@ export function dropMongoDb(db, port = 27017) {
 	});
 }
 
+// A private Redis on port (scripts/stack with its own state dir,
+// var/stack-<name>) that a test may stop, flush and start again.
+export class PrivateRedis {
+	constructor(name, port) {
+		this.port = port;
+		this.stackDir = path.join('var', `stack-${name}`);
+	}
+
+	// scripts/stack verb redis (up, down) in its state dir.
+	stack(verb) {
+		execFileSync(path.join(root, 'scripts/stack'), [verb, 'redis'], {
+			cwd: root,
+			stdio: ['ignore', 'ignore', 'inherit'],
+			env: { ...process.env, MARIMBA_STACK_DIR: this.stackDir,
+			    MARIMBA_REDIS_PORT: String(this.port) },
+		});
+	}
+
+	// redis-cli args on it: the answer, trimmed.
+	cli(...args) {
+		return execFileSync('redis-cli', ['-p', String(this.port),
+		    ...args], { encoding: 'utf8' }).trim();
+	}
+
+	// Removes its state dir (once stopped).
+	remove() {
+		fs.rmSync(path.join(root, this.stackDir), { recursive: true,
+		    force: true });
+	}
+}
+
 // Runs named checks in order, reports each, exits 1 if any failed.
 export async function runChecks(title, setup, checks, teardown) {
 	let failed = 0;

@@ -4,11 +4,9 @@
 // URI where nothing listens. The page must still answer 200 and say
 // which part is unavailable; /readyz must answer 503 naming the store.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
 
-import { Pipeline, freePort, root, runChecks, waitFor } from './harness.mjs';
+import { Pipeline, PrivateRedis, freePort, runChecks, waitFor }
+    from './harness.mjs';
 
 const redisPort = await freePort();
 const mongoPort = await freePort();	/* stays closed */
@@ -16,21 +14,7 @@ const pl = new Pipeline('webdown', {
 	MARIMBA_REDIS_PORT: String(redisPort),
 	MARIMBA_MONGO_URI: `mongodb://127.0.0.1:${mongoPort}/?appname=webdown`,
 });
-const stackDir = path.join('var', `stack-${pl.name}`);
-
-function stack(...args) {
-	execFileSync(path.join(root, 'scripts/stack'), args, {
-		cwd: root,
-		stdio: ['ignore', 'ignore', 'inherit'],
-		env: { ...process.env, MARIMBA_STACK_DIR: stackDir,
-		    MARIMBA_REDIS_PORT: String(redisPort) },
-	});
-}
-
-function redis(...args) {
-	return execFileSync('redis-cli', ['-p', String(redisPort), ...args],
-	    { encoding: 'utf8' });
-}
+const redis = new PrivateRedis(pl.name, redisPort);
 
 // /readyz without the log window's state, which follows Redis a second
 // later: never built here (MongoDB is down), so never "ok".
@@ -52,12 +36,12 @@ async function timedPage() {
 }
 
 async function setup() {
-	stack('up', 'redis');
+	redis.stack('up');
 	// Counters as the consumer writes them (docs/redis-keys.md).
-	redis('SET', `${pl.name}:total`, '3');
-	redis('HSET', `${pl.name}:bands`, 'Alux Nahual', '3');
-	redis('HSET', `${pl.name}:albums`, 'Alux Nahual — Alux Nahual', '3');
-	redis('HSET', `${pl.name}:sources`, 'rest', '2', 'grpc', '1');
+	redis.cli('SET', `${pl.name}:total`, '3');
+	redis.cli('HSET', `${pl.name}:bands`, 'Alux Nahual', '3');
+	redis.cli('HSET', `${pl.name}:albums`, 'Alux Nahual — Alux Nahual', '3');
+	redis.cli('HSET', `${pl.name}:sources`, 'rest', '2', 'grpc', '1');
 	await pl.startKore();
 	return {};
 }
@@ -95,19 +79,20 @@ const checks = [
 	}],
 	['the worker stays responsive while a store read waits', async () => {
 		// Pages wait ~1 s for MongoDB on task threads; /healthz
-		// must not queue behind them.
+		// must not queue behind them (it would take that second: the
+		// bound leaves room for a loaded machine or the ASan build).
 		const pages = Array.from({ length: 6 }, () => timedPage());
 		const t0 = Date.now();
 		const h = await fetch(`${pl.base}/healthz`);
 		const hms = Date.now() - t0;
 		assert.equal(h.status, 200);
-		assert.ok(hms < 300, `healthz took ${hms} ms`);
+		assert.ok(hms < 700, `healthz took ${hms} ms`);
 		for (const p of await Promise.all(pages))
 			assert.equal(p.status, 200);
 	}],
 	['Redis down too: page 200 with both messages, /readyz names it',
 	    async () => {
-		stack('down', 'redis');
+		redis.stack('down');
 		const r = await waitFor('readyz with redis down', async () => {
 			const x = await ready();
 			return x.body.redis === 'down' ? x : false;
@@ -128,7 +113,7 @@ const checks = [
 		assert.equal(v.body.error, 'tallies unavailable: Redis is down');
 	}],
 	['Redis back: /readyz says so again', async () => {
-		stack('up', 'redis');
+		redis.stack('up');
 		const r = await waitFor('readyz with redis up', async () => {
 			const x = await ready();
 			return x.body.redis === 'up' ? x : false;
@@ -142,7 +127,7 @@ const checks = [
 runChecks('test_web_down', setup, checks, async () => {
 	await pl.stop();
 	try {
-		stack('down', 'redis');
+		redis.stack('down');
 	} catch { /* already down */ }
-	fs.rmSync(path.join(root, stackDir), { recursive: true, force: true });
+	redis.remove();
 });

@@ -8,11 +8,9 @@
 // FLUSHALL /readyz stays 200 and says "rebuilding" while another holds
 // the rebuild lock, pages stay right meanwhile, and the window comes back.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
 
-import { BANDS, Pipeline, freePort, makeVote, root, runChecks, waitFor }
-    from './harness.mjs';
+import { BANDS, Pipeline, PrivateRedis, freePort, makeVote, runChecks,
+    waitFor } from './harness.mjs';
 
 const KEEP = 40;
 const redisPort = await freePort();
@@ -22,24 +20,11 @@ const pl = new Pipeline('webwin', win);
 // The same topic, database and prefix, read without the window.
 const plain = new Pipeline('webwin', { ...win, MARIMBA_LOG_WINDOW: '0' });
 plain.name = pl.name;
-const stackDir = path.join('var', `stack-${pl.name}`);
-
-function stack(...args) {
-	execFileSync(path.join(root, 'scripts/stack'), args, {
-		cwd: root,
-		stdio: ['ignore', 'ignore', 'inherit'],
-		env: { ...process.env, MARIMBA_STACK_DIR: stackDir,
-		    MARIMBA_REDIS_PORT: String(redisPort) },
-	});
-}
-
-function redis(...args) {
-	return execFileSync('redis-cli', ['-p', String(redisPort), ...args],
-	    { encoding: 'utf8' }).trim();
-}
+const redis = new PrivateRedis(pl.name, redisPort);
 
 function evalCalls() {
-	const m = redis('INFO', 'commandstats').match(/cmdstat_eval:calls=(\d+)/);
+	const m = redis.cli('INFO', 'commandstats')
+	    .match(/cmdstat_eval:calls=(\d+)/);
 	return m ? Number(m[1]) : 0;
 }
 
@@ -86,7 +71,7 @@ async function windowState(p) {
 }
 
 async function setup() {
-	stack('up', 'redis');
+	redis.stack('up');
 	await pl.startKore();
 	await plain.startKore();
 	const votes = Array.from({ length: 150 }, (_, i) => makeVote(i));
@@ -102,7 +87,7 @@ async function setup() {
 const checks = [
 	['pages from the window equal the plain MongoDB query', async () => {
 		assert.equal(await windowState(plain), 'off');
-		assert.equal(Number(redis('ZCARD', `${pl.name}:logwin:all`)),
+		assert.equal(Number(redis.cli('ZCARD', `${pl.name}:logwin:all`)),
 		    KEEP);
 		const used = await sameEverywhere();
 		assert.ok(used > 10, `window read ${used} times`);
@@ -111,7 +96,7 @@ const checks = [
 	    async () => {
 		// Lose everything and hold the rebuild lock for a while, at
 		// once, so the rebuilding state can be seen.
-		redis('EVAL', "redis.call('FLUSHALL') redis.call('SET', " +
+		redis.cli('EVAL', "redis.call('FLUSHALL') redis.call('SET', " +
 		    "KEYS[1], 'test', 'PX', 6000)", '1',
 		    `${pl.name}:logwin:rebuild`);
 		const r = await waitFor('readyz rebuilding', async () => {
@@ -140,7 +125,7 @@ runChecks('test_web_window', setup, checks, async () => {
 	await plain.stop();
 	await pl.stop();
 	try {
-		stack('down', 'redis');
+		redis.stack('down');
 	} catch { /* already down */ }
-	execFileSync('rm', ['-rf', path.join(root, stackDir)]);
+	redis.remove();
 });
