@@ -140,6 +140,11 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->log_window_bands = (int)v;
+	if (config_int("MARIMBA_LOG_READS_MAX", 4, 1, 256,
+	    &cfg->log_reads_max, err, errlen) == -1 ||
+	    config_int("MARIMBA_LOG_READ_TIMEOUT_MS", 2000, 500, 60000,
+	    &cfg->log_read_timeout_ms, err, errlen) == -1)
+		return (-1);
 	if (config_grpc(&cfg->grpc, err, errlen) == -1)
 		return (-1);
 	if (config_string("MARIMBA_GRAFANA_URL", "", cfg->grafana_url,

@@ -52,6 +52,8 @@ struct marimba_config {
 	char		grafana_url[512];	/* "" = no link */
 	int		log_window;		/* logs per window, 0 = none */
 	int		log_window_bands;	/* bands with a window */
+	int		log_reads_max;		/* MongoDB log reads at once */
+	int		log_read_timeout_ms;	/* a viewer's MongoDB read */
 };
 
 /*

@@ -74,6 +74,10 @@ server_init(struct server *s, const struct marimba_config *cfg, char *err,
 		return (-1);
 	}
 	grpc_server_register_completion_queue(s->srv, s->cq, NULL);
+	if (call_register_methods(s) == -1) {
+		snprintf(err, errlen, "cannot register the methods");
+		return (-1);
+	}
 
 	creds = grpc_insecure_server_credentials_create();
 	s->port = grpc_server_add_http2_port(s->srv, cfg->grpc_addr, creds);
@@ -86,8 +90,9 @@ server_init(struct server *s, const struct marimba_config *cfg, char *err,
 	}
 	grpc_server_start(s->srv);
 
-	for (i = 0; i < SERVER_REQUESTS; i++) {
-		if (call_request(s) == -1) {
+	for (i = 0; i < SERVER_REQUESTS * METHOD_COUNT; i++) {
+		if (call_request(s, (enum call_method)(i % METHOD_COUNT)) ==
+		    -1) {
 			snprintf(err, errlen, "grpc_server_request_call failed");
 			return (-1);
 		}

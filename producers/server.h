@@ -22,12 +22,21 @@
 #include "vote_producer.h"
 
 #define SERVER_MAX_MESSAGE	(64 * 1024)	/* bytes per received message */
-#define SERVER_REQUESTS		64	/* outstanding grpc_server_request_call */
+#define SERVER_REQUESTS		64	/* outstanding request_calls per method */
 #define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
 #define SERVER_SUMMARY_MS	10000	/* refused calls: one line per period */
 #define SERVER_HELPERS		1	/* completion-queue threads beyond one */
 
 struct call;
+
+/* The methods served; each registered one has its own request_calls. */
+enum call_method {
+	METHOD_UNKNOWN = 0,	/* unregistered: answered UNIMPLEMENTED */
+	METHOD_CAST,
+	METHOD_CAST_STREAM,
+	METHOD_HEALTH_CHECK,
+	METHOD_COUNT,
+};
 
 /* What a completion-queue tag stands for. */
 enum tag_kind {
@@ -59,6 +68,7 @@ struct server {
 	grpc_completion_queue		*cq;
 	struct vote_producer		*vp;
 	struct health_probe		*health;
+	void				*methods[METHOD_COUNT];
 	pthread_mutex_t			 mu;	/* everything below */
 	pthread_t			 reports;
 	pthread_t			 helpers[SERVER_HELPERS];

@@ -28,11 +28,11 @@
 
 #define HEALTH_SERVICE_VOTES	"marimba.v1.VoteService"
 
-enum call_method {
-	METHOD_UNKNOWN = 0,
-	METHOD_CAST,
-	METHOD_CAST_STREAM,
-	METHOD_HEALTH_CHECK,
+static const char *const call_method_names[METHOD_COUNT] = {
+	[METHOD_UNKNOWN] = "(unknown method)",
+	[METHOD_CAST] = RPC_METHOD_CAST,
+	[METHOD_CAST_STREAM] = RPC_METHOD_CAST_STREAM,
+	[METHOD_HEALTH_CHECK] = RPC_METHOD_HEALTH_CHECK,
 };
 
 enum call_state {
@@ -48,7 +48,8 @@ struct call {
 	TAILQ_ENTRY(call)	 entry;
 	struct server		*s;
 	grpc_call		*gc;
-	grpc_call_details	 details;
+	grpc_call_details	 details;	/* unregistered calls only */
+	gpr_timespec		 deadline;	/* registered calls */
 	grpc_metadata_array	 req_md;
 	struct tag		 t_new;
 	struct tag		 t_recv;
@@ -58,10 +59,12 @@ struct call {
 	int			 batches;	/* started, not completed */
 	int			 close_cancelled;
 	int			 closed;	/* RECV_CLOSE_ON_SERVER done */
+	int			 close_started;	/* RECV_CLOSE_ON_SERVER asked */
 	int			 sent_headers;
 	char			*peer;		/* counted in s->peers */
 	enum call_method	 method;
 	enum call_state		 state;
+	grpc_byte_buffer	*payload;	/* a unary call's request */
 	grpc_byte_buffer	*recv_buf;
 	grpc_byte_buffer	*reply_buf;
 	grpc_slice		 status_details;
@@ -93,13 +96,33 @@ static void	call_finish_produce(struct call *);
 static void	call_health(struct call *, const uint8_t *, size_t);
 
 int
-call_request(struct server *s)
+call_register_methods(struct server *s)
+{
+	static const grpc_server_register_method_payload_handling payload[] = {
+		[METHOD_CAST] = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+		[METHOD_CAST_STREAM] = GRPC_SRM_PAYLOAD_NONE,
+		[METHOD_HEALTH_CHECK] = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+	};
+	int	m;
+
+	for (m = METHOD_UNKNOWN + 1; m < METHOD_COUNT; m++) {
+		if ((s->methods[m] = grpc_server_register_method(s->srv,
+		    call_method_names[m], NULL, payload[m], 0)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+call_request(struct server *s, enum call_method method)
 {
 	struct call	*c;
+	grpc_call_error	 rc;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return (-1);
 	c->s = s;
+	c->method = method;
 	c->state = CALL_REQUESTED;
 	c->t_new.kind = TAG_NEW_CALL;
 	c->t_recv.kind = TAG_RECV;
@@ -113,8 +136,15 @@ call_request(struct server *s)
 	grpc_call_details_init(&c->details);
 	grpc_metadata_array_init(&c->req_md);
 
-	if (grpc_server_request_call(s->srv, &c->gc, &c->details, &c->req_md,
-	    s->cq, s->cq, &c->t_new) != GRPC_CALL_OK) {
+	if (method == METHOD_UNKNOWN)
+		rc = grpc_server_request_call(s->srv, &c->gc, &c->details,
+		    &c->req_md, s->cq, s->cq, &c->t_new);
+	else
+		rc = grpc_server_request_registered_call(s->srv,
+		    s->methods[method], &c->gc, &c->deadline, &c->req_md,
+		    method == METHOD_CAST_STREAM ? NULL : &c->payload, s->cq,
+		    s->cq, &c->t_new);
+	if (rc != GRPC_CALL_OK) {
 		grpc_call_details_destroy(&c->details);
 		grpc_metadata_array_destroy(&c->req_md);
 		free(c);
@@ -140,7 +170,8 @@ call_event(struct tag *t, int success)
 			c->state = CALL_DONE;
 			break;
 		}
-		if (!c->s->shutting_down && call_request(c->s) == -1)
+		if (!c->s->shutting_down &&
+		    call_request(c->s, c->method) == -1)
 			log_error("cannot request another call");
 		call_start(c);
 		break;
@@ -171,6 +202,8 @@ call_event(struct tag *t, int success)
 		call_confirmed(c, success);
 		break;
 	case TAG_STATUS:
+		if (!c->closed && c->close_started)
+			call_closed(c);	/* a unary call: in the same batch */
 		c->state = CALL_DONE;
 		break;
 	case TAG_SHUTDOWN:
@@ -262,44 +295,58 @@ call_summary(struct server *s, int64_t now)
 static void
 call_start(struct call *c)
 {
-	grpc_op		op;
+	grpc_op			 op;
+
+	grpc_byte_buffer	*bb;
 
 	c->started_ms = server_now_ms();
-	if (grpc_slice_str_cmp(c->details.method, RPC_METHOD_CAST) == 0)
-		c->method = METHOD_CAST;
-	else if (grpc_slice_str_cmp(c->details.method,
-	    RPC_METHOD_CAST_STREAM) == 0)
-		c->method = METHOD_CAST_STREAM;
-	else if (grpc_slice_str_cmp(c->details.method,
-	    RPC_METHOD_HEALTH_CHECK) == 0)
-		c->method = METHOD_HEALTH_CHECK;
-	else
-		c->method = METHOD_UNKNOWN;
-
-	/* Completes when the call ends: after our status, or cancelled. */
-	memset(&op, 0, sizeof(op));
-	op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-	op.data.recv_close_on_server.cancelled = &c->close_cancelled;
-	if (grpc_call_start_batch(c->gc, &op, 1, &c->t_close, NULL) !=
-	    GRPC_CALL_OK) {
-		log_error("cannot start RECV_CLOSE_ON_SERVER");
-		grpc_call_cancel(c->gc, NULL);
-		c->state = CALL_DONE;
-		return;
+	if (c->method == METHOD_CAST_STREAM) {
+		/*
+		 * Completes when the call ends: after our status, or when
+		 * cancelled, which a stream must notice before it produces.
+		 * A unary call has its request already; its RECV_CLOSE goes
+		 * with the reply (call_reply()), one event less per call.
+		 */
+		memset(&op, 0, sizeof(op));
+		op.op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+		op.data.recv_close_on_server.cancelled = &c->close_cancelled;
+		if (grpc_call_start_batch(c->gc, &op, 1, &c->t_close, NULL) !=
+		    GRPC_CALL_OK) {
+			log_error("cannot start RECV_CLOSE_ON_SERVER");
+			grpc_call_cancel(c->gc, NULL);
+			c->state = CALL_DONE;
+			return;
+		}
+		c->batches++;
+		c->close_started = 1;
 	}
-	c->batches++;
 
 	if (call_admit(c) == -1)
 		return;
-	if (c->method == METHOD_UNKNOWN) {
+	switch (c->method) {
+	case METHOD_UNKNOWN:
 		call_reply(c, GRPC_STATUS_UNIMPLEMENTED, NULL,
 		    "unknown method");
-		return;
+		break;
+	case METHOD_CAST:
+	case METHOD_HEALTH_CHECK:
+		/* The core read the request (NULL: there was none). */
+		c->state = CALL_READING;
+		bb = c->payload;
+		c->payload = NULL;
+		call_received(c, bb);
+		if (bb != NULL)
+			grpc_byte_buffer_destroy(bb);
+		break;
+	case METHOD_CAST_STREAM:
+		c->state = CALL_READING;
+		if (call_recv(c) == -1)
+			call_reply(c, GRPC_STATUS_INTERNAL, NULL,
+			    "cannot read the request");
+		break;
+	case METHOD_COUNT:
+		break;
 	}
-	c->state = CALL_READING;
-	if (call_recv(c) == -1)
-		call_reply(c, GRPC_STATUS_INTERNAL, NULL,
-		    "cannot read the request");
 }
 
 /*
@@ -348,9 +395,8 @@ call_closed(struct call *c)
 		c->peer = NULL;
 	}
 	if (c->state == CALL_READING || c->state == CALL_CONFIRMING) {
-		log_debug("%.*s: cancelled before the votes were produced",
-		    (int)GRPC_SLICE_LENGTH(c->details.method),
-		    (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		log_debug("%s: cancelled before the votes were produced",
+		    call_method_names[c->method]);
 		c->s->refusals.cancelled++;
 		c->state = CALL_DONE;
 	}
@@ -386,9 +432,8 @@ call_confirmed(struct call *c, int success)
 	if (c->state != CALL_CONFIRMING)
 		return;		/* call_closed() saw the cancellation */
 	if (!success || c->closed) {
-		log_debug("%.*s: cancelled before the votes were produced",
-		    (int)GRPC_SLICE_LENGTH(c->details.method),
-		    (const char *)GRPC_SLICE_START_PTR(c->details.method));
+		log_debug("%s: cancelled before the votes were produced",
+		    call_method_names[c->method]);
 		c->s->refusals.cancelled++;
 		grpc_call_cancel(c->gc, NULL);
 		c->state = CALL_DONE;
@@ -445,6 +490,7 @@ call_received(struct call *c, grpc_byte_buffer *bb)
 		call_add_vote(c, data, len);
 		break;
 	case METHOD_UNKNOWN:
+	case METHOD_COUNT:
 		break;
 	}
 	free(data);
@@ -645,7 +691,7 @@ static void
 call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
     const char *fmt, ...)
 {
-	grpc_op		 ops[3], *op;
+	grpc_op		 ops[4], *op;
 	va_list		 ap;
 	char		 msg[512];
 
@@ -659,9 +705,7 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (status != GRPC_STATUS_OK) {
-		log_debug("%.*s: %s: %s",
-		    (int)GRPC_SLICE_LENGTH(c->details.method),
-		    (const char *)GRPC_SLICE_START_PTR(c->details.method),
+		log_debug("%s: %s: %s", call_method_names[c->method],
 		    rpc_status_name(status), msg);
 		if ((size_t)status < sizeof(c->s->refusals.by_status) /
 		    sizeof(c->s->refusals.by_status[0]))
@@ -688,6 +732,12 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 	op->data.send_status_from_server.status = status;
 	op->data.send_status_from_server.status_details = &c->status_details;
 	op++;
+	if (!c->close_started) {
+		op->op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+		op->data.recv_close_on_server.cancelled = &c->close_cancelled;
+		op++;
+		c->close_started = 1;
+	}
 
 	if (grpc_call_start_batch(c->gc, ops, (size_t)(op - ops),
 	    &c->t_status, NULL) != GRPC_CALL_OK) {
@@ -720,6 +770,8 @@ call_free(struct call *c)
 		grpc_call_unref(c->gc);
 	if (c->recv_buf != NULL)
 		grpc_byte_buffer_destroy(c->recv_buf);
+	if (c->payload != NULL)
+		grpc_byte_buffer_destroy(c->payload);
 	if (c->reply_buf != NULL)
 		grpc_byte_buffer_destroy(c->reply_buf);
 	grpc_slice_unref(c->status_details);

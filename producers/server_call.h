@@ -11,8 +11,15 @@
 
 #include "server.h"
 
-/* Asks the core for the next incoming call. -1 if it could not. */
-int	call_request(struct server *);
+/*
+ * Registers the served methods with the core (before grpc_server_start):
+ * the unary ones have their request message read by the core before the
+ * call is handed over. -1 if the core refused one.
+ */
+int	call_register_methods(struct server *);
+
+/* Asks the core for the next incoming call of a method. -1 if it could not. */
+int	call_request(struct server *, enum call_method);
 
 /* A completion-queue event for one of the call's tags. */
 void	call_event(struct tag *, int);

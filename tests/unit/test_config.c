@@ -41,6 +41,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
+	assert_int_equal(cfg.log_reads_max, 4);
+	assert_int_equal(cfg.log_read_timeout_ms, 2000);
 }
 
 static void

@@ -29,6 +29,7 @@ logs_api(struct http_request *req)
 	struct logs_query	 q;
 	struct vote_error	 err;
 	const char		*qs;
+	int			 rc;
 
 	memset(&q, 0, sizeof(q));
 	if (req->hdlr_extra == NULL) {
@@ -44,8 +45,8 @@ logs_api(struct http_request *req)
 			return (web_json_error(req,
 			    HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "logs unavailable: not connected", NULL));
-		if (!web_jobs_admit(wj))
-			return (web_busy(req));
+		if ((rc = web_jobs_admit(wj, JOB_LOGS)) != 1)
+			return (web_busy(req, rc));
 	}
 	if ((job = web_job_step(req, wj, JOB_LOGS, &q)) == NULL)
 		return (KORE_RESULT_RETRY);

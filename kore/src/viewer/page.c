@@ -65,6 +65,7 @@ page_serve(struct http_request *req, int want)
 	struct kore_buf		*b;
 	struct logs_cached	 c;
 	const char		*qs;
+	int			 rc;
 
 	memset(&q, 0, sizeof(q));
 	if (req->hdlr_extra == NULL) {
@@ -80,8 +81,8 @@ page_serve(struct http_request *req, int want)
 			    HTTP_STATUS_SERVICE_UNAVAILABLE,
 			    "stores not configured", NULL));
 		}
-		if (!web_jobs_admit(wj))
-			return (web_busy(req));
+		if ((rc = web_jobs_admit(wj, want)) != 1)
+			return (web_busy(req, rc));
 	}
 	if ((job = web_job_step(req, wj, want, &q)) == NULL)
 		return (KORE_RESULT_RETRY);

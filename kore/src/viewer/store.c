@@ -39,6 +39,7 @@
 struct stores {
 	mongoc_client_pool_t	*mpool;
 	char			 mongo_db[STORES_NAME_MAX];
+	long			 read_max_ms;	/* maxTimeMS of a read */
 	char			 redis_host[STORES_HOST_MAX];
 	int			 redis_port;
 	char			 redis_password[256];
@@ -92,7 +93,8 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	stores_uri_default(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS,
 	    STORES_TIMEOUT_MS);
 	stores_uri_default(uri, MONGOC_URI_CONNECTTIMEOUTMS, STORES_TIMEOUT_MS);
-	stores_uri_default(uri, MONGOC_URI_SOCKETTIMEOUTMS, STORES_SOCKET_MS);
+	stores_uri_default(uri, MONGOC_URI_SOCKETTIMEOUTMS,
+	    cfg->log_read_timeout_ms);
 	stores_uri_default(uri, MONGOC_URI_HEARTBEATFREQUENCYMS,
 	    STORES_HEARTBEAT_MS);
 	stores_uri_default(uri, MONGOC_URI_MAXPOOLSIZE, STORES_MONGO_CLIENTS);
@@ -110,6 +112,13 @@ stores_new(const struct marimba_config *cfg, char *err, size_t errlen)
 	(void)mongoc_client_pool_set_error_api(st->mpool,
 	    MONGOC_ERROR_API_VERSION_2);
 	(void)snprintf(st->mongo_db, sizeof(st->mongo_db), "%s", cfg->mongo_db);
+	/* The URI's own socketTimeoutMS wins; 0 there means none. */
+	st->read_max_ms = mongoc_uri_get_option_as_int32(uri,
+	    MONGOC_URI_SOCKETTIMEOUTMS, cfg->log_read_timeout_ms);
+	if (st->read_max_ms <= 0)
+		st->read_max_ms = cfg->log_read_timeout_ms;
+	st->read_max_ms = st->read_max_ms > 2 * STORES_READ_MARGIN_MS ?
+	    st->read_max_ms - STORES_READ_MARGIN_MS : st->read_max_ms / 2;
 	(void)snprintf(st->redis_host, sizeof(st->redis_host), "%s",
 	    cfg->redis_host);
 	st->redis_port = cfg->redis_port;
@@ -239,6 +248,12 @@ const char *
 stores_mongo_db(struct stores *st)
 {
 	return (st->mongo_db);
+}
+
+long
+stores_read_max_ms(struct stores *st)
+{
+	return (st->read_max_ms);
 }
 
 struct store_window *

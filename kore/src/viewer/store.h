@@ -11,13 +11,13 @@
 #include "config.h"
 
 /*
- * A MongoDB read gives up on the client side after STORES_SOCKET_MS; the
- * server is told to give up a little earlier (maxTimeMS), so a request
- * that times out here ends its work in the store too instead of leaving
- * a whole-collection scan running there.
+ * A MongoDB read gives up on the client side after its socket timeout
+ * (MARIMBA_LOG_READ_TIMEOUT_MS, or socketTimeoutMS in the URI); the
+ * server is told to give up STORES_READ_MARGIN_MS earlier (maxTimeMS),
+ * so a request that times out here ends its work in the store too
+ * instead of leaving a whole-collection scan running there.
  */
-#define STORES_SOCKET_MS	2000
-#define STORES_READ_MAX_MS	(STORES_SOCKET_MS - 250)
+#define STORES_READ_MARGIN_MS	250
 
 struct stores;
 struct _mongoc_client_t;
@@ -36,6 +36,8 @@ struct _mongoc_client_t	*stores_mongo_pop(struct stores *);
 void			 stores_mongo_push(struct stores *,
 			    struct _mongoc_client_t *);
 const char		*stores_mongo_db(struct stores *);
+/* maxTimeMS of a log read: a little under the socket timeout. */
+long			 stores_read_max_ms(struct stores *);
 struct redisContext	*stores_redis_get(struct stores *, char *, size_t);
 void			 stores_redis_put(struct stores *,
 			    struct redisContext *, int);

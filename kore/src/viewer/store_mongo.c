@@ -18,6 +18,7 @@
 #include <mongoc/mongoc.h>
 
 #include "log_window.h"
+#include "read_slots.h"
 #include "store.h"
 #include "store_mongo.h"
 #include "store_window.h"
@@ -26,33 +27,43 @@
 
 static int	logs_window(struct stores *, const struct logs_query *,
 		    struct log_entry *, size_t *, int *);
-static int	logs_find(mongoc_collection_t *, const struct logs_query *,
-		    struct log_entry *, size_t *, int *, char *, size_t);
+static int	logs_find(struct stores *, mongoc_collection_t *,
+		    const struct logs_query *, struct log_entry *, size_t *,
+		    int *, char *, size_t);
 static int	logs_error(const bson_error_t *, char *, size_t);
 static void	log_from_bson(const bson_t *, struct log_entry *);
 static void	copy_utf8(bson_iter_t *, char *, size_t);
 
 int
-store_logs(struct stores *st, const struct logs_query *q,
-    struct log_entry *out, size_t *n, int *more, char *err, size_t errlen)
+store_logs(struct stores *st, struct read_slots *slots,
+    const struct logs_query *q, struct log_entry *out, size_t *n, int *more,
+    char *err, size_t errlen)
 {
 	mongoc_client_t		*client;
 	mongoc_collection_t	*coll;
+	struct read_slot	 slot;
 	int			 rc;
 
 	*n = 0;
 	*more = 0;
 	if (logs_window(st, q, out, n, more))
 		return (0);
+	if (slots != NULL && !read_slots_take(slots, &slot)) {
+		(void)snprintf(err, errlen, "every log read slot is taken");
+		return (-3);
+	}
 	if ((client = stores_mongo_pop(st)) == NULL) {
 		(void)snprintf(err, errlen, "no MongoDB client");
-		return (-1);
+		rc = -1;
+	} else {
+		coll = mongoc_client_get_collection(client,
+		    stores_mongo_db(st), LOGS_COLLECTION);
+		rc = logs_find(st, coll, q, out, n, more, err, errlen);
+		mongoc_collection_destroy(coll);
+		stores_mongo_push(st, client);
 	}
-	coll = mongoc_client_get_collection(client, stores_mongo_db(st),
-	    LOGS_COLLECTION);
-	rc = logs_find(coll, q, out, n, more, err, errlen);
-	mongoc_collection_destroy(coll);
-	stores_mongo_push(st, client);
+	if (slots != NULL)
+		read_slots_give(slots, &slot);
 	return (rc);
 }
 
@@ -96,8 +107,9 @@ logs_error(const bson_error_t *berr, char *err, size_t errlen)
 
 /* The plain query: a backward walk of the _id index on MongoDB. */
 static int
-logs_find(mongoc_collection_t *coll, const struct logs_query *q,
-    struct log_entry *out, size_t *n, int *more, char *err, size_t errlen)
+logs_find(struct stores *st, mongoc_collection_t *coll,
+    const struct logs_query *q, struct log_entry *out, size_t *n, int *more,
+    char *err, size_t errlen)
 {
 	mongoc_cursor_t		*cur;
 	const bson_t		*doc;
@@ -124,7 +136,7 @@ logs_find(mongoc_collection_t *coll, const struct logs_query *q,
 	bson_append_document_end(&opts, &sort);
 	/* One more than asked tells whether a next page exists. */
 	BSON_APPEND_INT64(&opts, "limit", q->limit + 1);
-	BSON_APPEND_INT64(&opts, "maxTimeMS", STORES_READ_MAX_MS);
+	BSON_APPEND_INT64(&opts, "maxTimeMS", stores_read_max_ms(st));
 
 	cur = mongoc_collection_find_with_opts(coll, &filter, &opts, NULL);
 	got = 0;

@@ -14,19 +14,24 @@
 #include "vote.h"
 
 struct stores;
+struct read_slots;
 
 /*
  * The newest logs matching q; *more if there are others. From the log
- * window when it can answer exactly (lib/log_window.h), else MongoDB. 0, -1 when no
- * server could be reached, -2 when the query failed (a timeout of a slow
- * server, an error it returned).
+ * window when it can answer exactly (lib/log_window.h), else MongoDB,
+ * holding one of the read slots (read_slots.h; NULL: no cap) meanwhile.
+ * 0, -1 when no server could be reached, -2 when the query failed (a
+ * timeout of a slow server, an error it returned), -3 when every read
+ * slot was taken (MongoDB was not asked).
  */
-int	store_logs(struct stores *, const struct logs_query *,
-	    struct log_entry *, size_t *, int *, char *, size_t);
+int	store_logs(struct stores *, struct read_slots *,
+	    const struct logs_query *, struct log_entry *, size_t *, int *,
+	    char *, size_t);
 
 /* Why the logs are missing, for the page and the API. */
+#define LOGS_BUSY_MSG	"logs unavailable: too many log reads, retry later"
 #define LOGS_DOWN_MSG(rc)	((rc) == -1 ? \
-	"logs unavailable: MongoDB is down" : \
+	"logs unavailable: MongoDB is down" : (rc) == -3 ? LOGS_BUSY_MSG : \
 	"logs unavailable: MongoDB did not answer in time")
 
 #endif

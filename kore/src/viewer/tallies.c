@@ -27,12 +27,14 @@ tallies_get(struct http_request *req)
 {
 	struct web_jobs	*wj = viewer_jobs();
 	struct web_job	*job;
+	int		 rc;
 
 	if (req->hdlr_extra == NULL && wj == NULL)
 		return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
 		    "tallies unavailable: not connected", NULL));
-	if (req->hdlr_extra == NULL && !web_jobs_admit(wj))
-		return (web_busy(req));
+	if (req->hdlr_extra == NULL && (rc = web_jobs_admit(wj,
+	    JOB_TALLIES)) != 1)
+		return (web_busy(req, rc));
 	if ((job = web_job_step(req, wj, JOB_TALLIES, NULL)) == NULL)
 		return (KORE_RESULT_RETRY);
 	if (job->tallies_rc != 0) {

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's hooks (run by core/app.c): the parent makes the
- * log-read health the workers share; each worker opens its stores,
+ * log-read health and the log read slots the workers share; each worker opens its stores,
  * starts their health checks and the pools for their reads, and closes
  * them at exit; /readyz learns from here whether Redis and MongoDB
  * answer, and whether MongoDB's log reads work (else "degraded").
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "core/app.h"
 #include "read_health.h"
+#include "read_slots.h"
 #include "store.h"
 #include "store_window.h"
 #include "web.h"
@@ -34,25 +37,40 @@ viewer_jobs(void)
 	return (app_state(app_get(), &viewer_concern));
 }
 
-/* Until a worker's state replaces it, the state is the shared health. */
+/*
+ * Until a worker's state replaces it, the state is what the workers
+ * share (struct web_shared; the parent's, never freed: the mappings
+ * live as long as the process).
+ */
 static int
 viewer_parent_init(struct app *app, char *err, size_t errlen)
 {
-	struct read_health	*rh;
+	struct web_shared	*sh;
 
-	if ((rh = read_health_new(err, errlen)) == NULL)
+	if ((sh = calloc(1, sizeof(*sh))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
 		return (-1);
-	app_state_set(app, &viewer_concern, rh);
+	}
+	if ((sh->rh = read_health_new(err, errlen)) == NULL ||
+	    (sh->slots = read_slots_new(app->cfg.log_reads_max, err,
+	    errlen)) == NULL) {
+		free(sh);
+		return (-1);
+	}
+	app_state_set(app, &viewer_concern, sh);
 	return (0);
 }
 
+/* A worker restarted after a crash frees the slots its predecessor held. */
 static int
 viewer_worker_init(struct app *app, char *err, size_t errlen)
 {
-	struct web_jobs	*wj;
+	struct web_shared	*sh = app_state(app, &viewer_concern);
+	struct web_jobs		*wj;
 
-	if ((wj = web_jobs_new(&app->cfg, app_state(app, &viewer_concern),
-	    err, errlen)) == NULL)
+	if (worker != NULL)
+		read_slots_claim(sh->slots, worker->id, getpid());
+	if ((wj = web_jobs_new(&app->cfg, sh, err, errlen)) == NULL)
 		return (-1);
 	app_state_set(app, &viewer_concern, wj);
 	return (0);

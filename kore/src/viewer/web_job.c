@@ -20,7 +20,9 @@
 
 #include "logs_cache.h"
 #include "read_health.h"
+#include "read_slots.h"
 #include "store.h"
+#include "store_window.h"
 #include "web_job.h"
 
 #define WEB_JOBS_MONGO_THREADS	4	/* per worker */
@@ -29,6 +31,7 @@
 struct web_jobs {
 	struct stores	*stores;
 	struct read_health	*rh;	/* shared by the workers */
+	struct read_slots	*slots;	/* shared by the workers */
 	struct web_pool	*mongo_pool;	/* jobs that read MongoDB */
 	struct web_pool	*redis_pool;	/* Redis-only jobs */
 	int		 active;	/* admitted; worker thread only */
@@ -40,7 +43,7 @@ static void	web_job_run(struct web_pool_item *);
 static void	web_job_onfree(struct http_request *);
 
 struct web_jobs *
-web_jobs_new(const struct marimba_config *cfg, struct read_health *rh,
+web_jobs_new(const struct marimba_config *cfg, const struct web_shared *sh,
     char *err, size_t errlen)
 {
 	struct web_jobs	*wj;
@@ -49,7 +52,8 @@ web_jobs_new(const struct marimba_config *cfg, struct read_health *rh,
 		(void)snprintf(err, errlen, "out of memory");
 		return (NULL);
 	}
-	wj->rh = rh;
+	wj->rh = sh->rh;
+	wj->slots = sh->slots;
 	if ((wj->logs_cache = logs_cache_new()) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
 		free(wj);
@@ -98,10 +102,16 @@ web_jobs_logs_cache(struct web_jobs *wj)
 }
 
 int
-web_jobs_admit(struct web_jobs *wj)
+web_jobs_admit(struct web_jobs *wj, int want)
 {
 	if (wj->active >= WEB_JOBS_MAX)
 		return (0);
+	/* A hint only (the read takes its slot on the pool thread), so a
+	 * burst is refused here instead of queueing behind the threads. */
+	if ((want & JOB_LOGS) && wj->slots != NULL &&
+	    store_window_state(stores_window(wj->stores)) != WINDOW_OK &&
+	    read_slots_are_full(wj->slots))
+		return (-1);
 	wj->active++;
 	return (1);
 }
@@ -172,13 +182,14 @@ web_job_entry(struct kore_task *t)
 		(void)snprintf(job->logs_err, sizeof(job->logs_err),
 		    "MongoDB is down (health check)");
 	} else if (job->want & JOB_LOGS) {
-		job->logs_rc = store_logs(job->stores, &job->q, job->logs,
-		    &job->nlogs, &job->more, job->logs_err,
-		    sizeof(job->logs_err));
+		job->logs_rc = store_logs(job->stores, job->jobs->slots,
+		    &job->q, job->logs, &job->nlogs, &job->more,
+		    job->logs_err, sizeof(job->logs_err));
 		if (job->logs_rc == 0)
 			stores_set_up(job->stores, -1, 1);
-		/* -2: MongoDB was reached but the read failed or timed out. */
-		if (job->logs_rc != -1)
+		/* -2: MongoDB was reached but the read failed or timed out
+		 * (-1 it was not, -3 the read was refused: no news). */
+		if (job->logs_rc == 0 || job->logs_rc == -2)
 			read_health_note(job->jobs->rh, job->logs_rc == 0);
 	}
 	if ((job->want & JOB_TALLIES) && stores_redis_down(job->stores)) {

@@ -61,18 +61,30 @@ struct web_job {
 	char			 series_err[WEB_JOB_ERR];
 };
 
-/* The stores and two pools (MongoDB reads, Redis-only reads). */
 struct read_health;
+struct read_slots;
 
+/* What the parent makes before the fork, shared by every worker. */
+struct web_shared {
+	struct read_health	*rh;	/* do log reads work */
+	struct read_slots	*slots;	/* the cap on MongoDB log reads */
+};
+
+/* The stores and two pools (MongoDB reads, Redis-only reads). */
 struct web_jobs	*web_jobs_new(const struct marimba_config *,
-		    struct read_health *, char *, size_t);
+		    const struct web_shared *, char *, size_t);
 void		 web_jobs_free(struct web_jobs *);
 struct stores	*web_jobs_stores(struct web_jobs *);
 struct read_health	*web_jobs_read_health(struct web_jobs *);
 /* The worker's last good logs tables (logs_cache.h). */
 struct logs_cache	*web_jobs_logs_cache(struct web_jobs *);
-/* 1 if one more request may read (then web_job_step must follow). */
-int		 web_jobs_admit(struct web_jobs *);
+/*
+ * Whether one more request reading want (JOB_*) may start: 1 (then
+ * web_job_step must follow), 0 when the worker has WEB_JOBS_MAX
+ * waiting, -1 when it would read MongoDB's logs (no log window to
+ * answer) and every log read slot of all workers is taken.
+ */
+int		 web_jobs_admit(struct web_jobs *, int);
 
 /*
  * The first call (which the caller had admitted with web_jobs_admit)

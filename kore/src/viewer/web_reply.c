@@ -15,6 +15,7 @@
 #include "core/front.h"
 #include "core/reply.h"
 #include "gzip.h"
+#include "store_mongo.h"
 #include "web_reply.h"
 
 /* Smaller answers are sent as they are: gzip would not pay. */
@@ -125,11 +126,14 @@ web_json_done(struct http_request *req, int status, yajl_gen g, int ok)
 	    "cannot make the answer", NULL));
 }
 
-/* Too many store reads waiting already: come back in a second. */
+/*
+ * Too many store reads waiting already (why: web_jobs_admit's 0), or
+ * every log read slot of all workers taken (-1): come back in a second.
+ */
 int
-web_busy(struct http_request *req)
+web_busy(struct http_request *req, int why)
 {
 	http_response_header(req, "retry-after", APP_RETRY_AFTER);
 	return (web_json_error(req, HTTP_STATUS_SERVICE_UNAVAILABLE,
-	    "busy, retry later", NULL));
+	    why == -1 ? LOGS_BUSY_MSG : "busy, retry later", NULL));
 }

@@ -23,6 +23,6 @@ void	web_security_headers(struct http_request *);
 int	web_json_error(struct http_request *, int, const char *,
 	    const char *);
 int	web_json_done(struct http_request *, int, yajl_gen, int);
-int	web_busy(struct http_request *);
+int	web_busy(struct http_request *, int);
 
 #endif
