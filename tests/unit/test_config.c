@@ -36,8 +36,9 @@ test_defaults(void **state)
 	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
 	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
 	assert_int_equal(cfg.metrics_port, 9464);
-	assert_int_equal(cfg.redis_linger_ms, 20);
+	assert_int_equal(cfg.redis_linger_ms, 0);
 	assert_int_equal(cfg.mongo_linger_ms, 50);
+	assert_int_equal(cfg.mongo_inflight, 2);
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
@@ -80,6 +81,14 @@ test_rejects_bad_numbers(void **state)
 		assert_non_null(strstr(err, "MARIMBA_HTTP_PORT"));
 	}
 	unsetenv("MARIMBA_HTTP_PORT");
+	/* The mongo sink's pipeline holds two batches: 1 or 2 only. */
+	for (i = 0; i < 2; i++) {
+		setenv("MARIMBA_MONGO_INFLIGHT", i == 0 ? "0" : "3", 1);
+		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "MARIMBA_MONGO_INFLIGHT"));
+	}
+	unsetenv("MARIMBA_MONGO_INFLIGHT");
 }
 
 static void
