@@ -9,10 +9,7 @@
  * through, every vote is stored once and everything is committed.
  */
 #include <sys/types.h>
-#include <sys/wait.h>
 
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,96 +25,36 @@
 #include <mongoc/mongoc.h>
 
 #include "test_consumer_harness.h"
+#include "test_mongo_proxy.h"
 
 #define BATCH		10		/* MARIMBA_BATCH_MAX */
 #define HOLD_MS		6000		/* the first insert's delay */
 
 static pid_t	proxy = -1;
 
-/* Reads the proxy's output until its "ready" line; 0 once seen. */
-static int
-proxy_wait_ready(int fd, int timeout_ms)
-{
-	struct pollfd	pfd;
-	char		buf[512];
-	size_t		len;
-	ssize_t		n;
-	int		waited;
-
-	len = 0;
-	buf[0] = '\0';
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	for (waited = 0; waited < timeout_ms; waited += 100) {
-		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
-			break;
-		if (!(pfd.revents & (POLLIN | POLLHUP)))
-			continue;
-		n = read(fd, buf + len, sizeof(buf) - 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "ready\n") != NULL)
-			return (0);
-		if (len == sizeof(buf) - 1)
-			break;
-	}
-	fprintf(stderr, "mongo_hold_proxy.py never said ready: \"%s\"\n", buf);
-	return (-1);
-}
-
 /* The proxy on a free port in front of the env's MongoDB; its port. */
 static int
 proxy_start(struct ct_env *e)
 {
-	const char	*h, *colon;
-	char		 host[128], lport[16], uport[16], hold[16];
-	int		 p[2], port, rc;
+	char		 hold[16];
+	const char	*extra[3];
+	int		 port;
 
-	assert_non_null(h = strstr(e->mongo_uri, "://"));
-	h += 3;
-	assert_non_null(colon = strchr(h, ':'));
-	assert_true((size_t)(colon - h) < sizeof(host));
-	(void)snprintf(host, sizeof(host), "%.*s", (int)(colon - h), h);
-	(void)snprintf(uport, sizeof(uport), "%d", atoi(colon + 1));
-	port = ct_free_port();
-	(void)snprintf(lport, sizeof(lport), "%d", port);
 	(void)snprintf(hold, sizeof(hold), "%d", HOLD_MS);
-	assert_int_equal(pipe(p), 0);
-	assert_true((proxy = fork()) != -1);
-	if (proxy == 0) {
-		(void)dup2(p[1], STDOUT_FILENO);
-		close(p[0]);
-		close(p[1]);
-		execlp("python3", "python3", MARIMBA_SOURCE_DIR
-		    "/tests/integration/mongo_hold_proxy.py", lport, host,
-		    uport, hold, e->ids[0], (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	rc = proxy_wait_ready(p[0], 30000);
-	close(p[0]);
-	assert_int_equal(rc, 0);
+	extra[0] = hold;
+	extra[1] = e->ids[0];
+	extra[2] = NULL;
+	port = mongo_proxy_start(MARIMBA_SOURCE_DIR
+	    "/tests/integration/mongo_hold_proxy.py", e->mongo_uri, extra,
+	    &proxy);
+	assert_true(port > 0);
 	return (port);
-}
-
-static void
-proxy_stop(void)
-{
-	if (proxy > 0) {
-		(void)kill(proxy, SIGTERM);
-		(void)waitpid(proxy, NULL, 0);
-	}
-	proxy = -1;
 }
 
 static int
 inflight_teardown(void **state)
 {
-	proxy_stop();
+	mongo_proxy_stop(&proxy);
 	return (ct_teardown(state));
 }
 
@@ -206,7 +143,7 @@ test_inflight_commits_in_order(void **state)
 	assert_int_equal(ct_mongo_count_ids(e), 2 * BATCH);
 	assert_int_equal(window_len(e), 2 * BATCH);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 20000), 0);
-	proxy_stop();
+	mongo_proxy_stop(&proxy);
 	ct_env_cleanup(e);
 }
 
