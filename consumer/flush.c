@@ -358,6 +358,34 @@ sink_commit_pending(struct sink *s, enum sink_flush_mode mode)
 	s->pending = NULL;
 }
 
+/*
+ * Before a revoke drops messages: waits for the store's answer to every
+ * batch still in flight and forgets them (nothing is committed). A store
+ * may still be reading those votes (the mongo sink's insert workers), so
+ * they must not be freed under it, and an answer left behind would be
+ * taken for the next batch's. What was stored stays stored: the writes
+ * are idempotent, and the next owner reads the messages again.
+ */
+void
+sink_abandon_in_flight(struct sink *s)
+{
+	struct batch	*b[2];
+	char		 err[512];
+	size_t		 fresh, i;
+
+	b[0] = &s->sent;	/* oldest first */
+	b[1] = &s->batch;
+	for (i = 0; i < 2; i++) {
+		if (!b[i]->sent)
+			continue;
+		b[i]->sent = 0;
+		fresh = 0;
+		if (b[i]->nvotes > 0 && s->ops->recv(s, b[i]->nvotes, &fresh,
+		    err, sizeof(err)) == 0)
+			s->stats.fresh += fresh;
+	}
+}
+
 /* Lost partitions can't be committed: their pending offsets go. */
 void
 sink_drop_pending(struct sink *s, const rd_kafka_topic_partition_list_t *parts)

@@ -215,6 +215,8 @@ kafka_in_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 		/* What is stored is committed before the partitions go. */
 		if (!rd_kafka_assignment_lost(rk))
 			sink_commit_pending(s, FLUSH_REVOKE);
+		/* Nothing in flight may be freed under its store. */
+		sink_abandon_in_flight(s);
 		dropped = batch_drop_partitions(&s->sent, parts) +
 		    batch_drop_partitions(&s->batch, parts);
 		if (dropped > 0)

@@ -152,6 +152,7 @@ int64_t		 kafka_in_lag(struct sink *, int *);
 void		 sink_dispatch(struct sink *);
 int		 sink_settle(struct sink *, enum sink_flush_mode);
 int		 sink_drain(struct sink *, enum sink_flush_mode);
+void		 sink_abandon_in_flight(struct sink *);
 int		 sink_flush(struct sink *, struct batch *,
 		    enum sink_flush_mode);
 void		 sink_dlq_done(uint64_t, int, const char *, void *);

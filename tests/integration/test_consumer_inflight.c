@@ -147,11 +147,64 @@ test_inflight_commits_in_order(void **state)
 	ct_env_cleanup(e);
 }
 
+/*
+ * The group drops the sink while both batches are in flight (SIGSTOP past
+ * the session timeout, the first insert held): the revoke must wait for
+ * the inserts before it frees their votes, and take no answer for a later
+ * batch's. Was: "pipeline out of step" and, in the ASan build, a
+ * use-after-free that killed the sink. Every vote is then stored once,
+ * committed and listed, and the sink stops cleanly.
+ */
+static void
+test_inflight_lost_assignment(void **state)
+{
+	struct ct_env	*e;
+	char		 uri[256];
+	pid_t		 pid;
+	int		 port;
+
+	(void)state;
+	e = ct_env_new("inflight-lost", 1);
+	(void)snprintf(e->log_path, sizeof(e->log_path),
+	    "%s/var/test-inflight-lost-%d.log", MARIMBA_SOURCE_DIR,
+	    (int)getpid());
+	ct_produce_votes(e, 0, 2 * BATCH);
+	port = proxy_start(e);
+	(void)snprintf(uri, sizeof(uri), "MARIMBA_MONGO_URI=mongodb://"
+	    "127.0.0.1:%d/?appname=marimba-test", port);
+	pid = ct_consumer_start(e, NULL, "--sink=mongo", uri,
+	    "MARIMBA_MONGO_INFLIGHT=2", "MARIMBA_BATCH_MAX=10",
+	    "MARIMBA_MONGO_LINGER_MS=2000", "MARIMBA_SESSION_TIMEOUT_MS=6000",
+	    (const char *)NULL);
+
+	/* Both batches in flight: the second stored, the first held. */
+	assert_int_equal(ct_wait_mongo_count(e, BATCH, HOLD_MS - 1000),
+	    BATCH);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	ct_sleep_ms(HOLD_MS + 4000);	/* past the 6 s session */
+	assert_int_equal(kill(pid, SIGCONT), 0);
+
+	assert_int_equal(ct_wait_committed_sink(e, NULL, "mongo", 2 * BATCH,
+	    60000), 2 * BATCH);
+	assert_int_equal(ct_mongo_count(e), 2 * BATCH);
+	assert_int_equal(ct_mongo_count_ids(e), 2 * BATCH);
+	assert_int_equal(window_len(e), 2 * BATCH);
+	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 20000), 0);
+	assert_true(ct_file_has(e->log_path, "assignment lost"));
+	assert_false(ct_file_has(e->log_path, "out of step"));
+	assert_false(ct_file_has(e->log_path, "AddressSanitizer"));
+	(void)unlink(e->log_path);
+	mongo_proxy_stop(&proxy);
+	ct_env_cleanup(e);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_inflight_commits_in_order,
+		    inflight_teardown),
+		cmocka_unit_test_teardown(test_inflight_lost_assignment,
 		    inflight_teardown),
 	};
 
