@@ -75,8 +75,9 @@ test_kill9_one_sink(void **state)
 	ct_produce_votes(e, 0, N_SPLIT);
 
 	rpid = ct_consumer_start(e, NULL, "--sink=redis", NULL);
+	/* Small batches, one at a time: still logging when it is killed. */
 	mpid = ct_consumer_start(e, NULL, "--sink=mongo",
-	    "MARIMBA_BATCH_MAX=200", NULL);
+	    "MARIMBA_BATCH_MAX=20", "MARIMBA_MONGO_INFLIGHT=1", NULL);
 	assert_true(wait_logged(e, N_SPLIT / 5, 60000) >= N_SPLIT / 5);
 	assert_int_equal(ct_consumer_stop(mpid, SIGKILL, 5000),
 	    128 + SIGKILL);
