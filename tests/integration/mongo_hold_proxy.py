@@ -15,69 +15,22 @@ import asyncio
 import struct
 import sys
 
+from mongo_proxy import run
+
 # A BSON string element "insert": "logs" (type 0x02, name, length, value).
 INSERT_LOGS = b"\x02insert\x00" + struct.pack("<i", 5) + b"logs\x00"
+HOLD_S = int(sys.argv[4]) / 1000.0
+VOTE_ID = sys.argv[5].encode()
 held = False
 
 
-async def pump(reader, writer):
-    try:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                break
-            writer.write(data)
-            await writer.drain()
-    except (OSError, asyncio.CancelledError):
-        pass
-    finally:
-        writer.close()
-
-
-async def client_to_server(reader, writer, hold_s, vote_id):
+async def keep(body):
     global held
-    try:
-        while True:
-            head = await reader.readexactly(4)
-            (length,) = struct.unpack("<i", head)
-            body = await reader.readexactly(length - 4)
-            if not held and INSERT_LOGS in body and vote_id in body:
-                held = True
-                await asyncio.sleep(hold_s)
-            writer.write(head + body)
-            await writer.drain()
-    except (asyncio.IncompleteReadError, OSError,
-            asyncio.CancelledError):
-        pass
-    finally:
-        writer.close()
-
-
-async def handle(creader, cwriter, host, port, hold_s, vote_id):
-    try:
-        sreader, swriter = await asyncio.open_connection(host, port)
-    except OSError:
-        cwriter.close()
-        return
-    await asyncio.gather(client_to_server(creader, swriter, hold_s, vote_id),
-                         pump(sreader, cwriter))
-
-
-async def main():
-    listen, host, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    hold_s = int(sys.argv[4]) / 1000.0
-    vote_id = sys.argv[5].encode()
-    server = await asyncio.start_server(
-        lambda r, w: handle(r, w, host, port, hold_s, vote_id),
-        "127.0.0.1", listen)
-    try:
-        print("ready", flush=True)
-    except BrokenPipeError:
-        pass
-    sys.stdout = open("/dev/null", "w")
-    async with server:
-        await server.serve_forever()
+    if not held and INSERT_LOGS in body and VOTE_ID in body:
+        held = True
+        await asyncio.sleep(HOLD_S)
+    return True
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run(keep)
