@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The redis sink: counts each batch's votes exactly once with
- * count_vote.lua (redis_store.c), pipelined: a batch is written out
+ * count_vote.lua (redis_store.c: one call per chunk of up to 128
+ * votes), pipelined: a batch is written out
  * before the previous one's replies are read (flush.c). About once a
  * second it moves sealed seconds into the series stream. It owns the
  * DLQ: poison messages are dead-lettered by this sink only, so the DLQ
