@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The log window's writer (log_window.h): one pipelined EVALSHA of
- * log_window_add.lua per listed log on a hiredis connection of its own,
+ * The log window's writer (log_window.h): one EVALSHA of
+ * log_window_add.lua per chunk of up to LW_CHUNK logs, the chunks
+ * pipelined, on a hiredis connection of its own,
  * with connect and I/O timeouts, and the scripts loaded again when Redis
  * answers NOSCRIPT (restart, SCRIPT FLUSH, FLUSHALL does not drop them).
  */
@@ -17,6 +18,25 @@
 
 #define LW_CONNECT_TIMEOUT_MS	1000
 #define LW_IO_TIMEOUT_MS	3000
+#define LW_NUM_MAX		24
+/* EVALSHA sha numkeys, 3 keys, 2 arguments; then 5 per log. */
+#define LW_ARGC(n)		(8 + 5 * (n))
+
+/* One log_window_add.lua call's arguments, filled per chunk. */
+struct lw_scratch {
+	struct log_entry	 ents[LW_CHUNK];	/* log_window_add's */
+	const char		*argv[LW_ARGC(LW_CHUNK)];
+	size_t			 argvlen[LW_ARGC(LW_CHUNK)];
+	char			 kall[LW_KEY_MAX];
+	char			 kbands[LW_KEY_MAX];
+	char			 kcut[LW_KEY_MAX];
+	char			 ksrc[LW_CHUNK][LW_KEY_MAX];
+	char			 kband[LW_CHUNK][LW_KEY_MAX];
+	char			 member[LW_CHUNK][LOG_WINDOW_MEMBER_MAX];
+	char			 numkeys[LW_NUM_MAX];
+	char			 keep[LW_NUM_MAX];
+	char			 bands_max[LW_NUM_MAX];
+};
 
 extern const char	log_window_add_lua[];
 extern const char	log_window_lock_lua[];
@@ -25,6 +45,10 @@ static int	lw_load(struct log_window *, const char *, char *, char *,
 		    size_t);
 static int	lw_replies(struct log_window *, size_t, int *, char *,
 		    size_t);
+static int	lw_scratch(struct log_window *, char *, size_t);
+static int	lw_append_chunk(struct log_window *, const struct log_entry *,
+		    size_t, char *, size_t);
+static void	lw_entry_of(const struct vote *, struct log_entry *);
 
 struct log_window *
 log_window_new(const struct marimba_config *cfg)
@@ -48,6 +72,7 @@ log_window_free(struct log_window *lw)
 	if (lw == NULL)
 		return;
 	lw_drop(lw);
+	free(lw->scratch);
 	free(lw);
 }
 
@@ -61,38 +86,48 @@ int
 log_window_add(struct log_window *lw, const struct vote *const *votes,
     size_t n, char *err, size_t errlen)
 {
-	struct log_entry	e;
-	const struct vote	*v;
-	size_t			i;
-	int			attempt, noscript;
+	struct log_entry	*ents;
+	size_t			 i, k, done, calls;
+	int			 attempt, noscript;
 
 	if (!log_window_enabled(lw) || n == 0)
 		return (0);
+	if (lw_scratch(lw, err, errlen) == -1)
+		return (-1);
+	ents = lw->scratch->ents;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (lw_connect(lw, err, errlen) == -1)
 			return (-1);
-		for (i = 0; i < n; i++) {
-			/* The fields mongo_store.c stores. */
-			v = votes[i];
-			memset(&e, 0, sizeof(e));
-			memcpy(e.id, v->id, sizeof(e.id));
-			memcpy(e.name, v->name, sizeof(e.name));
-			memcpy(e.album, v->album, sizeof(e.album));
-			e.year = (int32_t)v->year;
-			e.rank = (int32_t)v->rank;
-			memcpy(e.source, v->source, sizeof(e.source));
-			e.accepted_ms = v->received_at_ms;
-			if (lw_append(lw, &e, err, errlen) == -1)
+		calls = 0;
+		for (done = 0; done < n; done += k) {
+			k = n - done < LW_CHUNK ? n - done : LW_CHUNK;
+			for (i = 0; i < k; i++)
+				lw_entry_of(votes[done + i], &ents[i]);
+			if (lw_append(lw, ents, k, &calls, err, errlen) == -1)
 				return (-1);
 		}
 		noscript = 0;
-		if (lw_replies(lw, n, &noscript, err, errlen) == 0)
+		if (lw_replies(lw, calls, &noscript, err, errlen) == 0)
 			return (0);
 		if (!noscript || lw_load(lw, log_window_add_lua, lw->add_sha,
 		    err, errlen) == -1)
 			return (-1);
 	}
 	return (-1);
+}
+
+/* A vote as its log: the fields mongo_store.c stores. */
+static void
+lw_entry_of(const struct vote *v, struct log_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->id, v->id, sizeof(e->id));
+	memcpy(e->name, v->name, sizeof(e->name));
+	memcpy(e->album, v->album, sizeof(e->album));
+	e->year = (int32_t)v->year;
+	e->rank = (int32_t)v->rank;
+	memcpy(e->source, v->source, sizeof(e->source));
+	e->accepted_ms = v->received_at_ms;
 }
 
 /*
@@ -141,30 +176,91 @@ log_window_built(struct log_window *lw, char *err, size_t errlen)
 	return (v == 1);
 }
 
-/* Queues one add on the connection (sent by the next reply read). */
-int
-lw_append(struct log_window *lw, const struct log_entry *e, char *err,
-    size_t errlen)
+/* The arguments' buffers, made at the first add (readers need none). */
+static int
+lw_scratch(struct log_window *lw, char *err, size_t errlen)
 {
-	char	kall[LW_KEY_MAX], ksrc[LW_KEY_MAX], kband[LW_KEY_MAX];
-	char	kbands[LW_KEY_MAX], kcut[LW_KEY_MAX];
-	char	member[LOG_WINDOW_MEMBER_MAX];
+	struct lw_scratch	*sc;
 
-	if (log_window_member(e, member, sizeof(member)) == -1) {
-		(void)snprintf(err, errlen, "log window: cannot encode %s",
-		    e->id);
+	if (lw->scratch != NULL)
+		return (0);
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		(void)snprintf(err, errlen, "log window: out of memory");
 		return (-1);
 	}
-	(void)snprintf(kall, sizeof(kall), "%s:logwin:all", lw->prefix);
-	(void)snprintf(ksrc, sizeof(ksrc), "%s:logwin:source:%s", lw->prefix,
-	    e->source);
-	(void)snprintf(kband, sizeof(kband), "%s:logwin:band:%s", lw->prefix,
-	    e->name);
-	(void)snprintf(kbands, sizeof(kbands), "%s:logwin:bands", lw->prefix);
-	(void)snprintf(kcut, sizeof(kcut), "%s:logwin:cut", lw->prefix);
-	if (redisAppendCommand(lw->ctx, "EVALSHA %s 5 %s %s %s %s %s %s %s "
-	    "%d %d %s", lw->add_sha, kall, ksrc, kband, kbands, kcut, e->id,
-	    e->name, lw->keep, lw->bands_max, member) != REDIS_OK) {
+	(void)snprintf(sc->kall, sizeof(sc->kall), "%s:logwin:all",
+	    lw->prefix);
+	(void)snprintf(sc->kbands, sizeof(sc->kbands), "%s:logwin:bands",
+	    lw->prefix);
+	(void)snprintf(sc->kcut, sizeof(sc->kcut), "%s:logwin:cut",
+	    lw->prefix);
+	(void)snprintf(sc->keep, sizeof(sc->keep), "%d", lw->keep);
+	(void)snprintf(sc->bands_max, sizeof(sc->bands_max), "%d",
+	    lw->bands_max);
+	lw->scratch = sc;
+	return (0);
+}
+
+int
+lw_append(struct log_window *lw, const struct log_entry *ents, size_t n,
+    size_t *calls, char *err, size_t errlen)
+{
+	size_t	done, k;
+
+	if (lw_scratch(lw, err, errlen) == -1)
+		return (-1);
+	for (done = 0; done < n; done += k) {
+		k = n - done < LW_CHUNK ? n - done : LW_CHUNK;
+		if (lw_append_chunk(lw, ents + done, k, err, errlen) == -1)
+			return (-1);
+		(*calls)++;
+	}
+	return (0);
+}
+
+/* Queues one log_window_add.lua call for n <= LW_CHUNK logs. */
+static int
+lw_append_chunk(struct log_window *lw, const struct log_entry *ents,
+    size_t n, char *err, size_t errlen)
+{
+	struct lw_scratch	*sc = lw->scratch;
+	size_t			 i, a;
+
+	for (i = 0; i < n; i++) {
+		if (log_window_member(&ents[i], sc->member[i],
+		    sizeof(sc->member[i])) == -1) {
+			(void)snprintf(err, errlen, "log window: cannot "
+			    "encode %s", ents[i].id);
+			return (-1);
+		}
+		(void)snprintf(sc->ksrc[i], sizeof(sc->ksrc[i]),
+		    "%s:logwin:source:%s", lw->prefix, ents[i].source);
+		(void)snprintf(sc->kband[i], sizeof(sc->kband[i]),
+		    "%s:logwin:band:%s", lw->prefix, ents[i].name);
+	}
+	(void)snprintf(sc->numkeys, sizeof(sc->numkeys), "%zu", 3 + 2 * n);
+	a = 0;
+	sc->argv[a++] = "EVALSHA";
+	sc->argv[a++] = lw->add_sha;
+	sc->argv[a++] = sc->numkeys;
+	sc->argv[a++] = sc->kall;
+	sc->argv[a++] = sc->kbands;
+	sc->argv[a++] = sc->kcut;
+	for (i = 0; i < n; i++) {
+		sc->argv[a++] = sc->ksrc[i];
+		sc->argv[a++] = sc->kband[i];
+	}
+	sc->argv[a++] = sc->keep;
+	sc->argv[a++] = sc->bands_max;
+	for (i = 0; i < n; i++) {
+		sc->argv[a++] = ents[i].id;
+		sc->argv[a++] = ents[i].name;
+		sc->argv[a++] = sc->member[i];
+	}
+	for (i = 0; i < a; i++)
+		sc->argvlen[i] = strlen(sc->argv[i]);
+	if (redisAppendCommandArgv(lw->ctx, (int)a, sc->argv,
+	    sc->argvlen) != REDIS_OK) {
 		(void)snprintf(err, errlen, "redis: %s", lw->ctx->errstr);
 		lw_drop(lw);
 		return (-1);
@@ -172,7 +268,7 @@ lw_append(struct log_window *lw, const struct log_entry *e, char *err,
 	return (0);
 }
 
-/* Reads n replies of lw_append, even after an error, to stay in step. */
+/* Reads n replies of lw_append's calls, even after an error. */
 static int
 lw_replies(struct log_window *lw, size_t n, int *noscript, char *err,
     size_t errlen)

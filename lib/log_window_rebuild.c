@@ -23,11 +23,13 @@
 #include "vote_id.h"
 
 #define LW_LOCK_MS	30000	/* renewed every batch */
-#define LW_BATCH	1000	/* adds per pipeline */
+#define LW_BATCH	(8 * LW_CHUNK)	/* adds per pipeline */
 
 static int	lw_lock(struct log_window *, const char *, const char *,
 		    char *, size_t);
 static int	lw_flush(struct log_window *, size_t *, char *, size_t);
+static int	lw_queue(struct log_window *, struct log_entry *, size_t *,
+		    size_t *, char *, size_t);
 static int	lw_lost(char *, size_t);
 static int	lw_entry(const bson_t *, struct log_entry *);
 static int	lw_utf8(const bson_t *, const char *, char *, size_t);
@@ -40,37 +42,43 @@ log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
 	const bson_t	*doc;
 	bson_t		*opts;
 	bson_error_t	 berr;
-	struct log_entry e;
+	struct log_entry *ents;
 	char		 token[64];
 	struct timespec	 ts;
 	bson_t		 filter = BSON_INITIALIZER;
-	size_t		 pending;
+	size_t		 nents, pending;
 	int		 rc;
 
 	*listed = 0;
 	if (!log_window_enabled(lw))
 		return (0);
+	if ((ents = calloc(LW_CHUNK, sizeof(*ents))) == NULL) {
+		(void)snprintf(err, errlen, "log window rebuild: out of "
+		    "memory");
+		return (-1);
+	}
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	(void)snprintf(token, sizeof(token), "%ld.%lld.%ld", (long)getpid(),
 	    (long long)ts.tv_sec, ts.tv_nsec);
-	if ((rc = lw_lock(lw, "take", token, err, errlen)) != 1)
+	if ((rc = lw_lock(lw, "take", token, err, errlen)) != 1) {
+		free(ents);
 		return (rc);
+	}
 
 	opts = BCON_NEW("projection", "{", "consumed_at", BCON_INT32(0), "}",
 	    "batchSize", BCON_INT32(LW_BATCH));
 	cur = mongoc_collection_find_with_opts(coll, &filter, opts, NULL);
 	bson_destroy(opts);
-	pending = 0;
+	nents = pending = 0;
 	rc = 0;
 	while (rc == 0 && mongoc_cursor_next(cur, &doc)) {
-		if (lw_entry(doc, &e) == -1)
+		if (lw_entry(doc, &ents[nents]) == -1)
 			continue;	/* not a log the consumer wrote */
-		if (lw_append(lw, &e, err, errlen) == -1) {
-			rc = -1;
-			break;
-		}
 		(*listed)++;
-		if (++pending == LW_BATCH)
+		if (++nents < LW_CHUNK)
+			continue;
+		rc = lw_queue(lw, ents, &nents, &pending, err, errlen);
+		if (rc == 0 && pending * LW_CHUNK >= LW_BATCH)
 			rc = lw_flush(lw, &pending, err, errlen);
 		if (rc == 0 && pending == 0 &&
 		    (rc = lw_lock(lw, "keep", token, err, errlen)) != -1)
@@ -82,8 +90,11 @@ log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
 		rc = -1;
 	}
 	mongoc_cursor_destroy(cur);
+	if (rc == 0)
+		rc = lw_queue(lw, ents, &nents, &pending, err, errlen);
 	if (rc == 0 && pending > 0)
 		rc = lw_flush(lw, &pending, err, errlen);
+	free(ents);
 	if (rc == -1) {
 		lw_drop(lw);	/* replies may be pending; the lock expires */
 		return (-1);
@@ -93,7 +104,19 @@ log_window_rebuild(struct log_window *lw, mongoc_collection_t *coll,
 	return (1);
 }
 
-/* Reads the replies of the queued adds. */
+/* Queues the adds of the nents logs read (one call), *pending calls. */
+static int
+lw_queue(struct log_window *lw, struct log_entry *ents, size_t *nents,
+    size_t *pending, char *err, size_t errlen)
+{
+	size_t	n;
+
+	n = *nents;
+	*nents = 0;
+	return (lw_append(lw, ents, n, pending, err, errlen));
+}
+
+/* Reads the replies of the queued calls. */
 static int
 lw_flush(struct log_window *lw, size_t *pending, char *err, size_t errlen)
 {
