@@ -2,9 +2,9 @@
 /*
  * The Redis store of the redis sink: counts votes exactly once with the
  * count_vote.lua script (one EVALSHA per chunk of up to 128 votes, the
- * chunks of a batch pipelined) and moves sealed
- * seconds into the series stream with series_flush.lua. Key names are the
- * contract documented in docs/redis-keys.md.
+ * chunks of a batch pipelined) and moves sealed seconds into the series
+ * stream with series_flush.lua. Key names are the contract documented in
+ * docs/redis-keys.md.
  */
 #ifndef MARIMBA_CONSUMER_REDIS_STORE_H
 #define MARIMBA_CONSUMER_REDIS_STORE_H
@@ -31,8 +31,8 @@ int	redis_store_count(struct redis_store *, const struct vote *const *,
 /*
  * The same in two halves, for batches pipelined one after the other:
  * send writes every EVALSHA of a batch out, recv reads the replies of
- * the oldest batch sent (n: its votes). A batch can be sent before the replies of the
- * one before it are read. When recv fails (NOSCRIPT included) the
+ * the oldest batch sent (n: its votes). A batch can be sent before the
+ * replies of the one before it are read. When recv fails (NOSCRIPT included) the
  * connection is dropped with every batch still in flight: the caller
  * retries them, in order, with redis_store_count().
  */
