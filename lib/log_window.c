@@ -24,6 +24,8 @@
 
 /* One log_window_add.lua call's arguments, filled per chunk. */
 struct lw_scratch {
+	const struct vote	**sorted;	/* a batch, by id */
+	size_t			  sorted_cap;
 	struct log_entry	 ents[LW_CHUNK];	/* log_window_add's */
 	const char		*argv[LW_ARGC(LW_CHUNK)];
 	size_t			 argvlen[LW_ARGC(LW_CHUNK)];
@@ -49,6 +51,9 @@ static int	lw_scratch(struct log_window *, char *, size_t);
 static int	lw_append_chunk(struct log_window *, const struct log_entry *,
 		    size_t, char *, size_t);
 static void	lw_entry_of(const struct vote *, struct log_entry *);
+static int	lw_sort(struct log_window *, const struct vote *const *,
+		    size_t, char *, size_t);
+static int	lw_by_id(const void *, const void *);
 
 struct log_window *
 log_window_new(const struct marimba_config *cfg)
@@ -72,6 +77,8 @@ log_window_free(struct log_window *lw)
 	if (lw == NULL)
 		return;
 	lw_drop(lw);
+	if (lw->scratch != NULL)
+		free(lw->scratch->sorted);
 	free(lw->scratch);
 	free(lw);
 }
@@ -82,6 +89,10 @@ log_window_enabled(const struct log_window *lw)
 	return (lw != NULL && lw->keep > 0);
 }
 
+/*
+ * The batch is listed in id order: the script then finds each new log
+ * newer than its windows' newest member and skips the lookup by id.
+ */
 int
 log_window_add(struct log_window *lw, const struct vote *const *votes,
     size_t n, char *err, size_t errlen)
@@ -92,8 +103,10 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 
 	if (!log_window_enabled(lw) || n == 0)
 		return (0);
-	if (lw_scratch(lw, err, errlen) == -1)
+	if (lw_scratch(lw, err, errlen) == -1 ||
+	    lw_sort(lw, votes, n, err, errlen) == -1)
 		return (-1);
+	votes = lw->scratch->sorted;
 	ents = lw->scratch->ents;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (lw_connect(lw, err, errlen) == -1)
@@ -114,6 +127,36 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 			return (-1);
 	}
 	return (-1);
+}
+
+/* The batch's votes into scratch->sorted, by id. */
+static int
+lw_sort(struct log_window *lw, const struct vote *const *votes, size_t n,
+    char *err, size_t errlen)
+{
+	struct lw_scratch	 *sc = lw->scratch;
+	const struct vote	**p;
+
+	if (n > sc->sorted_cap) {
+		if ((p = reallocarray(sc->sorted, n, sizeof(*p))) == NULL) {
+			(void)snprintf(err, errlen, "log window: out of "
+			    "memory");
+			return (-1);
+		}
+		sc->sorted = p;
+		sc->sorted_cap = n;
+	}
+	memcpy(sc->sorted, votes, n * sizeof(*sc->sorted));
+	qsort(sc->sorted, n, sizeof(*sc->sorted), lw_by_id);
+	return (0);
+}
+
+static int
+lw_by_id(const void *a, const void *b)
+{
+	const struct vote *const	*va = a, *const *vb = b;
+
+	return (strcmp((*va)->id, (*vb)->id));
 }
 
 /* A vote as its log: the fields mongo_store.c stores. */

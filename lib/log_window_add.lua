@@ -19,8 +19,10 @@
 --
 -- Logs are taken in order. A log whose id is listed already (before, or
 -- earlier in this call) is not added again (whatever its JSON), so a
--- redelivered vote is never listed twice. Bands get a window in the
--- order first seen until the limit. Each window touched is trimmed once,
+-- redelivered vote is never listed twice: a log newer than every member
+-- of a window cannot be in it, any other is looked up by its id (the
+-- consumer sends a batch sorted by id, so new logs need no lookup).
+-- Bands get a window in the order first seen until the limit. Each window touched is trimmed once,
 -- at the end, to its newest ARGV[1] members: the same members as
 -- trimming after every add (a log older than a full window is added and
 -- trimmed again at once). Returns how many logs were added to KEYS[1].
@@ -35,11 +37,32 @@ local bands_max = tonumber(ARGV[2])
 
 -- The windows added to, in the order first touched.
 local touched, order = {}, {}
+-- The newest id in each window (false: empty), read once per call.
+local newest = {}
+
+local function newest_of(key)
+	local top = newest[key]
+	if top == nil then
+		local last = redis.call('ZRANGE', key, -1, -1)
+		top = false
+		if last[1] then
+			local tab = string.find(last[1], '\t', 1, true)
+			top = string.sub(last[1], 1, (tab or 0) - 1)
+		end
+		newest[key] = top
+	end
+	return top
+end
 
 local function add(key, id, member)
-	if #redis.call('ZRANGEBYLEX', key, '[' .. id .. '\t',
-	    '(' .. id .. '\n', 'LIMIT', 0, 1) > 0 then
-		return 0
+	local top = newest_of(key)
+	if top and id <= top then
+		if id == top or #redis.call('ZRANGEBYLEX', key,
+		    '[' .. id .. '\t', '(' .. id .. '\n', 'LIMIT', 0, 1) > 0 then
+			return 0
+		end
+	else
+		newest[key] = id
 	end
 	redis.call('ZADD', key, 0, member)
 	if not touched[key] then

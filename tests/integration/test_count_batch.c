@@ -47,6 +47,7 @@ struct cb_test {
 	int			 redis_port;
 	redisContext		*redis;
 	struct vote		 votes[CB_VOTES];
+	struct vote		 alt[2];	/* ids of 280, 299; other album */
 	int			 counted[CB_VOTES];	/* expected state */
 	const struct vote	*batch[CB_BATCH];
 	size_t			 n;
@@ -78,6 +79,18 @@ cb_put(size_t i)
 {
 	assert_true(i < CB_VOTES && T.n < CB_BATCH);
 	T.batch[T.n++] = &T.votes[i];
+}
+
+/*
+ * Appends the copies of votes 280 and 299 with the same ids but another
+ * album: a vote is its id, whatever else comes with it again.
+ */
+static void
+cb_put_alt(void)
+{
+	assert_true(T.n + 2 <= CB_BATCH);
+	T.batch[T.n++] = &T.alt[0];
+	T.batch[T.n++] = &T.alt[1];
 }
 
 static long long
@@ -239,9 +252,12 @@ test_count(void **state)
 	cb_mark(0, 300);
 	cb_check_tallies();
 
-	/* The same batch again: nothing is counted. */
+	/* The same batch again, and two ids with another album: nothing. */
+	cb_put_alt();
 	cb_count(rs, 0);
 	cb_check_tallies();
+	assert_int_equal(cb_int("HLEN %s:albums", T.cfg.redis_prefix),
+	    CB_NBANDS * 3);
 
 	/*
 	 * Pipelined as the sink does: batch A (the old votes 0..149 around
@@ -385,9 +401,9 @@ cb_check_window(const char *what, const char *source, const char *band,
 }
 
 /*
- * Every window. The bands get one in the order first seen until the
- * limit (CB_NBANDS - 1): the first batch meets its votes 0, 7, 14, 21,
- * 28 first, so band 28 % CB_NBANDS has none.
+ * Every window. The bands get one in the order first listed until the
+ * limit (CB_NBANDS - 1), and a batch is listed in id order: votes 0, 1,
+ * 2, 3 first, so band CB_NBANDS - 1 has none.
  */
 static void
 cb_check_windows(size_t keep)
@@ -402,7 +418,7 @@ cb_check_windows(size_t keep)
 	    CB_NBANDS - 1);
 	for (b = 0; b < CB_NBANDS; b++) {
 		(void)snprintf(what, sizeof(what), "band:%s", cb_bands[b]);
-		if (b != 28 % CB_NBANDS) {
+		if (b != CB_NBANDS - 1) {
 			cb_check_window(what, NULL, cb_bands[b], keep);
 			continue;
 		}
@@ -442,7 +458,12 @@ test_window(void **state)
 		cb_mark(0, 300);
 		cb_check_windows(keep);
 
-		/* The batch again, then 100 new votes, a third twice. */
+		/*
+		 * The batch again, two of its ids with another album (the
+		 * newest listed, and one below it), then 100 new votes, a
+		 * third of them twice.
+		 */
+		cb_put_alt();
 		for (k = 0; k < 100; k++) {
 			cb_put(300 + k);
 			if (k % 3 == 0)
@@ -502,6 +523,11 @@ setup(void **state)
 		    "%s", i % 7 < 4 ? "rest" : "grpc");
 		T.votes[i].received_at_ms = t0 + (int64_t)i;
 	}
+	T.alt[0] = T.votes[280];
+	T.alt[1] = T.votes[299];
+	for (i = 0; i < 2; i++)
+		(void)snprintf(T.alt[i].album, sizeof(T.alt[i].album),
+		    "Otro");
 	return (0);
 }
 
