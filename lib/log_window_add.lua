@@ -18,14 +18,21 @@
 --         id, by time
 --
 -- Logs are taken in order. A log whose id is listed already (before, or
--- earlier in this call) is not added again (whatever its JSON), so a
--- redelivered vote is never listed twice: a log newer than every member
--- of a window cannot be in it, any other is looked up by its id (the
--- consumer sends a batch sorted by id, so new logs need no lookup).
--- Bands get a window in the order first seen until the limit. Each window touched is trimmed once,
--- at the end, to its newest ARGV[1] members: the same members as
--- trimming after every add (a log older than a full window is added and
--- trimmed again at once). Returns how many logs were added to KEYS[1].
+-- earlier in this call) is not added again to a window (whatever its
+-- JSON), so a redelivered vote is never listed twice. Bands get a window
+-- in the order first listed until the limit. Each window touched is
+-- trimmed once, at the end, to its newest ARGV[1] members: the same
+-- members as trimming after every add (a log older than a full window
+-- is added and trimmed again at once). Returns how many logs were added
+-- to KEYS[1].
+--
+-- Lookups by id are the cost, so they are skipped where they cannot
+-- find anything: a log newer than a window's newest member is not in
+-- it; and a log not in KEYS[1] and newer than KEYS[1]'s cut mark was
+-- never listed (each call lists a log in all its windows, and only a
+-- trim removes a member, the lowest ones, never above the cut), so it
+-- is in none of its windows. The consumer sends a batch in id order,
+-- so a new log is usually newer than every member: no lookup at all.
 
 local n = (#KEYS - 3) / 2
 if n < 0 or n ~= math.floor(n) or #ARGV ~= 2 + 3 * n then
@@ -35,41 +42,46 @@ end
 local keep = tonumber(ARGV[1])
 local bands_max = tonumber(ARGV[2])
 
--- The windows added to, in the order first touched.
-local touched, order = {}, {}
+-- The id of a member "<id>\t<JSON>".
+local function id_of(member)
+	local tab = string.find(member, '\t', 1, true)
+	return string.sub(member, 1, (tab or 0) - 1)
+end
+
 -- The newest id in each window (false: empty), read once per call.
 local newest = {}
-
 local function newest_of(key)
 	local top = newest[key]
 	if top == nil then
 		local last = redis.call('ZRANGE', key, -1, -1)
-		top = false
-		if last[1] then
-			local tab = string.find(last[1], '\t', 1, true)
-			top = string.sub(last[1], 1, (tab or 0) - 1)
-		end
+		top = last[1] and id_of(last[1]) or false
 		newest[key] = top
 	end
 	return top
 end
 
-local function add(key, id, member)
+-- Whether window key lists id.
+local function has(key, id)
 	local top = newest_of(key)
-	if top and id <= top then
-		if id == top or #redis.call('ZRANGEBYLEX', key,
-		    '[' .. id .. '\t', '(' .. id .. '\n', 'LIMIT', 0, 1) > 0 then
-			return 0
-		end
-	else
+	if not top or id > top then
+		return false
+	end
+	return id == top or #redis.call('ZRANGEBYLEX', key,
+	    '[' .. id .. '\t', '(' .. id .. '\n', 'LIMIT', 0, 1) > 0
+end
+
+-- The windows added to, in the order first touched.
+local touched, order = {}, {}
+local function put(key, id, member)
+	local top = newest_of(key)
+	redis.call('ZADD', key, 0, member)
+	if not top or id > top then
 		newest[key] = id
 	end
-	redis.call('ZADD', key, 0, member)
 	if not touched[key] then
 		touched[key] = true
 		order[#order + 1] = key
 	end
-	return 1
 end
 
 local function trim(key)
@@ -103,13 +115,24 @@ local function has_window(band)
 	return w
 end
 
+local cut = redis.call('HGET', KEYS[3], KEYS[1])
+cut = cut and id_of(cut) or false
+
 local listed = 0
 for i = 1, n do
 	local id, band, member = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
-	listed = listed + add(KEYS[1], id, member)
-	add(KEYS[2 + 2 * i], id, member)
-	if has_window(band) then
-		add(KEYS[3 + 2 * i], id, member)
+	local seen = has(KEYS[1], id)
+	-- Never listed: in none of its windows.
+	local new = not seen and not (cut and id <= cut)
+	if not seen then
+		put(KEYS[1], id, member)
+		listed = listed + 1
+	end
+	if new or not has(KEYS[2 + 2 * i], id) then
+		put(KEYS[2 + 2 * i], id, member)
+	end
+	if has_window(band) and (new or not has(KEYS[3 + 2 * i], id)) then
+		put(KEYS[3 + 2 * i], id, member)
 	end
 end
 for _, key in ipairs(order) do

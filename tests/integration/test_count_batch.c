@@ -47,7 +47,8 @@ struct cb_test {
 	int			 redis_port;
 	redisContext		*redis;
 	struct vote		 votes[CB_VOTES];
-	struct vote		 alt[2];	/* ids of 280, 299; other album */
+	struct vote		 alt[3];	/* ids of 280, 299, 240; */
+						/* another album */
 	int			 counted[CB_VOTES];	/* expected state */
 	const struct vote	*batch[CB_BATCH];
 	size_t			 n;
@@ -82,15 +83,17 @@ cb_put(size_t i)
 }
 
 /*
- * Appends the copies of votes 280 and 299 with the same ids but another
- * album: a vote is its id, whatever else comes with it again.
+ * Appends the copies of votes 280, 299 and 240 with the same ids but
+ * another album: a vote is its id, whatever else comes with it again.
  */
 static void
 cb_put_alt(void)
 {
-	assert_true(T.n + 2 <= CB_BATCH);
-	T.batch[T.n++] = &T.alt[0];
-	T.batch[T.n++] = &T.alt[1];
+	size_t	i;
+
+	assert_true(T.n + 3 <= CB_BATCH);
+	for (i = 0; i < 3; i++)
+		T.batch[T.n++] = &T.alt[i];
 }
 
 static long long
@@ -459,9 +462,10 @@ test_window(void **state)
 		cb_check_windows(keep);
 
 		/*
-		 * The batch again, two of its ids with another album (the
-		 * newest listed, and one below it), then 100 new votes, a
-		 * third of them twice.
+		 * The batch again, three of its ids with another album (the
+		 * newest listed, one below it, and with a window of 40 one
+		 * below the overall window's cut but still in its band's),
+		 * then 100 new votes, a third of them twice.
 		 */
 		cb_put_alt();
 		for (k = 0; k < 100; k++) {
@@ -473,7 +477,18 @@ test_window(void **state)
 		cb_mark(300, 100);
 		cb_check_windows(keep);
 
+		/*
+		 * The copies alone (with a window of 40 all below the
+		 * overall window's cut, 240 and 280 still in their band's):
+		 * nothing changes.
+		 */
+		cb_begin();
+		cb_put_alt();
+		cb_list(lw);
+		cb_check_windows(keep);
+
 		/* Script cache lost: reloaded, nothing listed twice. */
+		cb_batch_with_duplicates();
 		freeReplyObject(redisCommand(T.redis, "SCRIPT FLUSH"));
 		cb_list(lw);
 		cb_check_windows(keep);
@@ -525,7 +540,8 @@ setup(void **state)
 	}
 	T.alt[0] = T.votes[280];
 	T.alt[1] = T.votes[299];
-	for (i = 0; i < 2; i++)
+	T.alt[2] = T.votes[240];
+	for (i = 0; i < 3; i++)
 		(void)snprintf(T.alt[i].album, sizeof(T.alt[i].album),
 		    "Otro");
 	return (0);
