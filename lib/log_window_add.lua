@@ -20,17 +20,18 @@
 -- Logs are taken in order. A log whose id is listed already (before, or
 -- earlier in this call) is not added again to a window (whatever its
 -- JSON), so a redelivered vote is never listed twice. Bands get a window
--- in the order first listed until the limit. Each window touched is
--- trimmed once, at the end, to its newest ARGV[1] members: the same
--- members as trimming after every add (a log older than a full window
--- is added and trimmed again at once). Returns how many logs were added
--- to KEYS[1].
+-- in the order first listed until the limit. At the end each window
+-- gets its new members with one ZADD and is trimmed once to its newest
+-- ARGV[1] members: the same members as adding and trimming one log at a
+-- time (a log older than a full window is added and trimmed again at
+-- once). Returns how many logs were added to KEYS[1].
 --
--- Lookups by id are the cost, so they are skipped where they cannot
--- find anything: a log newer than a window's newest member is not in
--- it; and a log not in KEYS[1] and newer than KEYS[1]'s cut mark was
--- never listed (each call lists a log in all its windows, and only a
--- trim removes a member, the lowest ones, never above the cut), so it
+-- Each redis.call costs Redis several microseconds besides the work,
+-- and lookups by id are most of them, so they are skipped where they
+-- cannot find anything: a log newer than a window's newest member is
+-- not in it; and a log not in KEYS[1] and newer than KEYS[1]'s cut mark
+-- was never listed (each call lists a log in all its windows, and only
+-- a trim removes a member, the lowest ones, never above the cut), so it
 -- is in none of its windows. The consumer sends a batch in id order,
 -- so a new log is usually newer than every member: no lookup at all.
 
@@ -48,7 +49,8 @@ local function id_of(member)
 	return string.sub(member, 1, (tab or 0) - 1)
 end
 
--- The newest id in each window (false: empty), read once per call.
+-- The newest id stored in each window (false: empty), read once per
+-- call.
 local newest = {}
 local function newest_of(key)
 	local top = newest[key]
@@ -60,8 +62,16 @@ local function newest_of(key)
 	return top
 end
 
--- Whether window key lists id.
+-- What this call adds, per window: ZADD's arguments and the ids; the
+-- windows in the order first added to. Added at the end, one ZADD each.
+local adds, pending, order = {}, {}, {}
+
+-- Whether window key lists id (or will, by this call).
 local function has(key, id)
+	local p = pending[key]
+	if p and p[id] then
+		return true
+	end
 	local top = newest_of(key)
 	if not top or id > top then
 		return false
@@ -70,18 +80,17 @@ local function has(key, id)
 	    '[' .. id .. '\t', '(' .. id .. '\n', 'LIMIT', 0, 1) > 0
 end
 
--- The windows added to, in the order first touched.
-local touched, order = {}, {}
 local function put(key, id, member)
-	local top = newest_of(key)
-	redis.call('ZADD', key, 0, member)
-	if not top or id > top then
-		newest[key] = id
-	end
-	if not touched[key] then
-		touched[key] = true
+	local a = adds[key]
+	if a == nil then
+		a = {}
+		adds[key] = a
+		pending[key] = {}
 		order[#order + 1] = key
 	end
+	a[#a + 1] = 0
+	a[#a + 1] = member
+	pending[key][id] = true
 end
 
 local function trim(key)
@@ -136,6 +145,7 @@ for i = 1, n do
 	end
 end
 for _, key in ipairs(order) do
+	redis.call('ZADD', key, unpack(adds[key]))
 	trim(key)
 end
 return listed
