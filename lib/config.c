@@ -82,6 +82,11 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->queue_max = (int)v;
+	if (config_int("MARIMBA_PRODUCER_LINGER_MS", 1, 0, 1000,
+	    &cfg->producer_linger_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_PRODUCER_STICKY_MS", 10, 0, 60000,
+	    &cfg->producer_sticky_ms, err, errlen) == -1)
+		return (-1);
 	if (config_string("MARIMBA_CONSUMER_GROUP", "marimba-consumer",
 	    cfg->consumer_group, sizeof(cfg->consumer_group),
 	    err, errlen) == -1)

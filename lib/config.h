@@ -35,6 +35,8 @@ struct marimba_config {
 	int		ack_timeout_ms;	/* message.timeout.ms */
 	int		request_timeout_ms;	/* request.timeout.ms */
 	int		queue_max;
+	int		producer_linger_ms;	/* linger.ms */
+	int		producer_sticky_ms;	/* a partition's window; 0 = key */
 	char		consumer_group[128];
 	int		batch_max;
 	int		dedupe_ttl_s;

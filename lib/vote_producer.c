@@ -2,7 +2,9 @@
 /*
  * The shared Kafka producer (see vote_producer.h): a librdkafka producer
  * with acks=all and idempotence whose delivery reports are handed to the
- * caller's callback with the opaque given at send time.
+ * caller's callback with the opaque given at send time, and whose
+ * partitioner keeps the votes of a time window on one partition
+ * (sticky_partition.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +12,30 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "clock.h"
 #include "config.h"
+#include "deconst.h"
+#include "sticky_partition.h"
 #include "vote.h"
 #include "vote_codec.h"
 #include "vote_producer.h"
-
-#define PRODUCER_LINGER_MS	"1"
 
 struct vote_producer {
 	rd_kafka_t		*rk;
 	rd_kafka_topic_t	*rkt;
 	vote_delivery_fn	 cb;
 	void			*arg;
+	struct sticky_partition	 sticky;
+	int			 sticky_ok;	/* sticky is initialised */
 };
 
 static int	producer_set(rd_kafka_conf_t *, const char *, const char *,
 		    char *, size_t);
 static void	producer_dr_cb(rd_kafka_t *, const rd_kafka_message_t *,
 		    void *);
+static int32_t	producer_partition(const rd_kafka_topic_t *, const void *,
+		    size_t, int32_t, void *, void *);
+static int	producer_partition_available(int32_t, void *);
 
 struct vote_producer *
 vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
@@ -35,6 +43,7 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 {
 	struct vote_producer	*vp;
 	rd_kafka_conf_t		*conf;
+	rd_kafka_topic_conf_t	*tconf;
 	char			 num[32];
 
 	if ((vp = calloc(1, sizeof(*vp))) == NULL) {
@@ -45,12 +54,12 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	vp->arg = arg;
 
 	conf = rd_kafka_conf_new();
+	(void)snprintf(num, sizeof(num), "%d", cfg->producer_linger_ms);
 	if (producer_set(conf, "bootstrap.servers", cfg->kafka_brokers,
 	    err, errlen) == -1 ||
 	    producer_set(conf, "acks", "all", err, errlen) == -1 ||
 	    producer_set(conf, "enable.idempotence", "true", err, errlen) == -1 ||
-	    producer_set(conf, "linger.ms", PRODUCER_LINGER_MS,
-	    err, errlen) == -1 ||
+	    producer_set(conf, "linger.ms", num, err, errlen) == -1 ||
 	    producer_set(conf, "compression.type", "lz4", err, errlen) == -1)
 		goto fail;
 
@@ -89,8 +98,38 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 		goto fail;
 	conf = NULL;
 
+	/*
+	 * librdkafka 2.0 puts one partition in a produce request: votes
+	 * spread by their key's hash made a request per vote or two. The
+	 * sticky partitioner sends a window's votes to one partition. 0
+	 * keeps librdkafka's partitioner (the key's hash).
+	 */
+	tconf = NULL;
+	if (cfg->producer_sticky_ms > 0) {
+		if (sticky_partition_init(&vp->sticky,
+		    cfg->producer_sticky_ms) == -1) {
+			snprintf(err, errlen, "sticky partition: no lock");
+			goto fail;
+		}
+		vp->sticky_ok = 1;
+		/*
+		 * A copy of the default topic configuration: the timeouts
+		 * and acks set above are topic settings, which a new one
+		 * would reset.
+		 */
+		if ((tconf = rd_kafka_default_topic_conf_dup(vp->rk)) ==
+		    NULL) {
+			snprintf(err, errlen, "topic configuration: %s",
+			    rd_kafka_err2str(rd_kafka_last_error()));
+			goto fail;
+		}
+		rd_kafka_topic_conf_set_partitioner_cb(tconf,
+		    producer_partition);
+		rd_kafka_topic_conf_set_opaque(tconf, &vp->sticky);
+	}
+	/* rd_kafka_topic_new() frees tconf, whatever it returns. */
 	if ((vp->rkt = rd_kafka_topic_new(vp->rk, cfg->kafka_topic,
-	    NULL)) == NULL) {
+	    tconf)) == NULL) {
 		snprintf(err, errlen, "topic %s: %s", cfg->kafka_topic,
 		    rd_kafka_err2str(rd_kafka_last_error()));
 		goto fail;
@@ -103,6 +142,8 @@ fail:
 		rd_kafka_conf_destroy(conf);
 	if (vp->rk != NULL)
 		rd_kafka_destroy(vp->rk);
+	if (vp->sticky_ok)
+		sticky_partition_destroy(&vp->sticky);
 	free(vp);
 	return (NULL);
 }
@@ -116,6 +157,8 @@ vote_producer_free(struct vote_producer *vp)
 		rd_kafka_topic_destroy(vp->rkt);
 	if (vp->rk != NULL)
 		rd_kafka_destroy(vp->rk);
+	if (vp->sticky_ok)
+		sticky_partition_destroy(&vp->sticky);
 	free(vp);
 }
 
@@ -218,4 +261,33 @@ producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *arg)
 	reason = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" :
 	    rd_kafka_err2str(msg->err);
 	vp->cb(msg->_private, (int)msg->err, reason, vp->arg);
+}
+
+/*
+ * librdkafka's partitioner callback (called under the topic's lock, from
+ * the producing thread or, for votes produced before the topic's metadata
+ * was known, from librdkafka's own): the sticky partition.
+ */
+static int32_t
+producer_partition(const rd_kafka_topic_t *rkt, const void *key,
+    size_t keylen, int32_t count, void *rkt_opaque, void *msg_opaque)
+{
+	const unsigned char	*k = key;
+	uint32_t		 seed;
+	size_t			 i;
+
+	(void)msg_opaque;
+	/* FNV-1a of the vote id: its random bits pick the first partition. */
+	for (seed = 2166136261u, i = 0; i < keylen; i++)
+		seed = (seed ^ k[i]) * 16777619u;
+	return (sticky_partition_choose(rkt_opaque, count, marimba_mono_ms(),
+	    seed, producer_partition_available, DECONST(void *, rkt)));
+}
+
+static int
+producer_partition_available(int32_t partition, void *arg)
+{
+	const rd_kafka_topic_t	*rkt = arg;
+
+	return (rd_kafka_topic_partition_available(rkt, partition));
 }

@@ -235,6 +235,27 @@ kore_workers(pid_t parent, pid_t *pids, int max)
 	return (n);
 }
 
+/* /metrics counts the log reads running now and those refused. */
+static void
+assert_log_reads_metrics(struct degraded *d, int in_use, int refused)
+{
+	struct rest_resp	resp;
+	char			line[96];
+
+	assert_int_equal(rest_request(&d->kore, "GET", "/metrics", NULL, NULL,
+	    0, &resp), 0);
+	assert_int_equal(resp.status, 200);
+	(void)snprintf(line, sizeof(line), "\nmarimba_log_reads_in_use %d\n",
+	    in_use);
+	assert_non_null(strstr(resp.body, line));
+	(void)snprintf(line, sizeof(line), "\nmarimba_log_reads_max %d\n",
+	    READS_MAX);
+	assert_non_null(strstr(resp.body, line));
+	(void)snprintf(line, sizeof(line),
+	    "\nmarimba_log_reads_refused_total %d\n", refused);
+	assert_non_null(strstr(resp.body, line));
+}
+
 static void
 test_log_reads_capped(void **state)
 {
@@ -244,7 +265,7 @@ test_log_reads_capped(void **state)
 	const char	*extra[] = { "MARIMBA_KORE_WORKERS=4",
 			    "MARIMBA_LOG_READS_MAX=2",
 			    "MARIMBA_LOG_READ_TIMEOUT_MS=1000", NULL };
-	int		 i, nw;
+	int		 i, nw, refused;
 
 	d = calloc(1, sizeof(*d));
 	assert_non_null(d);
@@ -258,6 +279,8 @@ test_log_reads_capped(void **state)
 	assert_int_equal(b.other, 0);
 	assert_in_range(b.timed_out, 1, READS_MAX);
 	assert_int_equal(b.refused, BURST - b.timed_out);
+	refused = b.refused;
+	assert_log_reads_metrics(d, 0, refused);
 
 	/* A read that timed out gave its slot back. */
 	for (i = 0; i < 2; i++) {
@@ -286,6 +309,7 @@ test_log_reads_capped(void **state)
 		assert_int_equal(res.n, 1);
 		assert_int_equal(res.r[0].status, 503);
 		assert_non_null(strstr(res.r[0].body, "too many log reads"));
+		assert_log_reads_metrics(d, READS_MAX, refused + 1);
 		nw = kore_workers(d->kore.pid, w, 16);
 		assert_int_equal(nw, 4);
 		for (i = 0; i < nw; i++)

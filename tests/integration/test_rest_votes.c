@@ -2,8 +2,9 @@
 /*
  * The votes API against the real Kafka: valid votes (single and batches,
  * up to the largest batch) get 202 with ids, and exactly those votes are
- * on the test's own topic, keyed by id, decoding to what was sent. Also
- * /healthz and /readyz.
+ * on the test's own topic, keyed by id, decoding to what was sent; a
+ * batch lands in one partition (two if the producer's sticky window ends
+ * in it). Also /healthz and /readyz.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,14 +15,17 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <librdkafka/rdkafka.h>
 #include <yajl/yajl_gen.h>
 
 #include "config.h"
+#include "kafka_admin.h"
 #include "test_rest_support.h"
 
 #define BATCH_MAX	1000
 #define SINGLES		5
 #define TOTAL_MAX	(SINGLES + 3 + 20 + BATCH_MAX)
+#define PARTS		3	/* of the fixture's topic */
 
 struct sent {
 	char		id[VOTE_ID_LEN + 1];
@@ -130,6 +134,29 @@ post_votes(struct fixture *f, size_t count, int batch)
 	f->nsent += count;
 }
 
+/* The high watermark of each partition of the topic into hw[PARTS]. */
+static void
+marks(struct fixture *f, int64_t *hw)
+{
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+	int64_t		*got;
+	char		 err[256];
+	int		 n;
+
+	conf = rd_kafka_conf_new();
+	assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+	    f->rf.cfg.kafka_brokers, err, sizeof(err)), RD_KAFKA_CONF_OK);
+	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+	assert_non_null(rk);
+	assert_int_equal(kafka_topic_marks(rk, f->rf.topic, 10000, &got, &n),
+	    0);
+	assert_int_equal(n, PARTS);
+	memcpy(hw, got, PARTS * sizeof(*hw));
+	free(got);
+	rd_kafka_destroy(rk);
+}
+
 static void
 test_healthz(void **state)
 {
@@ -174,13 +201,21 @@ test_votes_reach_kafka(void **state)
 	struct fixture	*f = *state;
 	struct vote	*got;
 	struct sent	*s;
+	int64_t		 before[PARTS], after[PARTS];
 	long		 n;
-	size_t		 i, j, found;
+	size_t		 i, j, found, used;
 
 	for (i = 0; i < SINGLES; i++)
 		post_votes(f, 1, 0);
 	post_votes(f, 3, 1);
+	/* By the vote id's hash, 20 votes would almost surely hit all 3. */
+	marks(f, before);
 	post_votes(f, 20, 1);
+	marks(f, after);
+	for (used = 0, i = 0; i < PARTS; i++)
+		if (after[i] > before[i])
+			used++;
+	assert_true(used >= 1 && used <= 2);
 	post_votes(f, BATCH_MAX, 1);
 
 	/* Exactly one message per 202'd vote: nothing more, nothing less. */

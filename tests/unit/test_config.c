@@ -24,6 +24,8 @@ test_defaults(void **state)
 	unsetenv("MARIMBA_HTTP_PORT");
 	unsetenv("MARIMBA_ACK_TIMEOUT_MS");
 	unsetenv("MARIMBA_REQUEST_TIMEOUT_MS");
+	unsetenv("MARIMBA_PRODUCER_LINGER_MS");
+	unsetenv("MARIMBA_PRODUCER_STICKY_MS");
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:9092");
 	assert_string_equal(cfg.kafka_topic, "votes");
@@ -33,6 +35,8 @@ test_defaults(void **state)
 	/* A broker crash is fenced in ~6 s: votes wait well past that. */
 	assert_int_equal(cfg.ack_timeout_ms, 20000);
 	assert_int_equal(cfg.request_timeout_ms, 5000);
+	assert_int_equal(cfg.producer_linger_ms, 1);
+	assert_int_equal(cfg.producer_sticky_ms, 10);
 	assert_string_equal(cfg.consumer_sinks, "redis,mongo");
 	assert_string_equal(cfg.metrics_addr, "127.0.0.1");
 	assert_int_equal(cfg.metrics_port, 9464);
@@ -56,10 +60,17 @@ test_override(void **state)
 	setenv("MARIMBA_KAFKA_BROKERS", "127.0.0.1:19092", 1);
 	setenv("MARIMBA_HTTP_PORT", "18080", 1);
 	setenv("MARIMBA_GRPC_MAX_AGE_MS", "0", 1);
+	/* 0: the partition of the vote id's hash, as before. */
+	setenv("MARIMBA_PRODUCER_STICKY_MS", "0", 1);
+	setenv("MARIMBA_PRODUCER_LINGER_MS", "5", 1);
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.kafka_brokers, "127.0.0.1:19092");
 	assert_int_equal(cfg.http_port, 18080);
 	assert_int_equal(cfg.grpc.max_age_ms, 0);
+	assert_int_equal(cfg.producer_sticky_ms, 0);
+	assert_int_equal(cfg.producer_linger_ms, 5);
+	unsetenv("MARIMBA_PRODUCER_STICKY_MS");
+	unsetenv("MARIMBA_PRODUCER_LINGER_MS");
 	unsetenv("MARIMBA_KAFKA_BROKERS");
 	unsetenv("MARIMBA_HTTP_PORT");
 	unsetenv("MARIMBA_GRPC_MAX_AGE_MS");
@@ -89,6 +100,10 @@ test_rejects_bad_numbers(void **state)
 		assert_non_null(strstr(err, "MARIMBA_MONGO_INFLIGHT"));
 	}
 	unsetenv("MARIMBA_MONGO_INFLIGHT");
+	setenv("MARIMBA_PRODUCER_STICKY_MS", "-1", 1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "MARIMBA_PRODUCER_STICKY_MS"));
+	unsetenv("MARIMBA_PRODUCER_STICKY_MS");
 }
 
 static void

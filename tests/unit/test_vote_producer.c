@@ -3,7 +3,10 @@
  * lib/vote_producer.c against librdkafka's in-process mock cluster (no
  * services): delivery reports carry the send-time opaque, the notify fd
  * fires, a full queue is VOTE_SEND_FULL, and with the broker down a
- * message fails within the ack timeout and broker_up says 0.
+ * message fails within the ack timeout and broker_up says 0. The sticky
+ * partitioner puts a burst on one partition (the key's hash, with
+ * MARIMBA_PRODUCER_STICKY_MS=0, spreads it) and never on a partition
+ * without a leader.
  */
 #include <poll.h>
 #include <stdarg.h>
@@ -20,11 +23,13 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "config.h"
+#include "kafka_offsets.h"
 #include "vote.h"
 #include "vote_id.h"
 #include "vote_producer.h"
 
 #define TOPIC	"votes-unit"
+#define PARTS	3	/* of TOPIC */
 
 struct mock {
 	rd_kafka_t		*rk;
@@ -55,7 +60,7 @@ setup(void **state)
 		return (-1);
 	}
 	if ((m->cluster = rd_kafka_mock_cluster_new(m->rk, 1)) == NULL ||
-	    rd_kafka_mock_topic_create(m->cluster, TOPIC, 3, 1) != 0) {
+	    rd_kafka_mock_topic_create(m->cluster, TOPIC, PARTS, 1) != 0) {
 		rd_kafka_destroy(m->rk);
 		free(m);
 		return (-1);
@@ -200,6 +205,144 @@ test_queue_full(void **state)
 	vote_producer_free(vp);
 }
 
+/* Messages on each partition of TOPIC (high watermarks) into n[PARTS]. */
+static void
+partition_counts(struct mock *m, int64_t *n)
+{
+	rd_kafka_conf_t		*conf;
+	rd_kafka_t		*rk;
+	struct kafka_part	*parts;
+	char			 err[256];
+	int			 i, np;
+
+	conf = rd_kafka_conf_new();
+	assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+	    rd_kafka_mock_cluster_bootstraps(m->cluster), err, sizeof(err)),
+	    RD_KAFKA_CONF_OK);
+	rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+	assert_non_null(rk);
+	assert_int_equal(kafka_offsets(rk, TOPIC, 5000, &parts, &np, err,
+	    sizeof(err)), 0);
+	assert_int_equal(np, PARTS);
+	for (i = 0; i < PARTS; i++)
+		n[i] = parts[i].high;
+	free(parts);
+	rd_kafka_destroy(rk);
+}
+
+/*
+ * Sends one vote and waits for it (until then the partitions join their
+ * leader one by one and may look unavailable), then n - 1 at once; all
+ * must be acknowledged.
+ */
+static void
+send_burst(struct mock *m, const struct marimba_config *cfg, int n)
+{
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	char			 err[256];
+	int			 i;
+
+	(void)m;
+	memset(&r, 0, sizeof(r));
+	vp = vote_producer_new(cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	for (i = 0; i < n; i++) {
+		if (i == 1)
+			poll_reports(vp, &r, 1, 10000);
+		make_vote(&v, (uint32_t)i + 1);
+		assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	}
+	poll_reports(vp, &r, n, 10000);
+	assert_int_equal(r.ok, n);
+	vote_producer_free(vp);
+}
+
+static void
+test_sticky_burst(void **state)
+{
+	struct mock		*m = *state;
+	struct marimba_config	 cfg = m->cfg;
+	int64_t			 n[PARTS];
+	int			 i, used;
+
+	/* A window far longer than the burst: one partition gets it all. */
+	cfg.producer_sticky_ms = 60000;
+	send_burst(m, &cfg, 30);
+	partition_counts(m, n);
+	for (used = 0, i = 0; i < PARTS; i++)
+		if (n[i] > 0) {
+			used++;
+			assert_int_equal(n[i], 30);
+		}
+	assert_int_equal(used, 1);
+}
+
+static void
+test_key_hash_spreads(void **state)
+{
+	struct mock		*m = *state;
+	struct marimba_config	 cfg = m->cfg;
+	int64_t			 n[PARTS];
+	int			 i;
+
+	/* The old partitioner, for contrast: 30 random ids hit all 3. */
+	cfg.producer_sticky_ms = 0;
+	send_burst(m, &cfg, 30);
+	partition_counts(m, n);
+	for (i = 0; i < PARTS; i++)
+		assert_true(n[i] > 0);
+	assert_int_equal(n[0] + n[1] + n[2], 30);
+}
+
+static void
+test_sticky_skips_leaderless(void **state)
+{
+	struct mock		*m = *state;
+	struct marimba_config	 cfg = m->cfg;
+	struct vote_producer	*vp;
+	struct reports		 r;
+	struct vote		 v;
+	int64_t			 n[PARTS];
+	char			 err[256];
+	int			 i;
+
+	/*
+	 * Partitions 0 and 1 have no leader; with a 1 ms window the votes
+	 * would go round all three. They must all go to 2 and be
+	 * acknowledged within the ack timeout (1.5 s here).
+	 */
+	assert_int_equal(rd_kafka_mock_partition_set_leader(m->cluster, TOPIC,
+	    0, -1), 0);
+	assert_int_equal(rd_kafka_mock_partition_set_leader(m->cluster, TOPIC,
+	    1, -1), 0);
+	cfg.producer_sticky_ms = 1;
+	memset(&r, 0, sizeof(r));
+	vp = vote_producer_new(&cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	/* The producer has the topic's leaders before the first vote. */
+	assert_int_equal(vote_producer_broker_is_up(vp, 2000), 1);
+	for (i = 0; i < 20; i++) {
+		make_vote(&v, (uint32_t)i + 1);
+		assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+		(void)vote_producer_poll(vp, 3);
+	}
+	poll_reports(vp, &r, 20, 10000);
+	assert_int_equal(r.ok, 20);
+	assert_int_equal(r.failed, 0);
+	vote_producer_free(vp);
+
+	assert_int_equal(rd_kafka_mock_partition_set_leader(m->cluster, TOPIC,
+	    0, 1), 0);
+	assert_int_equal(rd_kafka_mock_partition_set_leader(m->cluster, TOPIC,
+	    1, 1), 0);
+	partition_counts(m, n);
+	assert_int_equal(n[0], 0);
+	assert_int_equal(n[1], 0);
+	assert_int_equal(n[2], 20);
+}
+
 static void
 test_broker_down(void **state)
 {
@@ -241,6 +384,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_broker_down, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_sticky_burst, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_key_hash_spreads, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sticky_skips_leaderless,
+		    setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

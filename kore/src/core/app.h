@@ -50,8 +50,10 @@ struct app_ready {
  * in the parent before the fork, worker_init in each worker (in table
  * order), worker_fini at the worker's exit (in table order too: the
  * votes answer their parked requests before the viewer closes its
- * stores), ready adds the concern's checks to /readyz. An init that
- * fails writes why into err and returns -1; the process then stops.
+ * stores), ready adds the concern's checks to /readyz, metrics appends
+ * the concern's own lines to GET /metrics (Prometheus text format). An
+ * init that fails writes why into err and returns -1; the process then
+ * stops.
  */
 struct app_concern {
 	const char	*name;
@@ -59,6 +61,7 @@ struct app_concern {
 	int		(*worker_init)(struct app *, char *, size_t);
 	void		(*worker_fini)(struct app *);
 	void		(*ready)(struct app *, struct app_ready *);
+	void		(*metrics)(struct app *, struct kore_buf *);
 };
 
 /* The one per-process context; handlers reach it with app_get(). */

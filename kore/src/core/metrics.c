@@ -2,7 +2,8 @@
 /*
  * GET /metrics in Prometheus' text format, for every worker at once: the
  * counters live in one mmap(MAP_SHARED | MAP_ANONYMOUS) region made by
- * the parent before it forks the workers, updated with atomics.
+ * the parent before it forks the workers, updated with atomics. Each
+ * concern then appends lines of its own (app_concern's metrics hook).
  *
  * Requests are counted in one place: each worker wraps the runtime call
  * of every route of the configuration (hdlr->rcall), so any handler,
@@ -409,6 +410,10 @@ metrics_page(struct http_request *req)
 	}
 
 	metrics_checks(b);
+	for (i = 0; i < (int)app_get()->nconcerns; i++) {
+		if (app_get()->concern[i]->metrics != NULL)
+			app_get()->concern[i]->metrics(app_get(), b);
+	}
 
 	http_response_header(req, "content-type",
 	    "text/plain; version=0.0.4; charset=utf-8");

@@ -11,6 +11,8 @@
 #include "front.h"
 #include "reply.h"
 
+static int	reply_error_body(struct http_request *, int, const char *,
+		    const char *, long, int);
 static int	reply_gen(struct http_request *, int, yajl_gen);
 static int	reply_fail(struct http_request *, yajl_gen);
 static int	gen_string(yajl_gen, const char *);
@@ -23,29 +25,7 @@ int
 reply_error(struct http_request *req, int status, const char *message,
     const char *field, long index)
 {
-	yajl_gen	g;
-
-	if ((g = yajl_gen_alloc(NULL)) == NULL)
-		goto fail;
-	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_string(g, "error") == -1 || gen_string(g, message) == -1)
-		goto fail;
-	if (field != NULL && *field != '\0') {
-		if (gen_string(g, "field") == -1 ||
-		    gen_string(g, field) == -1)
-			goto fail;
-	}
-	if (index >= 0) {
-		if (gen_string(g, "index") == -1 ||
-		    yajl_gen_integer(g, index) != yajl_gen_status_ok)
-			goto fail;
-	}
-	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
-		goto fail;
-	return (reply_gen(req, status, g));
-
-fail:
-	return (reply_fail(req, g));
+	return (reply_error_body(req, status, message, field, index, 0));
 }
 
 /*
@@ -56,17 +36,33 @@ int
 reply_vote_error(struct http_request *req, int status,
     const struct vote_error *verr)
 {
+	return (reply_error_body(req, status, verr->message, verr->field,
+	    verr->index, 1));
+}
+
+/* Both error shapes: with always, field and index are never left out. */
+static int
+reply_error_body(struct http_request *req, int status, const char *message,
+    const char *field, long index, int always)
+{
 	yajl_gen	g;
 
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_string(g, "error") == -1 ||
-	    gen_string(g, verr->message) == -1 ||
-	    gen_string(g, "field") == -1 || gen_string(g, verr->field) == -1 ||
-	    gen_string(g, "index") == -1 ||
-	    yajl_gen_integer(g, verr->index) != yajl_gen_status_ok ||
-	    yajl_gen_map_close(g) != yajl_gen_status_ok)
+	    gen_string(g, "error") == -1 || gen_string(g, message) == -1)
+		goto fail;
+	if (always || (field != NULL && *field != '\0')) {
+		if (gen_string(g, "field") == -1 ||
+		    gen_string(g, field == NULL ? "" : field) == -1)
+			goto fail;
+	}
+	if (always || index >= 0) {
+		if (gen_string(g, "index") == -1 ||
+		    yajl_gen_integer(g, index) != yajl_gen_status_ok)
+			goto fail;
+	}
+	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
 	return (reply_gen(req, status, g));
 

@@ -156,6 +156,12 @@ read_slots_refused(struct read_slots *rs)
 }
 
 void
+read_slots_note_refusal(struct read_slots *rs)
+{
+	atomic_fetch_add(&rs->refused, 1);
+}
+
+void
 read_slots_claim(struct read_slots *rs, int id, pid_t pid)
 {
 	unsigned long long	cur;

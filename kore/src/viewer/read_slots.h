@@ -45,6 +45,8 @@ int	read_slots_are_full(struct read_slots *);
 int	read_slots_held(struct read_slots *);
 /* Reads refused since the start, all workers. */
 long long	read_slots_refused(struct read_slots *);
+/* Counts a read refused before it asked for a slot (full at admission). */
+void		read_slots_note_refusal(struct read_slots *);
 
 /*
  * A worker starting as Kore worker id with pid: frees the slots of the

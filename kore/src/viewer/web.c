@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The log viewer's hooks (run by core/app.c): the parent makes the
- * log-read health and the log read slots the workers share; each worker opens its stores,
- * starts their health checks and the pools for their reads, and closes
- * them at exit; /readyz learns from here whether Redis and MongoDB
- * answer, and whether MongoDB's log reads work (else "degraded").
+ * log-read health and the log read slots the workers share; each worker
+ * opens its stores, starts their health checks and the pools for their
+ * reads, and closes them at exit; /readyz learns from here whether Redis
+ * and MongoDB answer, and whether MongoDB's log reads work (else
+ * "degraded"); /metrics how many log reads run and were refused.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@ static int	viewer_parent_init(struct app *, char *, size_t);
 static int	viewer_worker_init(struct app *, char *, size_t);
 static void	viewer_worker_fini(struct app *);
 static void	viewer_ready(struct app *, struct app_ready *);
+static void	viewer_metrics(struct app *, struct kore_buf *);
 
 const struct app_concern	viewer_concern = {
 	.name = "log viewer",
@@ -29,6 +31,7 @@ const struct app_concern	viewer_concern = {
 	.worker_init = viewer_worker_init,
 	.worker_fini = viewer_worker_fini,
 	.ready = viewer_ready,
+	.metrics = viewer_metrics,
 };
 
 struct web_jobs *
@@ -122,4 +125,27 @@ viewer_ready(struct app *app, struct app_ready *r)
 	    APP_CHECK_DOWN);
 	app_ready_add(r, "mongo", mongo);
 	app_ready_note(r, "window", window_name(st));
+}
+
+/* The cap on MongoDB log reads, shared by every worker (read_slots.h). */
+static void
+viewer_metrics(struct app *app, struct kore_buf *b)
+{
+	struct read_slots	*rs;
+
+	rs = web_jobs_read_slots(app_state(app, &viewer_concern));
+	if (rs == NULL)
+		return;
+	kore_buf_appendf(b, "# HELP marimba_log_reads_in_use MongoDB log "
+	    "reads running now, all workers.\n"
+	    "# TYPE marimba_log_reads_in_use gauge\n"
+	    "marimba_log_reads_in_use %d\n", read_slots_held(rs));
+	kore_buf_appendf(b, "# HELP marimba_log_reads_max MongoDB log reads "
+	    "allowed at once (MARIMBA_LOG_READS_MAX).\n"
+	    "# TYPE marimba_log_reads_max gauge\n"
+	    "marimba_log_reads_max %d\n", app->cfg.log_reads_max);
+	kore_buf_appendf(b, "# HELP marimba_log_reads_refused_total Log "
+	    "reads answered 503 at once because every slot was taken.\n"
+	    "# TYPE marimba_log_reads_refused_total counter\n"
+	    "marimba_log_reads_refused_total %lld\n", read_slots_refused(rs));
 }

@@ -95,6 +95,12 @@ web_jobs_read_health(struct web_jobs *wj)
 	return (wj == NULL ? NULL : wj->rh);
 }
 
+struct read_slots *
+web_jobs_read_slots(struct web_jobs *wj)
+{
+	return (wj == NULL ? NULL : wj->slots);
+}
+
 struct logs_cache *
 web_jobs_logs_cache(struct web_jobs *wj)
 {
@@ -110,8 +116,10 @@ web_jobs_admit(struct web_jobs *wj, int want)
 	 * burst is refused here instead of queueing behind the threads. */
 	if ((want & JOB_LOGS) && wj->slots != NULL &&
 	    store_window_state(stores_window(wj->stores)) != WINDOW_OK &&
-	    read_slots_are_full(wj->slots))
+	    read_slots_are_full(wj->slots)) {
+		read_slots_note_refusal(wj->slots);
 		return (-1);
+	}
 	wj->active++;
 	return (1);
 }

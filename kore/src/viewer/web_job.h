@@ -76,6 +76,7 @@ struct web_jobs	*web_jobs_new(const struct marimba_config *,
 void		 web_jobs_free(struct web_jobs *);
 struct stores	*web_jobs_stores(struct web_jobs *);
 struct read_health	*web_jobs_read_health(struct web_jobs *);
+struct read_slots	*web_jobs_read_slots(struct web_jobs *);
 /* The worker's last good logs tables (logs_cache.h). */
 struct logs_cache	*web_jobs_logs_cache(struct web_jobs *);
 /*
