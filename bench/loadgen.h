@@ -106,11 +106,16 @@ void	lg_free(struct lg_gen *);
 /*
  * End-to-end sampler: up to per_s acknowledged votes a second are
  * watched until <prefix>:seen:<id> exists in Redis (the consumer counted
- * them); the latency is from the request's start.
+ * them); the latency is from the request's start, and from its
+ * acknowledgement (the moment it was offered).
  */
 struct lg_e2e	*lg_e2e_start(const char *, int, const char *, double);
 void		 lg_e2e_offer(struct lg_e2e *, const char *, int64_t);
-/* Waits up to grace_ms for watched votes, stops; samples into *lat. */
-void		 lg_e2e_stop(struct lg_e2e *, int, struct latency *, long *);
+/*
+ * Waits up to grace_ms for watched votes, stops; samples from the
+ * request's start into *lat, from the acknowledgement into *from_ack.
+ */
+void		 lg_e2e_stop(struct lg_e2e *, int, struct latency *,
+		    struct latency *, long *);
 
 #endif

@@ -26,6 +26,7 @@
 struct e2e_watch {
 	char	id[VOTE_ID_LEN + 1];
 	int64_t	sent_us;
+	int64_t	acked_us;
 	int64_t	next_us;	/* poll again from then on */
 };
 
@@ -40,6 +41,7 @@ struct lg_e2e {
 	struct e2e_watch	 watch[E2E_WATCH_MAX];
 	size_t			 nwatch;
 	struct latency		 lat;
+	struct latency		 from_ack;
 	long			 unseen;	/* gave up on them */
 	int64_t			 stop_at;	/* 0: running */
 	pthread_t		 thread;
@@ -83,6 +85,7 @@ lg_e2e_offer(struct lg_e2e *e, const char *id, int64_t sent_us)
 	    e->nwatch < E2E_WATCH_MAX) {
 		memcpy(e->watch[e->nwatch].id, id, VOTE_ID_LEN + 1);
 		e->watch[e->nwatch].sent_us = sent_us;
+		e->watch[e->nwatch].acked_us = now;
 		e->watch[e->nwatch].next_us = 0;
 		e->nwatch++;
 		e->last_us = now;
@@ -92,7 +95,7 @@ lg_e2e_offer(struct lg_e2e *e, const char *id, int64_t sent_us)
 
 void
 lg_e2e_stop(struct lg_e2e *e, int grace_ms, struct latency *lat,
-    long *unseen)
+    struct latency *from_ack, long *unseen)
 {
 	pthread_mutex_lock(&e->lock);
 	e->stop_at = lg_now_us() + (int64_t)grace_ms * 1000;
@@ -100,6 +103,7 @@ lg_e2e_stop(struct lg_e2e *e, int grace_ms, struct latency *lat,
 	pthread_join(e->thread, NULL);
 	*unseen = e->unseen + (long)e->nwatch;
 	*lat = e->lat;
+	*from_ack = e->from_ack;
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -189,6 +193,8 @@ e2e_poll(struct lg_e2e *e, redisContext *c)
 	for (i = 0, j = 0; i < e->nwatch; i++) {
 		if (i < n && seen[i]) {
 			(void)latency_add(&e->lat, now - e->watch[i].sent_us);
+			(void)latency_add(&e->from_ack,
+			    now - e->watch[i].acked_us);
 			continue;
 		}
 		if (i < n && due[i]) {

@@ -48,7 +48,7 @@ struct opts {
 
 static int	run(const struct opts *);
 static void	report(const struct opts *, struct lg_gen *, struct lg_gen *,
-		    struct latency *, long, double);
+		    struct latency *, struct latency *, long, double);
 static int	topic_create(const char *, const char *, int);
 static double	parse_num(const char *, const char *, double, double);
 static void	nap_ms(long);
@@ -172,7 +172,7 @@ run(const struct opts *o)
 	struct lg_gen	 rest, grpc;
 	struct lg_sink	 sink;
 	struct lg_e2e	*e2e;
-	struct latency	 e2e_lat;
+	struct latency	 e2e_lat, counted_lat;
 	struct vote	*votes;
 	FILE		*ids;
 	size_t		 nvotes;
@@ -233,12 +233,15 @@ run(const struct opts *o)
 	secs = (double)(lg_now_us() - t0) / 1e6;
 
 	memset(&e2e_lat, 0, sizeof(e2e_lat));
+	memset(&counted_lat, 0, sizeof(counted_lat));
 	unseen = 0;
 	if (e2e != NULL)
-		lg_e2e_stop(e2e, o->e2e_grace_ms, &e2e_lat, &unseen);
+		lg_e2e_stop(e2e, o->e2e_grace_ms, &e2e_lat, &counted_lat,
+		    &unseen);
 	if (rc == 0)
-		report(o, &rest, &grpc, &e2e_lat, unseen, secs);
+		report(o, &rest, &grpc, &e2e_lat, &counted_lat, unseen, secs);
 	latency_free(&e2e_lat);
+	latency_free(&counted_lat);
 	lg_free(&rest);
 	lg_free(&grpc);
 	lg_sink_free(&sink);
@@ -253,7 +256,7 @@ run(const struct opts *o)
 
 static void
 report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
-    struct latency *e2e, long unseen, double secs)
+    struct latency *e2e, struct latency *counted, long unseen, double secs)
 {
 	struct lg_counts	c, r, g;
 	struct latency		all;
@@ -298,6 +301,10 @@ report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
 	    (double)latency_percentile(e2e, 50) / 1e3,
 	    (double)latency_percentile(e2e, 99) / 1e3,
 	    (double)latency_percentile(e2e, 99.9) / 1e3, unseen);
+	printf("acknowledged -> counted latency: p50 %.2f ms, p99 %.2f ms, "
+	    "p99.9 %.2f ms\n", (double)latency_percentile(counted, 50) / 1e3,
+	    (double)latency_percentile(counted, 99) / 1e3,
+	    (double)latency_percentile(counted, 99.9) / 1e3);
 	cpu = 0;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		cpu = ((double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
@@ -307,12 +314,14 @@ report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
 	    "unavailable=%ld failed=%ld other=%ld skipped=%ld "
 	    "ack_p50=%.2f ack_p99=%.2f ack_p999=%.2f e2e_n=%zu "
 	    "e2e_p50=%.2f e2e_p99=%.2f e2e_p999=%.2f e2e_unseen=%ld "
-	    "cpu=%.0f\n",
+	    "counted_p50=%.2f counted_p99=%.2f cpu=%.0f\n",
 	    o->rate, secs, c.sent, c.acked, c.unavailable, c.failed, c.other,
 	    c.skipped, p[0], p[1], p[2], e2e->n,
 	    (double)latency_percentile(e2e, 50) / 1e3,
 	    (double)latency_percentile(e2e, 99) / 1e3,
-	    (double)latency_percentile(e2e, 99.9) / 1e3, unseen, cpu);
+	    (double)latency_percentile(e2e, 99.9) / 1e3, unseen,
+	    (double)latency_percentile(counted, 50) / 1e3,
+	    (double)latency_percentile(counted, 99) / 1e3, cpu);
 	latency_free(&all);
 }
 
