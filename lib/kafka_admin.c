@@ -86,6 +86,32 @@ kafka_topic_marks(rd_kafka_t *rk, const char *topic, int timeout_ms,
 	return (0);
 }
 
+int
+kafka_topic_marks_at(const char *brokers, const char *topic, int timeout_ms,
+    int64_t **hw, int *np)
+{
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+	char		 err[256];
+	int		 rc;
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(conf);
+		return (-1);
+	}
+	/* rd_kafka_new owns conf once it succeeds. */
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
+	    sizeof(err))) == NULL) {
+		rd_kafka_conf_destroy(conf);
+		return (-1);
+	}
+	rc = kafka_topic_marks(rk, topic, timeout_ms, hw, np);
+	rd_kafka_destroy(rk);
+	return (rc);
+}
+
 long
 kafka_topic_count(rd_kafka_t *rk, const char *topic, int timeout_ms)
 {

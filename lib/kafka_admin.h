@@ -26,6 +26,9 @@ int	kafka_topic_create(rd_kafka_t *, const char *, int, int, char *,
  * freed with free()), each request waiting up to timeout_ms. 0 or -1.
  */
 int	kafka_topic_marks(rd_kafka_t *, const char *, int, int64_t **, int *);
+/* The same through a short-lived handle of its own on brokers. */
+int	kafka_topic_marks_at(const char *, const char *, int, int64_t **,
+	    int *);
 
 /* Messages in topic (sum of the high watermarks); -1 on error. */
 long	kafka_topic_count(rd_kafka_t *, const char *, int);

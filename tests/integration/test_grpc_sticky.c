@@ -43,22 +43,14 @@ setup(void **state)
 static void
 marks(const char *topic, int64_t *hw)
 {
-	rd_kafka_conf_t	*conf;
-	rd_kafka_t	*rk;
-	int64_t		*got;
-	char		 err[256];
-	int		 n;
+	int64_t	*got;
+	int	 n;
 
-	conf = rd_kafka_conf_new();
-	assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
-	    TG_BROKERS, err, sizeof(err)), RD_KAFKA_CONF_OK);
-	rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
-	assert_non_null(rk);
-	assert_int_equal(kafka_topic_marks(rk, topic, 10000, &got, &n), 0);
+	assert_int_equal(kafka_topic_marks_at(TG_BROKERS, topic, 10000, &got,
+	    &n), 0);
 	assert_int_equal(n, PARTS);
 	memcpy(hw, got, PARTS * sizeof(*hw));
 	free(got);
-	rd_kafka_destroy(rk);
 }
 
 static void
