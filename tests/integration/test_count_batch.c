@@ -27,8 +27,8 @@
 #include "clock.h"
 #include "config.h"
 #include "log_window.h"
-#include "net_port.h"
 #include "redis_store.h"
+#include "test_private_redis.h"
 #include "vote_id.h"
 #include "vote_tally.h"
 
@@ -43,8 +43,7 @@ static const char	*cb_bands[CB_NBANDS] = {
 
 struct cb_test {
 	struct marimba_config	 cfg;
-	char			 stack_dir[128];
-	int			 redis_port;
+	struct private_redis	 pr;
 	redisContext		*redis;
 	struct vote		 votes[CB_VOTES];
 	struct vote		 alt[3];	/* ids of 280, 299, 240; */
@@ -55,17 +54,6 @@ struct cb_test {
 };
 
 static struct cb_test	T;
-
-static void
-cb_stack(const char *cmd)
-{
-	char	line[512];
-
-	(void)snprintf(line, sizeof(line), "cd '%s' && MARIMBA_STACK_DIR='%s' "
-	    "MARIMBA_REDIS_PORT=%d scripts/stack %s redis >&2",
-	    MARIMBA_SOURCE_DIR, T.stack_dir, T.redis_port, cmd);
-	assert_int_equal(system(line), 0);
-}
 
 /* Starts a batch. */
 static void
@@ -506,21 +494,18 @@ setup(void **state)
 	(void)state;
 	(void)snprintf(name, sizeof(name), "cb_%ld_%ld", (long)getpid(),
 	    (long)time(NULL));
-	(void)snprintf(T.stack_dir, sizeof(T.stack_dir), "var/stack-%s",
-	    name);
-	if ((T.redis_port = net_free_port()) == -1)
+	if (private_redis_up(&T.pr, name) == -1)
 		return (-1);
-	cb_stack("up");
 	memset(&T.cfg, 0, sizeof(T.cfg));
 	(void)snprintf(T.cfg.redis_host, sizeof(T.cfg.redis_host),
 	    "127.0.0.1");
-	T.cfg.redis_port = T.redis_port;
+	T.cfg.redis_port = T.pr.port;
 	(void)snprintf(T.cfg.redis_prefix, sizeof(T.cfg.redis_prefix), "%s",
 	    name);
 	T.cfg.dedupe_ttl_s = 3600;
 	T.cfg.series_maxlen = 1000;
 	T.cfg.log_window_bands = CB_NBANDS - 1;	/* one band without */
-	if ((T.redis = redisConnect("127.0.0.1", T.redis_port)) == NULL ||
+	if ((T.redis = redisConnect("127.0.0.1", T.pr.port)) == NULL ||
 	    T.redis->err != 0)
 		return (-1);
 	/* Oldest first, one per millisecond: ids ascend with the index. */
@@ -550,16 +535,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	line[512];
-
 	(void)state;
 	if (T.redis != NULL)
 		redisFree(T.redis);
-	cb_stack("down");
-	(void)snprintf(line, sizeof(line), "rm -rf '%s/%s'",
-	    MARIMBA_SOURCE_DIR, T.stack_dir);
-	if (system(line) != 0)
-		fprintf(stderr, "cannot remove %s\n", T.stack_dir);
+	private_redis_down(&T.pr);
 	return (0);
 }
 

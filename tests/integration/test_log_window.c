@@ -27,7 +27,7 @@
 
 #include "config.h"
 #include "log_window.h"
-#include "net_port.h"
+#include "test_private_redis.h"
 #include "vote_id.h"
 
 #define LW_KEEP		50	/* ids per window */
@@ -42,8 +42,7 @@ static const char	*lw_bands[LW_NBANDS] = {
 
 struct lw_test {
 	struct marimba_config	 cfg;
-	char			 stack_dir[128];
-	int			 redis_port;
+	struct private_redis	 pr;
 	redisContext		*redis;
 	mongoc_client_t		*mongo;
 	mongoc_collection_t	*coll;
@@ -53,17 +52,6 @@ struct lw_test {
 };
 
 static struct lw_test	T;
-
-static void
-lw_stack(const char *cmd)
-{
-	char	line[512];
-
-	(void)snprintf(line, sizeof(line), "cd '%s' && MARIMBA_STACK_DIR='%s' "
-	    "MARIMBA_REDIS_PORT=%d scripts/stack %s redis >&2",
-	    MARIMBA_SOURCE_DIR, T.stack_dir, T.redis_port, cmd);
-	assert_int_equal(system(line), 0);
-}
 
 /* n more votes, three per millisecond, newer than any before. */
 static void
@@ -418,20 +406,17 @@ setup(void **state)
 	(void)state;
 	(void)snprintf(name, sizeof(name), "lw_%ld_%ld", (long)getpid(),
 	    (long)time(NULL));
-	(void)snprintf(T.stack_dir, sizeof(T.stack_dir), "var/stack-%s",
-	    name);
-	if ((T.redis_port = net_free_port()) == -1)
+	if (private_redis_up(&T.pr, name) == -1)
 		return (-1);
-	lw_stack("up");
 	memset(&T.cfg, 0, sizeof(T.cfg));
 	(void)snprintf(T.cfg.redis_host, sizeof(T.cfg.redis_host),
 	    "127.0.0.1");
-	T.cfg.redis_port = T.redis_port;
+	T.cfg.redis_port = T.pr.port;
 	(void)snprintf(T.cfg.redis_prefix, sizeof(T.cfg.redis_prefix), "%s",
 	    name);
 	T.cfg.log_window = LW_KEEP;
 	T.cfg.log_window_bands = LW_BANDS_MAX;
-	if ((T.redis = redisConnect("127.0.0.1", T.redis_port)) == NULL ||
+	if ((T.redis = redisConnect("127.0.0.1", T.pr.port)) == NULL ||
 	    T.redis->err != 0)
 		return (-1);
 	mongoc_init();
@@ -447,8 +432,6 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char	line[512];
-
 	(void)state;
 	if (T.coll != NULL) {
 		(void)mongoc_collection_drop(T.coll, NULL);
@@ -458,11 +441,7 @@ teardown(void **state)
 		mongoc_client_destroy(T.mongo);
 	if (T.redis != NULL)
 		redisFree(T.redis);
-	lw_stack("down");
-	(void)snprintf(line, sizeof(line), "rm -rf '%s/%s'",
-	    MARIMBA_SOURCE_DIR, T.stack_dir);
-	if (system(line) != 0)
-		fprintf(stderr, "cannot remove %s\n", T.stack_dir);
+	private_redis_down(&T.pr);
 	mongoc_cleanup();
 	return (0);
 }
