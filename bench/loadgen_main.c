@@ -328,16 +328,11 @@ report(const struct opts *o, struct lg_gen *rest, struct lg_gen *grpc,
 static int
 topic_create(const char *brokers, const char *topic, int partitions)
 {
-	rd_kafka_conf_t	*conf;
 	rd_kafka_t	*rk;
 	char		 err[256];
 	int		 rc;
 
-	conf = rd_kafka_conf_new();
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK ||
-	    (rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-	    sizeof(err))) == NULL) {
+	if ((rk = kafka_handle_new(brokers, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "loadgen: kafka: %s\n", err);
 		return (-1);
 	}

@@ -86,27 +86,34 @@ kafka_topic_marks(rd_kafka_t *rk, const char *topic, int timeout_ms,
 	return (0);
 }
 
+rd_kafka_t *
+kafka_handle_new(const char *brokers, char *err, size_t errlen)
+{
+	rd_kafka_conf_t	*conf;
+	rd_kafka_t	*rk;
+
+	conf = rd_kafka_conf_new();
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
+	    errlen) != RD_KAFKA_CONF_OK) {
+		rd_kafka_conf_destroy(conf);
+		return (NULL);
+	}
+	/* rd_kafka_new owns conf once it succeeds. */
+	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen)) == NULL)
+		rd_kafka_conf_destroy(conf);
+	return (rk);
+}
+
 int
 kafka_topic_marks_at(const char *brokers, const char *topic, int timeout_ms,
     int64_t **hw, int *np)
 {
-	rd_kafka_conf_t	*conf;
 	rd_kafka_t	*rk;
 	char		 err[256];
 	int		 rc;
 
-	conf = rd_kafka_conf_new();
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK) {
-		rd_kafka_conf_destroy(conf);
+	if ((rk = kafka_handle_new(brokers, err, sizeof(err))) == NULL)
 		return (-1);
-	}
-	/* rd_kafka_new owns conf once it succeeds. */
-	if ((rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
-	    sizeof(err))) == NULL) {
-		rd_kafka_conf_destroy(conf);
-		return (-1);
-	}
 	rc = kafka_topic_marks(rk, topic, timeout_ms, hw, np);
 	rd_kafka_destroy(rk);
 	return (rc);

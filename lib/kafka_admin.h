@@ -13,6 +13,12 @@
 #include <librdkafka/rdkafka.h>
 
 /*
+ * A bare producer handle on brokers (comma-separated host:port), for
+ * the calls below; NULL with the reason in err. rd_kafka_destroy it.
+ */
+rd_kafka_t	*kafka_handle_new(const char *, char *, size_t);
+
+/*
  * Creates topic with partitions (replication 1) and waits up to
  * timeout_ms for the answer; a topic that already exists is fine.
  * Returns 0, or -1 with the reason in err ("" when the broker gave
