@@ -272,16 +272,14 @@ static int32_t
 producer_partition(const rd_kafka_topic_t *rkt, const void *key,
     size_t keylen, int32_t count, void *rkt_opaque, void *msg_opaque)
 {
-	const unsigned char	*k = key;
-	uint32_t		 seed;
-	size_t			 i;
+	int32_t	seed;
 
-	(void)msg_opaque;
-	/* FNV-1a of the vote id: its random bits pick the first partition. */
-	for (seed = 2166136261u, i = 0; i < keylen; i++)
-		seed = (seed ^ k[i]) * 16777619u;
+	/* The vote id's FNV-1a partition: its random bits pick the first. */
+	seed = rd_kafka_msg_partitioner_fnv1a(rkt, key, keylen, count,
+	    rkt_opaque, msg_opaque);
 	return (sticky_partition_choose(rkt_opaque, count, marimba_mono_ms(),
-	    seed, producer_partition_available, DECONST(void *, rkt)));
+	    (uint32_t)seed, producer_partition_available,
+	    DECONST(void *, rkt)));
 }
 
 static int
