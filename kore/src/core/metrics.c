@@ -317,6 +317,7 @@ int
 metrics_page(struct http_request *req)
 {
 	struct metrics		*m = app_get()->metrics;
+	struct app		*a;
 	struct metrics_shm	*shm;
 	struct kore_buf		*b;
 	unsigned long long	 n, cum, count;
@@ -410,9 +411,10 @@ metrics_page(struct http_request *req)
 	}
 
 	metrics_checks(b);
-	for (i = 0; i < (int)app_get()->nconcerns; i++) {
-		if (app_get()->concern[i]->metrics != NULL)
-			app_get()->concern[i]->metrics(app_get(), b);
+	a = app_get();
+	for (i = 0; i < (int)a->nconcerns; i++) {
+		if (a->concern[i]->metrics != NULL)
+			a->concern[i]->metrics(a, b);
 	}
 
 	http_response_header(req, "content-type",
