@@ -116,8 +116,9 @@ log_window_add(struct log_window *lw, const struct vote *const *votes,
 			k = n - done < LW_CHUNK ? n - done : LW_CHUNK;
 			for (i = 0; i < k; i++)
 				lw_entry_of(votes[done + i], &ents[i]);
-			if (lw_append(lw, ents, k, &calls, err, errlen) == -1)
+			if (lw_append_chunk(lw, ents, k, err, errlen) == -1)
 				return (-1);
+			calls++;
 		}
 		noscript = 0;
 		if (lw_replies(lw, calls, &noscript, err, errlen) == 0)
