@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * marimba-vote's load generator (see vote_load.h): threads share one
- * channel, take call numbers from a shared counter and wait for the time
- * the rate gives each call before they make it.
+ * marimba-vote's load generator (see vote_load.h): one thread keeps up
+ * to `concurrency` calls in flight on one channel and one completion
+ * queue (rpc_async.c), as wrk does for HTTP, so the client costs the
+ * machine little CPU per call next to the server it measures. A slot
+ * holds one call: it starts the next call number when the rate says it
+ * is due, and a keyed call that may not have been stored waits out its
+ * back-off in its slot and is made again with the same key.
  */
-#include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,213 +15,310 @@
 #include <time.h>
 
 #include <grpc/grpc.h>
+#include <grpc/support/time.h>
 
 #include "vote.pb-c.h"
 
 #include "cast_request.h"
 #include "deconst.h"
 #include "idem_key.h"
-#include "rpc_client.h"
+#include "rpc_async.h"
 #include "vote_id.h"
 #include "vote_load.h"
 
 #define LOAD_ERRORS_SHOWN	5
 #define LOAD_BACKOFF_MS		250	/* before the first retry, doubling */
 #define LOAD_BACKOFF_MAX_MS	2000
+#define LOAD_TICK_US		50000	/* longest wait between checks */
+
+enum slot_state {
+	SLOT_FREE,
+	SLOT_CALLING,		/* its call is in flight */
+	SLOT_BACKING_OFF	/* until retry_us, then the same call again */
+};
+
+struct slot {
+	struct rpc_async	 a;
+	enum slot_state		 state;
+	struct rpc_msg		*msgs;		/* the call's votes */
+	size_t			 n;
+	grpc_metadata		 md;		/* the idempotency key */
+	size_t			 nmd;
+	char			 key[IDEM_KEY_ULID_LEN + 1];
+	int			 attempt;
+	int			 backoff_ms;
+	int64_t			 started_us;	/* first attempt */
+	int64_t			 retry_us;
+};
 
 struct load {
 	const struct load_opts	*o;
 	grpc_channel		*ch;
+	grpc_completion_queue	*cq;
 	struct rpc_msg		*msgs;		/* one per vote of o->votes */
 	size_t			 batch;		/* votes per call */
 	long			 ncalls;
-	_Atomic long		 next_call;
-	_Atomic int		 stop;		/* too many failures */
+	long			 next_call;
+	int			 stop;		/* no new calls */
 	long			 failed_calls;
 	struct timespec		 t0;
-	pthread_mutex_t		 lock;		/* result, ids, stderr */
+	struct slot		*slots;
+	int			 nslots;
+	int			 busy;		/* slots not free */
+	int			 backing_off;
 	struct load_result	*res;
 	int			 errors_shown;
 };
 
-static void	*load_worker(void *);
-static void	 load_one(struct load *, grpc_completion_queue *, long,
-		    struct rpc_msg *, struct latency *);
+static int	 load_init(struct load *, const struct load_opts *,
+		    struct load_result *);
+static void	 load_free(struct load *);
+static void	 load_loop(struct load *);
+static int64_t	 load_due_us(struct load *, long);
+static int64_t	 load_fill(struct load *, int64_t);
+static void	 load_call(struct load *, struct slot *);
+static void	 load_done(struct load *, struct slot *);
 static void	 load_count(struct load *, struct rpc_result *, size_t,
 		    const char *, int);
 static int	 load_retryable(grpc_status_code);
-static void	 load_sleep_ms(int);
-static int64_t	 ts_us(const struct timespec *);
-static int64_t	 load_elapsed_us(struct load *);
+static int64_t	 load_now_us(struct load *);
 
 int
 load_run(const struct load_opts *o, struct load_result *res)
 {
-	struct load	 l;
-	pthread_t	*threads;
-	struct timespec	 t1;
-	uint8_t		*buf;
-	size_t		 i, len;
-	int		 n, started;
+	struct load	l;
+	int		rc;
+
+	if ((rc = load_init(&l, o, res)) == 0)
+		load_loop(&l);
+	res->seconds = (double)load_now_us(&l) / 1e6;
+	load_free(&l);
+	return (rc);
+}
+
+static int
+load_init(struct load *l, const struct load_opts *o, struct load_result *res)
+{
+	uint8_t	*buf;
+	size_t	 i, len;
+	int	 n;
 
 	memset(res, 0, sizeof(*res));
-	memset(&l, 0, sizeof(l));
-	l.o = o;
-	l.res = res;
-	l.batch = o->stream_batch == 0 ? 1 : o->stream_batch;
-	l.ncalls = (long)((o->count + (long)l.batch - 1) / (long)l.batch);
-	atomic_init(&l.next_call, 0);
-	atomic_init(&l.stop, 0);
-	if (pthread_mutex_init(&l.lock, NULL) != 0)
-		return (-1);
+	memset(l, 0, sizeof(*l));
+	l->o = o;
+	l->res = res;
+	l->batch = o->stream_batch == 0 ? 1 : o->stream_batch;
+	l->ncalls = (long)((o->count + (long)l->batch - 1) / (long)l->batch);
+	l->nslots = o->concurrency;
+	(void)clock_gettime(CLOCK_MONOTONIC, &l->t0);
 
-	if ((l.msgs = calloc(o->nvotes, sizeof(*l.msgs))) == NULL)
-		return (-1);
+	if ((l->msgs = calloc(o->nvotes, sizeof(*l->msgs))) == NULL ||
+	    (l->slots = calloc((size_t)l->nslots, sizeof(*l->slots))) == NULL)
+		goto oom;
 	for (i = 0; i < o->nvotes; i++) {
-		if (cast_request_encode(&o->votes[i], &buf, &len) == -1) {
-			fprintf(stderr, "out of memory\n");
-			return (-1);
-		}
-		l.msgs[i].data = buf;
-		l.msgs[i].len = len;
+		if (cast_request_encode(&o->votes[i], &buf, &len) == -1)
+			goto oom;
+		l->msgs[i].data = buf;
+		l->msgs[i].len = len;
 	}
-	if ((l.ch = rpc_channel_new(o->addr)) == NULL) {
+	for (n = 0; n < l->nslots; n++)
+		if ((l->slots[n].msgs = calloc(l->batch,
+		    sizeof(*l->slots[n].msgs))) == NULL)
+			goto oom;
+	if ((l->ch = rpc_channel_new(o->addr)) == NULL) {
 		fprintf(stderr, "cannot make a channel to %s\n", o->addr);
 		return (-1);
 	}
-	if ((threads = calloc((size_t)o->concurrency,
-	    sizeof(*threads))) == NULL)
+	if ((l->cq = grpc_completion_queue_create_for_next(NULL)) == NULL) {
+		fprintf(stderr, "cannot make a completion queue\n");
 		return (-1);
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &l.t0);
-	started = 0;
-	for (n = 0; n < o->concurrency; n++) {
-		if (pthread_create(&threads[n], NULL, load_worker, &l) != 0) {
-			fprintf(stderr, "cannot start thread %d\n", n);
-			break;
-		}
-		started++;
 	}
-	for (n = 0; n < started; n++)
-		pthread_join(threads[n], NULL);
-	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	res->seconds = (double)(ts_us(&t1) - ts_us(&l.t0)) / 1e6;
-
-	free(threads);
-	grpc_channel_destroy(l.ch);
-	for (i = 0; i < o->nvotes; i++)
-		free(DECONST(void *, l.msgs[i].data));
-	free(l.msgs);
-	pthread_mutex_destroy(&l.lock);
-	return (started == 0 ? -1 : 0);
-}
-
-static void *
-load_worker(void *arg)
-{
-	struct load		*l = arg;
-	grpc_completion_queue	*cq;
-	struct rpc_msg		*msgs;
-	struct latency		 lat;
-	long			 call;
-
-	memset(&lat, 0, sizeof(lat));
-	if ((cq = rpc_cq_new()) == NULL)
-		return (NULL);
-	if ((msgs = calloc(l->batch, sizeof(*msgs))) == NULL) {
-		rpc_cq_free(cq);
-		return (NULL);
-	}
-	while (!atomic_load(&l->stop) &&
-	    (call = atomic_fetch_add(&l->next_call, 1)) < l->ncalls) {
-		load_one(l, cq, call, msgs, &lat);
-		if (l->o->duration_s > 0 && load_elapsed_us(l) >=
-		    (int64_t)l->o->duration_s * 1000000)
-			atomic_store(&l->stop, 1);
-	}
-
-	pthread_mutex_lock(&l->lock);
-	if (latency_merge(&l->res->lat, &lat) == -1)
-		fprintf(stderr, "out of memory for latencies\n");
-	pthread_mutex_unlock(&l->lock);
-	latency_free(&lat);
-	free(msgs);
-	rpc_cq_free(cq);
-	return (NULL);
+	(void)clock_gettime(CLOCK_MONOTONIC, &l->t0);
+	return (0);
+oom:
+	fprintf(stderr, "out of memory\n");
+	return (-1);
 }
 
 static void
-load_one(struct load *l, grpc_completion_queue *cq, long call,
-    struct rpc_msg *msgs, struct latency *lat)
+load_free(struct load *l)
+{
+	size_t	i;
+	int	n;
+
+	if (l->cq != NULL) {
+		grpc_completion_queue_shutdown(l->cq);
+		while (grpc_completion_queue_next(l->cq, gpr_inf_future(
+		    GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
+			;
+		grpc_completion_queue_destroy(l->cq);
+	}
+	if (l->ch != NULL)
+		grpc_channel_destroy(l->ch);
+	for (n = 0; l->slots != NULL && n < l->nslots; n++)
+		free(l->slots[n].msgs);
+	free(l->slots);
+	for (i = 0; l->msgs != NULL && i < l->o->nvotes; i++)
+		free(DECONST(void *, l->msgs[i].data));
+	free(l->msgs);
+}
+
+/*
+ * Starts what is due, then waits for the next event or for the next due
+ * call or retry, until every call is made (or the run stopped) and none
+ * is in flight.
+ */
+static void
+load_loop(struct load *l)
+{
+	struct rpc_async_tag	*tag;
+	grpc_event		 ev;
+	int64_t			 now, wake;
+
+	for (;;) {
+		now = load_now_us(l);
+		if (l->o->duration_s > 0 &&
+		    now >= (int64_t)l->o->duration_s * 1000000)
+			l->stop = 1;
+		wake = load_fill(l, now);
+		if (l->busy == 0 && (l->stop || l->next_call >= l->ncalls))
+			break;
+		if (wake > now + LOAD_TICK_US)
+			wake = now + LOAD_TICK_US;
+		ev = grpc_completion_queue_next(l->cq, gpr_time_add(
+		    gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_micros(
+		    wake > now ? wake - now : 0, GPR_TIMESPAN)), NULL);
+		if (ev.type != GRPC_OP_COMPLETE)
+			continue;
+		tag = ev.tag;
+		if (rpc_async_event(tag, ev.success) == 1)
+			load_done(l, (struct slot *)(void *)tag->call);
+	}
+}
+
+/* When call number `call` is due (the rate's schedule), 0 without rate. */
+static int64_t
+load_due_us(struct load *l, long call)
+{
+	if (l->o->rate <= 0)
+		return (0);
+	return ((int64_t)((double)(call * (long)l->batch) * 1e6 /
+	    l->o->rate));
+}
+
+/*
+ * Makes the retries whose back-off is over and starts the calls that are
+ * due in free slots. Returns when something is due next (a retry or a
+ * call), INT64_MAX if nothing is.
+ */
+static int64_t
+load_fill(struct load *l, int64_t now)
+{
+	struct slot	*s;
+	int64_t		 wake, due;
+	int		 n;
+
+	wake = INT64_MAX;
+	for (n = 0; n < l->nslots && (l->backing_off > 0 ||
+	    l->busy < l->nslots); n++) {
+		s = &l->slots[n];
+		if (s->state == SLOT_BACKING_OFF) {
+			if (s->retry_us > now) {
+				if (s->retry_us < wake)
+					wake = s->retry_us;
+				continue;
+			}
+			l->backing_off--;
+			load_call(l, s);
+			continue;
+		}
+		if (s->state != SLOT_FREE || l->stop ||
+		    l->next_call >= l->ncalls)
+			continue;
+		if ((due = load_due_us(l, l->next_call)) > now) {
+			if (due < wake)
+				wake = due;
+			continue;
+		}
+		load_call(l, s);
+	}
+	return (wake);
+}
+
+/* The slot's call: the next call number, or its own again after a retry. */
+static void
+load_call(struct load *l, struct slot *s)
 {
 	const struct load_opts	*o = l->o;
 	struct rpc_result	 res;
-	struct timespec		 due, t0, t1;
-	grpc_metadata		 md;
-	char			 key[IDEM_KEY_ULID_LEN + 1];
-	int64_t			 first_us;
 	long			 first;
-	size_t			 i, n, nmd;
-	int			 rc, attempt, backoff;
+	size_t			 i;
 
-	first = call * (long)l->batch;
-	n = l->batch;
-	if (first + (long)n > o->count)
-		n = (size_t)(o->count - first);
-	for (i = 0; i < n; i++)
-		msgs[i] = l->msgs[(size_t)(first + (long)i) % o->nvotes];
-
-	if (o->rate > 0) {
-		first_us = ts_us(&l->t0) + (int64_t)((double)first * 1e6 /
-		    o->rate);
-		due.tv_sec = first_us / 1000000;
-		due.tv_nsec = (first_us % 1000000) * 1000;
-		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due,
-		    NULL) == EINTR)
-			;
-	}
-
-	memset(&md, 0, sizeof(md));
-	nmd = 0;
-	if (o->keys && idem_key_new(key, marimba_now_ms()) == 0) {
-		md.key = grpc_slice_from_static_string(RPC_MD_IDEMPOTENCY_KEY);
-		md.value = grpc_slice_from_copied_string(key);
-		nmd = 1;
-	}
-
-	/* The latency of a call includes its retries: what a client sees. */
-	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
-	backoff = LOAD_BACKOFF_MS;
-	for (attempt = 0;; attempt++) {
-		rc = rpc_call_md(l->ch, cq, o->stream_batch > 0 ?
-		    RPC_METHOD_CAST_STREAM : RPC_METHOD_CAST, nmd > 0 ? &md :
-		    NULL, nmd, msgs, n, o->stream_batch > 0, o->timeout_ms,
-		    &res);
-		if (rc == -1) {
-			res.status = GRPC_STATUS_INTERNAL;
-			(void)snprintf(res.details, sizeof(res.details),
-			    "the call could not be made");
+	if (s->state == SLOT_FREE) {
+		first = l->next_call++ * (long)l->batch;
+		s->n = l->batch;
+		if (first + (long)s->n > o->count)
+			s->n = (size_t)(o->count - first);
+		for (i = 0; i < s->n; i++)
+			s->msgs[i] = l->msgs[(size_t)(first + (long)i) %
+			    o->nvotes];
+		s->nmd = 0;
+		if (o->keys && idem_key_new(s->key, marimba_now_ms()) == 0) {
+			s->md.key = grpc_slice_from_static_string(
+			    RPC_MD_IDEMPOTENCY_KEY);
+			s->md.value = grpc_slice_from_static_string(s->key);
+			s->nmd = 1;
 		}
-		/* Without a key a retry could count the votes twice. */
-		if (nmd == 0 || attempt >= o->retries ||
-		    !load_retryable(res.status))
-			break;
-		rpc_result_clear(&res);
-		pthread_mutex_lock(&l->lock);
+		s->attempt = 0;
+		s->backoff_ms = LOAD_BACKOFF_MS;
+		/* The latency of a call includes its retries. */
+		s->started_us = load_now_us(l);
+		l->busy++;
+	} else
+		s->attempt++;
+	s->state = SLOT_CALLING;
+	if (rpc_async_start(&s->a, l->ch, l->cq, o->stream_batch > 0 ?
+	    RPC_METHOD_CAST_STREAM : RPC_METHOD_CAST, s->nmd > 0 ? &s->md :
+	    NULL, s->nmd, s->msgs, s->n, o->stream_batch > 0,
+	    o->timeout_ms) == 0)
+		return;
+	memset(&res, 0, sizeof(res));
+	res.status = GRPC_STATUS_INTERNAL;
+	(void)snprintf(res.details, sizeof(res.details),
+	    "the call could not be made");
+	load_count(l, &res, s->n, o->stream_batch > 0 ? "CastStream" :
+	    "Cast", s->attempt > 0);
+	s->state = SLOT_FREE;
+	l->busy--;
+}
+
+/* The slot's call is over: counted, or backing off before a retry. */
+static void
+load_done(struct load *l, struct slot *s)
+{
+	const struct load_opts	*o = l->o;
+	int64_t			 now;
+
+	now = load_now_us(l);
+	/* Without a key a retry could count the votes twice. */
+	if (s->nmd > 0 && s->attempt < o->retries &&
+	    load_retryable(s->a.res.status)) {
+		rpc_async_clear(&s->a);
 		l->res->retries++;
-		pthread_mutex_unlock(&l->lock);
-		load_sleep_ms(backoff);
-		backoff = backoff * 2 > LOAD_BACKOFF_MAX_MS ?
-		    LOAD_BACKOFF_MAX_MS : backoff * 2;
+		s->state = SLOT_BACKING_OFF;
+		s->retry_us = now + (int64_t)s->backoff_ms * 1000;
+		s->backoff_ms = s->backoff_ms * 2 > LOAD_BACKOFF_MAX_MS ?
+		    LOAD_BACKOFF_MAX_MS : s->backoff_ms * 2;
+		l->backing_off++;
+		return;
 	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (latency_add(lat, ts_us(&t1) - ts_us(&t0)) == -1)
+	if (latency_add(&l->res->lat, now - s->started_us) == -1)
 		fprintf(stderr, "out of memory for latencies\n");
-	load_count(l, &res, n, o->stream_batch > 0 ? "CastStream" : "Cast",
-	    attempt > 0);
-	rpc_result_clear(&res);
-	if (nmd > 0)
-		grpc_slice_unref(md.value);
+	load_count(l, &s->a.res, s->n, o->stream_batch > 0 ? "CastStream" :
+	    "Cast", s->attempt > 0);
+	rpc_async_clear(&s->a);
+	s->state = SLOT_FREE;
+	l->busy--;
 }
 
 /*
@@ -241,17 +339,6 @@ load_retryable(grpc_status_code st)
 	default:
 		return (0);
 	}
-}
-
-static void
-load_sleep_ms(int ms)
-{
-	struct timespec	ts;
-
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long)(ms % 1000) * 1000000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
 }
 
 /* Counts one call's votes and writes the accepted ids. */
@@ -276,7 +363,6 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 		    (many != NULL && many->n_ids == n);
 	}
 
-	pthread_mutex_lock(&l->lock);
 	l->res->calls++;
 	if (ok) {
 		l->res->accepted += (long)n;
@@ -293,7 +379,7 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 		else {
 			l->res->failed += (long)n;
 			if (++l->failed_calls == l->o->max_failures)
-				atomic_store(&l->stop, 1);
+				l->stop = 1;
 		}
 		if (l->errors_shown++ < LOAD_ERRORS_SHOWN)
 			fprintf(stderr, "%s: %s: %s\n", method,
@@ -301,7 +387,6 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 			    res->status == GRPC_STATUS_OK ?
 			    "unreadable reply" : res->details);
 	}
-	pthread_mutex_unlock(&l->lock);
 
 	if (one != NULL)
 		marimba__v1__cast_reply__free_unpacked(one, NULL);
@@ -310,16 +395,11 @@ load_count(struct load *l, struct rpc_result *res, size_t n,
 }
 
 static int64_t
-ts_us(const struct timespec *ts)
-{
-	return ((int64_t)ts->tv_sec * 1000000 + ts->tv_nsec / 1000);
-}
-
-static int64_t
-load_elapsed_us(struct load *l)
+load_now_us(struct load *l)
 {
 	struct timespec	now;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	return (ts_us(&now) - ts_us(&l->t0));
+	return ((int64_t)(now.tv_sec - l->t0.tv_sec) * 1000000 +
+	    (now.tv_nsec - l->t0.tv_nsec) / 1000);
 }
