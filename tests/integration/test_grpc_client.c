@@ -80,6 +80,19 @@ run_vote(const char *addr, const char *const *args, struct vote_run *r)
 	    "retry %ld", &r->retries, &r->retried_ok), 2);
 }
 
+/* run_vote() against the fixture's server; the votes the topic gained. */
+static long
+run_counted(struct tg_fixture *f, const char *const *args,
+    struct vote_run *r)
+{
+	long	before;
+
+	before = tg_topic_count(TG_BROKERS, f->topic);
+	assert_true(before >= 0);
+	run_vote(f->srv.addr, args, r);
+	return (tg_topic_count(TG_BROKERS, f->topic) - before);
+}
+
 static int
 setup(void **state)
 {
@@ -101,16 +114,15 @@ test_rate(void **state)
 	static const char	*args[] = { "--count", "400", "--rate", "400",
 				    "--concurrency", "2", NULL };
 	struct vote_run		 r;
-	long			 before;
+	long			 added;
 
-	before = tg_topic_count(TG_BROKERS, f->topic);
-	run_vote(f->srv.addr, args, &r);
+	added = run_counted(f, args, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.accepted, 400);
 	assert_int_equal(r.calls, 400);
 	assert_true(r.seconds >= 0.95);
 	assert_true(r.seconds < 10.0);
-	assert_int_equal(tg_topic_count(TG_BROKERS, f->topic) - before, 400);
+	assert_int_equal(added, 400);
 }
 
 /* 95 votes in streams of 10: ten calls, the last of 5. */
@@ -121,15 +133,14 @@ test_streams(void **state)
 	static const char	*args[] = { "--count", "95", "--stream", "10",
 				    "--concurrency", "2", NULL };
 	struct vote_run		 r;
-	long			 before;
+	long			 added;
 
-	before = tg_topic_count(TG_BROKERS, f->topic);
-	run_vote(f->srv.addr, args, &r);
+	added = run_counted(f, args, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.votes, 95);
 	assert_int_equal(r.calls, 10);
 	assert_int_equal(r.accepted, 95);
-	assert_int_equal(tg_topic_count(TG_BROKERS, f->topic) - before, 95);
+	assert_int_equal(added, 95);
 }
 
 /*
@@ -144,16 +155,15 @@ test_keyed_retries(void **state)
 	static const char	*args[] = { "--count", "32", "--concurrency",
 				    "8", "--retries", "20", NULL };
 	struct vote_run		 r;
-	long			 before;
+	long			 added;
 
-	before = tg_topic_count(TG_BROKERS, f->topic);
-	run_vote(f->srv.addr, args, &r);
+	added = run_counted(f, args, &r);
 	assert_int_equal(r.status, 0);
 	assert_int_equal(r.accepted, 32);
 	assert_int_equal(r.calls, 32);
 	assert_true(r.retries > 0);
 	assert_true(r.retried_ok > 0);
-	assert_int_equal(tg_topic_count(TG_BROKERS, f->topic) - before, 32);
+	assert_int_equal(added, 32);
 }
 
 /* Without keys nothing is made again: the refused calls fail. */
@@ -164,16 +174,14 @@ test_no_keys_no_retries(void **state)
 	static const char	*args[] = { "--count", "64", "--concurrency",
 				    "16", "--no-keys", NULL };
 	struct vote_run		 r;
-	long			 before;
+	long			 added;
 
-	before = tg_topic_count(TG_BROKERS, f->topic);
-	run_vote(f->srv.addr, args, &r);
+	added = run_counted(f, args, &r);
 	assert_int_equal(r.status, 1);
 	assert_int_equal(r.retries, 0);
 	assert_true(r.failed > 0);
 	assert_int_equal(r.accepted + r.failed, 64);
-	assert_int_equal(tg_topic_count(TG_BROKERS, f->topic) - before,
-	    r.accepted);
+	assert_int_equal(added, r.accepted);
 }
 
 int
