@@ -96,14 +96,12 @@ run_counted(struct tg_fixture *f, const char *const *args,
 static int
 setup(void **state)
 {
-	struct tg_fixture	*f;
-	static const char	*extra[] = { "MARIMBA_GRPC_MAX_STREAMS=2",
-				    NULL };
+	static struct tg_fixture	 f;
+	static const char		*extra[] = {
+	    "MARIMBA_GRPC_MAX_STREAMS=2", NULL };
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
-		return (-1);
-	*state = f;
-	return (tg_fixture_up(f, "grpc-client", extra));
+	*state = &f;
+	return (tg_fixture_up(&f, "grpc-client", extra));
 }
 
 /* 400 votes at 400/s over 2 slots: about a second, never much less. */
