@@ -136,6 +136,14 @@ rpc_async_clear(struct rpc_async *a)
 	memset(a, 0, sizeof(*a));
 }
 
+void
+rpc_result_clear(struct rpc_result *res)
+{
+	free(res->reply);
+	res->reply = NULL;
+	res->reply_len = 0;
+}
+
 /*
  * A stream's next step after a send completed: the next message, or the
  * half-close after the last. 0 if a batch was started, -1 if none was

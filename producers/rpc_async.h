@@ -10,10 +10,23 @@
 #define MARIMBA_RPC_ASYNC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <grpc/grpc.h>
 
-#include "rpc_client.h"
+/* A message to send: bytes of a serialized request. */
+struct rpc_msg {
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+/* How a call ended. */
+struct rpc_result {
+	grpc_status_code	 status;
+	char			 details[256];
+	uint8_t			*reply;		/* free(); NULL if none */
+	size_t			 reply_len;
+};
 
 struct rpc_async;
 
@@ -58,5 +71,8 @@ int	rpc_async_event(struct rpc_async_tag *, int);
 
 /* Frees the call and what it holds, ->res.reply included. */
 void	rpc_async_clear(struct rpc_async *);
+
+/* Frees the reply a result holds (rpc_call(), rpc_async's ->res). */
+void	rpc_result_clear(struct rpc_result *);
 
 #endif

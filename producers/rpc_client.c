@@ -11,7 +11,6 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/time.h>
 
-#include "rpc_async.h"
 #include "rpc_client.h"
 
 grpc_channel *
@@ -82,14 +81,6 @@ rpc_call_md(grpc_channel *ch, grpc_completion_queue *cq, const char *method,
 	a.res.reply = NULL;
 	rpc_async_clear(&a);
 	return (ev.type == GRPC_OP_COMPLETE ? 0 : -1);
-}
-
-void
-rpc_result_clear(struct rpc_result *res)
-{
-	free(res->reply);
-	res->reply = NULL;
-	res->reply_len = 0;
 }
 
 const char *

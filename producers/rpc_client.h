@@ -11,23 +11,13 @@
 
 #include <grpc/grpc.h>
 
+#include "rpc_async.h"
+
 #define RPC_METHOD_CAST		"/marimba.v1.VoteService/Cast"
 #define RPC_METHOD_CAST_STREAM	"/marimba.v1.VoteService/CastStream"
 #define RPC_METHOD_HEALTH_CHECK	"/grpc.health.v1.Health/Check"
 /* The metadata that names a call for safe retries (docs/grpc.md). */
 #define RPC_MD_IDEMPOTENCY_KEY	"idempotency-key"
-
-struct rpc_msg {
-	const uint8_t	*data;
-	size_t		 len;
-};
-
-struct rpc_result {
-	grpc_status_code	 status;
-	char			 details[256];
-	uint8_t			*reply;		/* free(); NULL if none */
-	size_t			 reply_len;
-};
 
 /* An insecure channel to addr (host:port); NULL on failure. */
 grpc_channel		*rpc_channel_new(const char *);
@@ -54,9 +44,6 @@ int			 rpc_call_md(grpc_channel *, grpc_completion_queue *,
 			    const char *, grpc_metadata *, size_t,
 			    const struct rpc_msg *, size_t, int, int,
 			    struct rpc_result *);
-
-/* Frees what rpc_call() left in res. */
-void			 rpc_result_clear(struct rpc_result *);
 
 /* "OK", "INVALID_ARGUMENT" ... for a status code. */
 const char		*rpc_status_name(grpc_status_code);
