@@ -107,6 +107,7 @@ sink_free(struct sink *s)
 int
 sink_start(struct sink *s, char *err, size_t errlen)
 {
+	char	name[16];	/* a thread's name: 15 characters */
 	int	rc;
 
 	atomic_store(&s->alive_ms, (long long)marimba_now_ms());
@@ -118,6 +119,9 @@ sink_start(struct sink *s, char *err, size_t errlen)
 		return (-1);
 	}
 	s->started = 1;
+	/* sink-redis, sink-mongo: in top -H and bench/consumer-bench. */
+	(void)snprintf(name, sizeof(name), "sink-%s", s->name);
+	(void)pthread_setname_np(s->thread, name);
 	return (0);
 }
 
