@@ -171,7 +171,7 @@ sink_main(void *arg)
 	kafka_in_close(s);
 	log_info("%s sink stopped: %llu messages, %llu votes stored, %llu "
 	    "new, %llu to the dlq, %llu poison skipped; %llu batches, ms in "
-	    "%s %llu, commit %llu", s->name,
+	    "%s %llu, commit %llu, poll %llu, top-up %llu", s->name,
 	    (unsigned long long)s->stats.consumed,
 	    (unsigned long long)s->stats.stored,
 	    (unsigned long long)s->stats.fresh,
@@ -179,7 +179,9 @@ sink_main(void *arg)
 	    (unsigned long long)s->stats.skipped,
 	    (unsigned long long)s->stats.batches, s->name,
 	    (unsigned long long)s->stats.store_ms,
-	    (unsigned long long)s->stats.commit_ms);
+	    (unsigned long long)s->stats.commit_ms,
+	    (unsigned long long)s->stats.poll_ms,
+	    (unsigned long long)s->stats.topup_ms);
 	atomic_store(&s->running, 0);
 	return (NULL);
 }
@@ -201,7 +203,10 @@ sink_run(struct sink *s)
 			if (wait < 0)
 				wait = 0;
 		}
+		now = marimba_now_ms();
 		msg = rd_kafka_consumer_poll(s->rk, wait);
+		if (s->stats.consumed > 0)	/* not the group's join */
+			s->stats.poll_ms += (uint64_t)(marimba_now_ms() - now);
 		if (msg != NULL && msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_warn("%s sink: kafka: %s", s->name,
@@ -264,7 +269,9 @@ static int
 sink_top_up(struct sink *s)
 {
 	rd_kafka_message_t	*msg;
+	int64_t			 t0;
 
+	t0 = marimba_now_ms();
 	while (s->batch.len < (size_t)s->batch_max &&
 	    (msg = rd_kafka_consumer_poll(s->rk, 0)) != NULL) {
 		if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -281,6 +288,7 @@ sink_top_up(struct sink *s)
 			return (-1);
 		}
 	}
+	s->stats.topup_ms += (uint64_t)(marimba_now_ms() - t0);
 	return (0);
 }
 
