@@ -29,6 +29,7 @@ sink_new(const struct marimba_config *cfg, const char *name,
     const atomic_int *stop, char *err, size_t errlen)
 {
 	struct sink	*s;
+	int		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
@@ -60,10 +61,23 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.name = s->name;
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
-	if (batch_init(&s->batch, (size_t)s->batch_max) == -1 ||
-	    batch_init(&s->sent, (size_t)s->batch_max) == -1) {
+	/* The mongo sink's pipeline is its insert workers (1..2). */
+	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
+	    cfg->mongo_inflight;
+	if (s->depth < 1 || s->depth > SINK_DEPTH_MAX) {
+		(void)snprintf(err, errlen, "%s sink: %d batches in flight: "
+		    "1..%d", s->name, s->depth, SINK_DEPTH_MAX);
+		goto fail;
+	}
+	if (batch_init(&s->batch, (size_t)s->batch_max) == -1) {
 		(void)snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	for (i = 0; i < s->depth; i++) {
+		if (batch_init(&s->flight[i], (size_t)s->batch_max) == -1) {
+			(void)snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	if (strcmp(s->name, "redis") == 0)
 		s->store = redis_sink_new(cfg, err, errlen);
@@ -89,6 +103,8 @@ fail:
 void
 sink_free(struct sink *s)
 {
+	int	i;
+
 	if (s == NULL)
 		return;
 	kafka_in_close(s);
@@ -97,7 +113,8 @@ sink_free(struct sink *s)
 	dlq_free(s->dlq);
 	sink_report_free(s->report);
 	batch_free(&s->batch);
-	batch_free(&s->sent);
+	for (i = 0; i < SINK_DEPTH_MAX; i++)
+		batch_free(&s->flight[i]);
 	if (s->store != NULL)
 		s->ops->free(s->store);
 	(void)pthread_mutex_destroy(&s->mtx);
@@ -229,13 +246,13 @@ sink_run(struct sink *s)
 				return (1);
 			sink_dispatch(s);
 		}
-		else if (msg == NULL && s->sent.len > 0)
-			(void)sink_settle(s, FLUSH_UNTIL_STORED);	/* idle */
+		else if (msg == NULL && s->nflight > 0)
+			(void)sink_settle_all(s, FLUSH_UNTIL_STORED);	/* idle */
 		else if (s->batch.len == 0 && s->paused)
 			(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		now = marimba_now_ms();
 		if (s->pending != NULL && ((msg == NULL && s->batch.len == 0 &&
-		    s->sent.len == 0) ||
+		    s->nflight == 0) ||
 		    now - s->last_commit_ms >= SINK_COMMIT_MS))
 			sink_commit_pending(s, FLUSH_UNTIL_STORED);
 		if (s->ops->tick != NULL)
@@ -244,14 +261,13 @@ sink_run(struct sink *s)
 	}
 
 	log_info("%s sink stopping: storing the last batches (%zu messages)",
-	    s->name, s->sent.len + s->batch.len);
+	    s->name, sink_in_flight(s));
 	if (sink_drain(s, FLUSH_STOP) == -1) {
 		sink_commit_pending(s, FLUSH_STOP);	/* what is stored */
 		log_error("%s sink: %s unavailable: leaving %zu messages "
 		    "uncommitted; they will be read again", s->name, s->name,
-		    s->sent.len + s->batch.len);
-		batch_clear(&s->sent);
-		batch_clear(&s->batch);
+		    sink_in_flight(s));
+		sink_clear_batches(s);
 		return (1);
 	}
 	sink_commit_pending(s, FLUSH_STOP);
@@ -328,18 +344,21 @@ static double
 sink_lag_seconds(struct sink *s, int64_t lag, int64_t now)
 {
 	rd_kafka_timestamp_type_t	tstype;
+	const struct batch		*b;
 	int64_t				ts, oldest;
-	size_t				i;
+	size_t				i, k;
 
 	if (lag <= 0)
 		return (0);
 	oldest = 0;
-	for (i = 0; i < s->sent.len + s->batch.len; i++) {
-		ts = rd_kafka_message_timestamp(i < s->sent.len ?
-		    s->sent.msgs[i].msg : s->batch.msgs[i - s->sent.len].msg,
-		    &tstype);
-		if (ts > 0 && (oldest == 0 || ts < oldest))
-			oldest = ts;
+	for (k = 0; k <= s->nflight; k++) {
+		b = k < s->nflight ? sink_flight(s, k) : &s->batch;
+		for (i = 0; i < b->len; i++) {
+			ts = rd_kafka_message_timestamp(b->msgs[i].msg,
+			    &tstype);
+			if (ts > 0 && (oldest == 0 || ts < oldest))
+				oldest = ts;
+		}
 	}
 	if (oldest == 0)
 		oldest = s->stats.newest_stored_ts;
