@@ -65,7 +65,6 @@ struct lg_gen {
 
 	/* Private. */
 	_Atomic int		 stop;
-	_Atomic long		 next;		/* gRPC: next vote number */
 	pthread_mutex_t		 lock;		/* counts, lat */
 	struct lg_counts	 counts;
 	struct latency		 lat;		/* acked, microseconds */

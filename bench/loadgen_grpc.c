@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * gRPC load (see loadgen.h): `concurrency` blocking callers share one
- * channel, take vote numbers from a counter and make a unary Cast for
- * each at t0 + k / rate. The caller must have called grpc_init().
- * Keyed, each Cast carries idempotency-key metadata and is made again
- * with it after UNAVAILABLE, RESOURCE_EXHAUSTED, a deadline or a broken
- * call.
+ * gRPC load (see loadgen.h): one thread keeps up to `concurrency` unary
+ * Casts in flight on one channel (producers/rpc_pool.c), vote k due at
+ * t0 + k / rate; a vote over a second late is skipped, not sent. The
+ * caller must have called grpc_init(). Keyed, each Cast carries
+ * idempotency-key metadata and is made again with it after UNAVAILABLE,
+ * RESOURCE_EXHAUSTED, a deadline or a broken call.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <grpc/grpc.h>
 
@@ -19,27 +17,27 @@
 
 #include "cast_request.h"
 #include "deconst.h"
-#include "idem_key.h"
 #include "loadgen.h"
-#include "rpc_client.h"
+#include "rpc_pool.h"
 #include "vote_id.h"
 
-#define GRPC_NAP_US	50000	/* longest sleep between stop checks */
+#define GRPC_LATE_US	1000000	/* a vote this late is skipped */
 
 struct grpc_impl {
-	grpc_channel	*ch;
-	struct rpc_msg	*msgs;		/* a CastRequest per vote */
-	size_t		 nmsgs;
+	struct rpc_pool_conf	 pool;
+	struct rpc_msg		*msgs;		/* a CastRequest per vote */
+	size_t			 nmsgs;
+	int64_t			 t0_us;		/* the pool's start */
 };
 
-static void	*grpc_caller(void *);
-static int	 grpc_wait_until(struct lg_gen *, int64_t);
-static int	 grpc_cast(struct lg_gen *, grpc_completion_queue *, long,
-		    struct rpc_result *);
-static int	 grpc_retryable(int, grpc_status_code);
-static void	 grpc_nap_us(int64_t);
-static void	 grpc_count(struct lg_gen *, struct rpc_result *, int,
-		    int64_t);
+static void	*grpc_main(void *);
+static int64_t	 grpc_due_us(void *, long);
+static long	 grpc_fill(void *, long, struct rpc_msg *, size_t);
+static void	 grpc_done(void *, long, const struct rpc_result *, size_t,
+		    int, int64_t, int64_t);
+static int	 grpc_stop(void *, int64_t);
+static void	 grpc_count(struct lg_gen *, const struct rpc_result *,
+		    int64_t, int64_t);
 static void	 grpc_free(struct lg_gen *);
 
 int
@@ -48,7 +46,6 @@ lg_grpc_start(struct lg_gen *g)
 	struct grpc_impl	*gi;
 	uint8_t			*buf;
 	size_t			 i, len;
-	int			 n;
 
 	if (g->rate <= 0 || g->concurrency < 1 || g->nvotes == 0) {
 		fprintf(stderr, "loadgen: grpc: bad settings\n");
@@ -68,24 +65,30 @@ lg_grpc_start(struct lg_gen *g)
 		gi->msgs[i].len = len;
 		gi->nmsgs++;
 	}
-	if ((gi->ch = rpc_channel_new(g->addr)) == NULL) {
+	if ((gi->pool.ch = rpc_channel_new(g->addr)) == NULL) {
 		fprintf(stderr, "loadgen: grpc: no channel to %s\n", g->addr);
 		goto fail;
 	}
-	if ((g->threads = calloc((size_t)g->concurrency,
-	    sizeof(*g->threads))) == NULL)
+	gi->pool.method = RPC_METHOD_CAST;
+	gi->pool.max_msgs = 1;
+	gi->pool.slots = g->concurrency;
+	gi->pool.timeout_ms = g->timeout_ms;
+	gi->pool.keys = g->keyed;
+	gi->pool.retries = g->retries;
+	gi->pool.arg = g;
+	gi->pool.due_us = grpc_due_us;
+	gi->pool.fill = grpc_fill;
+	gi->pool.done = grpc_done;
+	gi->pool.stop = grpc_stop;
+	if ((g->threads = calloc(1, sizeof(*g->threads))) == NULL)
 		goto fail;
-	atomic_store(&g->next, 0);
 	g->t0_us = lg_now_us();
-	for (n = 0; n < g->concurrency; n++) {
-		if (pthread_create(&g->threads[n], NULL, grpc_caller, g) != 0)
-			break;
-		g->nthreads++;
-	}
-	if (g->nthreads == 0) {
-		fprintf(stderr, "loadgen: grpc: cannot start a caller\n");
+	gi->t0_us = g->t0_us;
+	if (pthread_create(&g->threads[0], NULL, grpc_main, g) != 0) {
+		fprintf(stderr, "loadgen: grpc: cannot start its thread\n");
 		goto fail;
 	}
+	g->nthreads = 1;
 	return (0);
 fail:
 	grpc_free(g);
@@ -93,134 +96,88 @@ fail:
 }
 
 static void *
-grpc_caller(void *arg)
+grpc_main(void *arg)
 {
 	struct lg_gen		*g = arg;
-	grpc_completion_queue	*cq;
-	struct rpc_result	 res;
-	int64_t			 due, sent;
-	long			 k;
-	int			 rc;
+	struct grpc_impl	*gi = g->impl;
+	struct rpc_pool_stats	 st;
 
-	if ((cq = rpc_cq_new()) == NULL)
-		return (NULL);
-	while (!atomic_load(&g->stop)) {
-		k = atomic_fetch_add(&g->next, 1);
-		due = g->t0_us + (int64_t)((double)k * 1e6 / g->rate);
-		if (lg_now_us() - due > 1000000) {
-			/* Over a second behind: the vote is not sent. */
-			pthread_mutex_lock(&g->lock);
-			g->counts.skipped++;
-			pthread_mutex_unlock(&g->lock);
-			continue;
-		}
-		if (grpc_wait_until(g, due) == -1)
-			break;
-		sent = lg_now_us();
-		memset(&res, 0, sizeof(res));
-		rc = grpc_cast(g, cq, k, &res);
-		grpc_count(g, &res, rc, sent);
-		rpc_result_clear(&res);
-	}
-	rpc_cq_free(cq);
+	if (rpc_pool_run(&gi->pool, &st) == -1)
+		fprintf(stderr, "loadgen: grpc: the calls could not start\n");
 	pthread_mutex_lock(&g->lock);
+	g->counts.retried += st.retries;
 	g->t1_us = lg_now_us();
 	pthread_mutex_unlock(&g->lock);
 	return (NULL);
 }
 
 /*
- * Casts vote k: once, or keyed until an answer that settles it (or the
- * retries are spent). res holds the last attempt's; rpc_call()'s value.
+ * Vote k is due k / rate after the generator's start (the pool starts a
+ * moment later and counts from its own start).
  */
-static int
-grpc_cast(struct lg_gen *g, grpc_completion_queue *cq, long k,
-    struct rpc_result *res)
+static int64_t
+grpc_due_us(void *arg, long k)
 {
+	struct lg_gen		*g = arg;
 	struct grpc_impl	*gi = g->impl;
-	grpc_metadata		 md;
-	char			 key[IDEM_KEY_ULID_LEN + 1];
-	size_t			 nmd;
-	int			 rc, attempt;
 
-	memset(&md, 0, sizeof(md));
-	nmd = 0;
-	if (g->keyed && idem_key_new(key, marimba_now_ms()) == 0) {
-		md.key = grpc_slice_from_static_string(RPC_MD_IDEMPOTENCY_KEY);
-		md.value = grpc_slice_from_copied_string(key);
-		nmd = 1;
-	}
-	for (attempt = 0;; attempt++) {
-		rc = rpc_call_md(gi->ch, cq, RPC_METHOD_CAST,
-		    nmd > 0 ? &md : NULL, nmd,
-		    &gi->msgs[(size_t)k % gi->nmsgs], 1, 0, g->timeout_ms,
-		    res);
-		if (nmd == 0 || attempt >= g->retries ||
-		    !grpc_retryable(rc, res->status))
-			break;
-		rpc_result_clear(res);
+	return ((int64_t)((double)k * 1e6 / g->rate) -
+	    (gi->t0_us - g->t0_us));
+}
+
+/* Vote k of the list, cycled through; skipped when over a second late. */
+static long
+grpc_fill(void *arg, long k, struct rpc_msg *msgs, size_t max)
+{
+	struct lg_gen		*g = arg;
+	struct grpc_impl	*gi = g->impl;
+	int64_t			 due;
+
+	(void)max;
+	due = g->t0_us + (int64_t)((double)k * 1e6 / g->rate);
+	if (lg_now_us() - due > GRPC_LATE_US) {
 		pthread_mutex_lock(&g->lock);
-		g->counts.retried++;
+		g->counts.skipped++;
 		pthread_mutex_unlock(&g->lock);
-		grpc_nap_us(lg_backoff_us(attempt));
+		return (-1);
 	}
-	if (nmd > 0)
-		grpc_slice_unref(md.value);
-	return (rc);
-}
-
-/* An answer after which the vote may or may not be stored. */
-static int
-grpc_retryable(int rc, grpc_status_code st)
-{
-	return (rc == -1 || st == GRPC_STATUS_UNAVAILABLE ||
-	    st == GRPC_STATUS_RESOURCE_EXHAUSTED ||
-	    st == GRPC_STATUS_DEADLINE_EXCEEDED ||
-	    st == GRPC_STATUS_CANCELLED || st == GRPC_STATUS_UNKNOWN ||
-	    st == GRPC_STATUS_INTERNAL);
+	msgs[0] = gi->msgs[(size_t)k % gi->nmsgs];
+	return (1);
 }
 
 static void
-grpc_nap_us(int64_t us)
+grpc_done(void *arg, long k, const struct rpc_result *res, size_t n,
+    int retried, int64_t started_us, int64_t ended_us)
 {
-	struct timespec	ts;
+	struct lg_gen		*g = arg;
+	struct grpc_impl	*gi = g->impl;
 
-	ts.tv_sec = us / 1000000;
-	ts.tv_nsec = (long)(us % 1000000) * 1000;
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	(void)k;
+	(void)n;
+	(void)retried;
+	grpc_count(g, res, gi->t0_us + started_us, ended_us - started_us);
 }
 
-/* Sleeps until the monotonic time `at`; -1 if told to stop meanwhile. */
 static int
-grpc_wait_until(struct lg_gen *g, int64_t at)
+grpc_stop(void *arg, int64_t now_us)
 {
-	struct timespec	ts;
-	int64_t		now, nap;
+	struct lg_gen	*g = arg;
 
-	while ((now = lg_now_us()) < at) {
-		if (atomic_load(&g->stop))
-			return (-1);
-		nap = at - now < GRPC_NAP_US ? at - now : GRPC_NAP_US;
-		ts.tv_sec = nap / 1000000;
-		ts.tv_nsec = (long)(nap % 1000000) * 1000;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			;
-	}
-	return (0);
+	(void)now_us;
+	return (atomic_load(&g->stop));
 }
 
+/* One Cast's answer: sent at the monotonic time sent, took µs in all. */
 static void
-grpc_count(struct lg_gen *g, struct rpc_result *res, int rc, int64_t sent)
+grpc_count(struct lg_gen *g, const struct rpc_result *res, int64_t sent,
+    int64_t took)
 {
 	Marimba__V1__CastReply	*reply;
 	char			 id[VOTE_ID_LEN + 1];
-	int64_t			 took;
 	int			 acked;
 
-	took = lg_now_us() - sent;
 	acked = 0;
-	if (rc == 0 && res->status == GRPC_STATUS_OK && res->reply != NULL &&
+	if (res->status == GRPC_STATUS_OK && res->reply != NULL &&
 	    (reply = marimba__v1__cast_reply__unpack(NULL, res->reply_len,
 	    res->reply)) != NULL) {
 		if (strlen(reply->id) == VOTE_ID_LEN) {
@@ -235,9 +192,7 @@ grpc_count(struct lg_gen *g, struct rpc_result *res, int rc, int64_t sent)
 	if (acked) {
 		g->counts.acked++;
 		(void)latency_add(&g->lat, took);
-	} else if (rc == -1)
-		g->counts.failed++;
-	else if (res->status == GRPC_STATUS_UNAVAILABLE ||
+	} else if (res->status == GRPC_STATUS_UNAVAILABLE ||
 	    res->status == GRPC_STATUS_RESOURCE_EXHAUSTED)
 		g->counts.unavailable++;
 	else if (res->status == GRPC_STATUS_DEADLINE_EXCEEDED ||
@@ -260,8 +215,8 @@ grpc_free(struct lg_gen *g)
 
 	if (gi == NULL)
 		return;
-	if (gi->ch != NULL)
-		grpc_channel_destroy(gi->ch);
+	if (gi->pool.ch != NULL)
+		grpc_channel_destroy(gi->pool.ch);
 	for (i = 0; i < gi->nmsgs; i++)
 		free(DECONST(void *, gi->msgs[i].data));
 	free(gi->msgs);

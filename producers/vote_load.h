@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The load marimba-vote puts on a server: count votes cycling through a
- * list, at a rate, over a number of concurrent blocking callers, each
- * call a unary Cast or a CastStream of a batch. With keys, each call
+ * list, at a rate, with up to `concurrency` calls in flight from one
+ * thread, each call a unary Cast or a CastStream of a batch. With keys, each call
  * carries a new idempotency key and is made again with the same key
  * after an answer that may mean "not stored" (UNAVAILABLE, a deadline,
  * a broken connection), so a vote is counted once however often it is
@@ -24,7 +24,7 @@ struct load_opts {
 	long			 count;		/* votes to send */
 	double			 rate;		/* votes per second; 0 = max */
 	size_t			 stream_batch;	/* 0 = unary Cast */
-	int			 concurrency;
+	int			 concurrency;	/* calls in flight at most */
 	int			 timeout_ms;	/* per call */
 	long			 max_failures;	/* failed calls, then stop; 0 = all */
 	int			 duration_s;	/* then stop making calls; 0 = none */

@@ -5,7 +5,8 @@
  * other connections are served; a stream that never half-closes is ended
  * DEADLINE_EXCEEDED after MARIMBA_GRPC_STREAM_TIMEOUT_MS without producing
  * anything; 10,000 idle streams on one connection leave the server's
- * resident memory nearly flat (issue 11: 57 -> 144 MB before).
+ * resident memory nearly flat (issue 11: 57 -> 144 MB before); unary
+ * calls that never send their message end with the connection's age.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,12 @@
 #define DEFAULT_CAP	100	/* conf/marimba.env */
 #define RSS_GROWTH_KIB	(16 * 1024)
 #define READ_MS		300	/* for the server to take the streams */
+#define SILENT_CALLS	500	/* unary calls that never send their message */
+#define SILENT_AGE_MS	2000	/* MARIMBA_GRPC_MAX_AGE_MS of that test */
+/* Each connection carries 2 * DEFAULT_CAP of them to the end of its age
+ * (+ jitter, + grace); the client moves the rest to a new connection. */
+#define SILENT_CYCLES	((SILENT_CALLS + 2 * DEFAULT_CAP - 1) / (2 * DEFAULT_CAP))
+#define SILENT_END_MS	(SILENT_CYCLES * (SILENT_AGE_MS * 12 / 10 + 1000))
 
 /* A channel on a connection of its own (no shared subchannel). */
 static grpc_channel *
@@ -157,8 +164,10 @@ struct idle_call {
 	int			 done;
 };
 
+/* A call of method that sends its headers and then nothing, ever. */
 static void
-idle_start(grpc_channel *ch, grpc_completion_queue *cq, struct idle_call *c)
+idle_start(grpc_channel *ch, grpc_completion_queue *cq, struct idle_call *c,
+    const char *method_name)
 {
 	grpc_op		ops[4];
 	grpc_slice	method;
@@ -166,7 +175,7 @@ idle_start(grpc_channel *ch, grpc_completion_queue *cq, struct idle_call *c)
 	grpc_metadata_array_init(&c->init_md);
 	grpc_metadata_array_init(&c->trail_md);
 	c->details = grpc_empty_slice();
-	method = grpc_slice_from_static_string(RPC_METHOD_CAST_STREAM);
+	method = grpc_slice_from_static_string(method_name);
 	c->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS,
 	    cq, method, NULL, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 	    gpr_time_from_seconds(120, GPR_TIMESPAN)), NULL);
@@ -243,7 +252,7 @@ test_idle_streams_memory(void **state)
 	assert_non_null(calls = calloc(IDLE_STREAMS, sizeof(*calls)));
 	cq = grpc_completion_queue_create_for_next(NULL);
 	for (i = 0; i < IDLE_STREAMS; i++)
-		idle_start(ch, cq, &calls[i]);
+		idle_start(ch, cq, &calls[i], RPC_METHOD_CAST_STREAM);
 	/* All but the first DEFAULT_CAP are refused. */
 	done = idle_wait(cq, 0, IDLE_STREAMS - DEFAULT_CAP, 60000);
 	usleep(READ_MS * 1000);
@@ -281,6 +290,88 @@ test_idle_streams_memory(void **state)
 	assert_int_equal(tg_server_stop(&srv, 15000), 0);
 }
 
+/*
+ * A unary Cast whose client sends its headers and never the message is
+ * held by the gRPC core, which hands a unary call over only with its
+ * message (docs/grpc.md): neither MARIMBA_GRPC_MAX_STREAMS nor the stream
+ * timeout sees it. What ends it is the connection's age limit
+ * (MARIMBA_GRPC_MAX_AGE_MS + _AGE_GRACE_MS): every such call ends
+ * UNAVAILABLE, nothing is produced, other clients are served meanwhile and
+ * the server's memory stays flat. The transport advertises 2 *
+ * MARIMBA_GRPC_MAX_STREAMS streams, so one connection holds 200 of them;
+ * the client starts the others on its next connection, which ends the
+ * same way.
+ */
+static void
+test_unary_without_message(void **state)
+{
+	static const char	*extra[] = { "MARIMBA_GRPC_MAX_AGE_MS=2000",
+				    "MARIMBA_GRPC_AGE_GRACE_MS=1000", NULL };
+	struct tg_server	 srv;
+	struct idle_call	 calls[SILENT_CALLS];
+	grpc_channel		*ch, *other;
+	grpc_completion_queue	*cq, *pcq;
+	struct vote		 v;
+	char			 topic[128];
+	long			 before, after;
+	long long		 t0, took;
+	int			 i, done;
+
+	(void)state;
+	tg_topic_name(topic, sizeof(topic), "grpc-silent");
+	assert_int_equal(tg_topic_create(TG_BROKERS, topic, 1), 0);
+	assert_int_equal(tg_server_start(&srv, TG_BROKERS, topic, extra), 0);
+	pcq = rpc_cq_new();
+	tg_vote(&v, 1);
+	other = own_channel(srv.addr);
+	assert_int_equal(tg_cast(other, pcq, &v, NULL, 10000, NULL, 0),
+	    GRPC_STATUS_OK);
+	before = tg_rss_kib(srv.pid);
+	assert_true(before > 0);
+
+	memset(calls, 0, sizeof(calls));
+	ch = own_channel(srv.addr);
+	cq = grpc_completion_queue_create_for_next(NULL);
+	t0 = tg_now_ms();
+	for (i = 0; i < SILENT_CALLS; i++)
+		idle_start(ch, cq, &calls[i], RPC_METHOD_CAST);
+	/* Meanwhile another connection is served. */
+	usleep(READ_MS * 1000);
+	tg_vote(&v, 2);
+	assert_int_equal(tg_cast(other, pcq, &v, NULL, 10000, NULL, 0),
+	    GRPC_STATUS_OK);
+	after = tg_rss_kib(srv.pid);
+
+	done = idle_wait(cq, 0, SILENT_CALLS, SILENT_END_MS + 5000);
+	took = tg_now_ms() - t0;
+	print_message("%d unary calls without a message: %d ended after "
+	    "%lld ms; server RSS %ld -> %ld KiB\n", SILENT_CALLS, done, took,
+	    before, after);
+	assert_int_equal(done, SILENT_CALLS);
+	/* Not before the age limit: nothing else ended them. */
+	assert_true(took >= SILENT_AGE_MS * 8 / 10);
+	for (i = 0; i < SILENT_CALLS; i++) {
+		assert_int_equal(calls[i].status, GRPC_STATUS_UNAVAILABLE);
+		assert_null(calls[i].reply);
+	}
+#ifndef __SANITIZE_ADDRESS__
+	assert_true(after - before < RSS_GROWTH_KIB);
+#endif
+	for (i = 0; i < SILENT_CALLS; i++)
+		idle_free(&calls[i]);
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(
+	    GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+	grpc_channel_destroy(ch);
+	/* Only the two votes of the other connection were produced. */
+	assert_int_equal(tg_topic_count(TG_BROKERS, topic), 2);
+	rpc_cq_free(pcq);
+	grpc_channel_destroy(other);
+	assert_int_equal(tg_server_stop(&srv, 15000), 0);
+}
+
 int
 main(void)
 {
@@ -288,6 +379,7 @@ main(void)
 		cmocka_unit_test(test_stream_cap),
 		cmocka_unit_test(test_stream_timeout),
 		cmocka_unit_test(test_idle_streams_memory),
+		cmocka_unit_test(test_unary_without_message),
 	};
 	int			rc;
 
