@@ -449,16 +449,22 @@ sink_abandon_in_flight(struct sink *s)
 	struct batch	*b;
 	char		 err[512];
 	size_t		 fresh, i;
+	int		 lost;
 
+	lost = 0;
 	for (i = 0; i < s->nflight; i++) {	/* oldest first */
 		b = sink_flight(s, i);
 		if (!b->sent)
 			continue;
 		b->sent = 0;
+		/* A failed answer took those sent after it along. */
+		if (lost || b->nvotes == 0)
+			continue;
 		fresh = 0;
-		if (b->nvotes > 0 && s->ops->recv(s, b->nvotes, &fresh,
-		    err, sizeof(err)) == 0)
+		if (s->ops->recv(s, b->nvotes, &fresh, err, sizeof(err)) == 0)
 			s->stats.fresh += fresh;
+		else
+			lost = 1;
 	}
 }
 
