@@ -4,13 +4,14 @@
  * order. Poison messages go to the DLQ first if the sink owns it (their
  * delivery reports awaited).
  *
- * A store with a pipeline (ops->send/recv: Redis) has up to two batches
- * in flight: batch N+1 is written out before N's replies are read, so
- * the store works on N+1 while N is committed and N+2 is polled. Any
- * failure drops back to the synchronous path for what is in flight,
- * oldest first. The mongo sink has one with MARIMBA_MONGO_INFLIGHT=2
- * (two insert_many at once, by worker threads); otherwise it is written
- * synchronously.
+ * A store with a pipeline (ops->send/recv) has up to depth batches in
+ * flight (the redis sink: MARIMBA_REDIS_INFLIGHT, on one connection):
+ * batch N+depth-1 is written out before N's replies are read, so the
+ * store works on the newer ones while N is committed and the next one
+ * is polled. Any failure drops back to the synchronous path for what is
+ * in flight, oldest first. The mongo sink has one of depth 2 with
+ * MARIMBA_MONGO_INFLIGHT=2 (two insert_many at once, by worker threads);
+ * otherwise it is written synchronously.
  *
  * The synchronous path: while the store (or the DLQ) fails, the assigned
  * partitions are paused and the same batch is retried with capped
@@ -39,24 +40,76 @@ static rd_kafka_resp_err_t	flush_commit_bounded(struct sink *,
 static void	flush_state(struct sink *, const char *, int *, int,
 		    const char *, int);
 static void	flush_wait(struct sink *, int, enum sink_flush_mode);
+static void	flush_push(struct sink *);
+static void	flush_pop(struct sink *);
 static void	flush_done(struct sink *, struct batch *,
 		    enum sink_flush_mode);
 
-/* The filling batch is ready: into the store, pipelined if it can be. */
+/* The i-th batch in flight, oldest first (i < nflight). */
+struct batch *
+sink_flight(struct sink *s, size_t i)
+{
+	return (&s->flight[(s->head + i) % (size_t)s->depth]);
+}
+
+/* Messages taken from Kafka and not yet stored: in flight and filling. */
+size_t
+sink_in_flight(const struct sink *s)
+{
+	size_t	i, n;
+
+	n = s->batch.len;
+	for (i = 0; i < s->nflight; i++)
+		n += s->flight[(s->head + i) % (size_t)s->depth].len;
+	return (n);
+}
+
+/*
+ * The filling batch joins the pipeline: it swaps places with the free
+ * slot after the newest, and the message sequence numbers go on from
+ * where it left them (unique per sink, for the DLQ's reports).
+ */
+static void
+flush_push(struct sink *s)
+{
+	struct batch	 tmp, *slot;
+
+	slot = &s->flight[(s->head + s->nflight) % (size_t)s->depth];
+	tmp = *slot;
+	*slot = s->batch;
+	s->batch = tmp;
+	s->batch.next_seq = slot->next_seq;
+	s->nflight++;
+}
+
+/* The oldest batch in flight is stored (or emptied): its slot is free. */
+static void
+flush_pop(struct sink *s)
+{
+	s->head = (s->head + 1) % (size_t)s->depth;
+	s->nflight--;
+}
+
+/*
+ * The filling batch is ready: into the store, pipelined if it can be.
+ * It is written out before the replies of the batches before it are
+ * read; once depth batches are in flight, the oldest one's replies are
+ * read and it is committed, so the store works on the newer ones while
+ * the sink commits, polls and decodes.
+ */
 void
 sink_dispatch(struct sink *s)
 {
-	struct batch	tmp;
-	char		err[512];
-	int64_t		t0;
+	char	err[512];
+	int64_t	t0;
 
-	if (s->ops->send == NULL || s->paused) {
+	if (s->ops->send == NULL || s->depth < 2 || s->paused) {
 		(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		return;
 	}
-	/* A batch left unsent by a revoke or stop goes first, alone. */
-	if (s->sent.len > 0 && !s->sent.sent &&
-	    sink_settle(s, FLUSH_UNTIL_STORED) == -1)
+	/* Batches left unsent by a failure, revoke or stop go first. */
+	if (s->nflight > 0 && !sink_flight(s, 0)->sent &&
+	    sink_settle_all(s, FLUSH_UNTIL_STORED) == -1)
 		return;
 	if (flush_dlq(s, &s->batch, err, sizeof(err)) == -1 ||
 	    batch_votes(&s->batch) == -1) {
@@ -67,63 +120,83 @@ sink_dispatch(struct sink *s)
 	if (s->batch.nvotes > 0 && s->ops->send(s, s->batch.votes,
 	    s->batch.nvotes, err, sizeof(err)) == -1) {
 		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
+		/* The connection went with whatever was in flight. */
 		(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		return;
 	}
 	s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
 	s->batch.sent = 1;
+	flush_push(s);
 
-	/* N+1 is on its way: now N's replies, and N's commit. */
-	if (sink_settle(s, FLUSH_UNTIL_STORED) == -1 || !s->batch.sent)
-		return;	/* N+1 is retried from the filling slot */
-	tmp = s->sent;
-	s->sent = s->batch;
-	s->batch = tmp;
+	/* The pipeline is full: the oldest batch's replies and commit. */
+	if (s->nflight >= (size_t)s->depth)
+		(void)sink_settle(s, FLUSH_UNTIL_STORED);
 }
 
 /*
- * The batch sent before: its replies, then its commit. If they fail,
- * whatever was sent after it is lost with the connection (batch.sent is
- * cleared) and the sent batch is retried synchronously.
+ * The oldest batch in flight: its replies, then its commit. If they
+ * fail, whatever was sent after it is lost with the connection (their
+ * sent flags are cleared), and every batch in flight is retried
+ * synchronously, oldest first.
  */
 int
 sink_settle(struct sink *s, enum sink_flush_mode mode)
 {
-	char	err[512];
-	size_t	fresh;
-	int64_t	t0;
-	int	rv;
+	struct batch	*b;
+	char		 err[512];
+	size_t		 fresh, i;
+	int64_t		 t0;
+	int		 rv;
 
-	if (s->sent.len == 0)
+	if (s->nflight == 0)
 		return (0);
-	if (s->sent.sent) {
+	b = sink_flight(s, 0);
+	if (b->sent) {
 		rv = 0;
 		fresh = 0;
 		t0 = marimba_now_ms();
-		if (s->sent.nvotes > 0)
-			rv = s->ops->recv(s, s->sent.nvotes, &fresh, err,
+		if (b->nvotes > 0)
+			rv = s->ops->recv(s, b->nvotes, &fresh, err,
 			    sizeof(err));
 		s->stats.store_ms += (uint64_t)(marimba_now_ms() - t0);
-		s->sent.sent = 0;
+		b->sent = 0;
 		if (rv == 0) {
 			s->stats.fresh += fresh;
 			flush_state(s, s->name, &s->down, 0, err, 0);
-			flush_done(s, &s->sent, mode);
+			flush_done(s, b, mode);
+			flush_pop(s);
 			return (0);
 		}
-		s->batch.sent = 0;
+		for (i = 1; i < s->nflight; i++)
+			sink_flight(s, i)->sent = 0;
 		/* Logged as the store going down: the retry may well work. */
 		flush_state(s, s->name, &s->down, -1, err,
 		    SINK_BACKOFF_MIN_MS);
 	}
-	return (sink_flush(s, &s->sent, mode));
+	/* Nothing of the pipeline is left: each one synchronously. */
+	while (s->nflight > 0 && !sink_flight(s, 0)->sent) {
+		if (sink_flush(s, sink_flight(s, 0), mode) == -1)
+			return (-1);
+		flush_pop(s);
+	}
+	return (0);
 }
 
-/* Everything in flight, oldest first: for a revoke and for the stop. */
+/* Every batch in flight, oldest first. */
+int
+sink_settle_all(struct sink *s, enum sink_flush_mode mode)
+{
+	while (s->nflight > 0)
+		if (sink_settle(s, mode) == -1)
+			return (-1);
+	return (0);
+}
+
+/* Everything in flight, then the filling batch: revoke, stop, outage. */
 int
 sink_drain(struct sink *s, enum sink_flush_mode mode)
 {
-	if (sink_settle(s, mode) == -1)
+	if (sink_settle_all(s, mode) == -1)
 		return (-1);
 	s->batch.sent = 0;	/* a settled pipeline has nothing after it */
 	return (sink_flush(s, &s->batch, mode));
@@ -138,7 +211,8 @@ sink_flush(struct sink *s, struct batch *b, enum sink_flush_mode mode)
 
 	if (b->len == 0) {
 		/* A revoke took what was left of a failing batch. */
-		if (s->paused && !s->flushing && s->sent.len == 0) {
+		if (s->paused && !s->flushing && (s->nflight == 0 ||
+		    (s->nflight == 1 && sink_flight(s, 0) == b))) {
 			kafka_in_resume(s);
 			s->paused = 0;
 		}
@@ -188,9 +262,12 @@ sink_dlq_done(uint64_t seq, int ok, const char *why, void *arg)
 {
 	struct sink		*s = arg;
 	struct batch_msg	*m;
+	size_t			 i;
 
-	if ((m = batch_find_seq(&s->batch, seq)) == NULL &&
-	    (m = batch_find_seq(&s->sent, seq)) == NULL)
+	m = batch_find_seq(&s->batch, seq);
+	for (i = 0; m == NULL && i < s->nflight; i++)
+		m = batch_find_seq(sink_flight(s, i), seq);
+	if (m == NULL)
 		return;
 	if (ok)
 		m->dlq_done = 1;
@@ -369,21 +446,50 @@ sink_commit_pending(struct sink *s, enum sink_flush_mode mode)
 void
 sink_abandon_in_flight(struct sink *s)
 {
-	struct batch	*b[2];
+	struct batch	*b;
 	char		 err[512];
 	size_t		 fresh, i;
+	int		 lost;
 
-	b[0] = &s->sent;	/* oldest first */
-	b[1] = &s->batch;
-	for (i = 0; i < 2; i++) {
-		if (!b[i]->sent)
+	lost = 0;
+	for (i = 0; i < s->nflight; i++) {	/* oldest first */
+		b = sink_flight(s, i);
+		if (!b->sent)
 			continue;
-		b[i]->sent = 0;
+		b->sent = 0;
+		/* A failed answer took those sent after it along. */
+		if (lost || b->nvotes == 0)
+			continue;
 		fresh = 0;
-		if (b[i]->nvotes > 0 && s->ops->recv(s, b[i]->nvotes, &fresh,
-		    err, sizeof(err)) == 0)
+		if (s->ops->recv(s, b->nvotes, &fresh, err, sizeof(err)) == 0)
 			s->stats.fresh += fresh;
+		else
+			lost = 1;
 	}
+}
+
+/* Drops (uncommitted) the messages of these partitions from every batch. */
+size_t
+sink_drop_partitions(struct sink *s,
+    const rd_kafka_topic_partition_list_t *parts)
+{
+	size_t	i, dropped;
+
+	dropped = batch_drop_partitions(&s->batch, parts);
+	for (i = 0; i < s->nflight; i++)
+		dropped += batch_drop_partitions(sink_flight(s, i), parts);
+	return (dropped);
+}
+
+/* Forgets every batch, uncommitted: the stop gave up on the store. */
+void
+sink_clear_batches(struct sink *s)
+{
+	while (s->nflight > 0) {
+		batch_clear(sink_flight(s, 0));
+		flush_pop(s);
+	}
+	batch_clear(&s->batch);
 }
 
 /* Lost partitions can't be committed: their pending offsets go. */

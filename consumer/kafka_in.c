@@ -62,7 +62,14 @@ kafka_in_open(struct sink *s, char *err, size_t errlen)
 	    kafka_in_set(conf, "heartbeat.interval.ms",
 	    s->cfg.session_timeout_ms < 9000 ? "1000" : "3000",
 	    err, errlen) == -1 ||
-	    kafka_in_set(conf, "queued.min.messages", "20000",
+	    /*
+	     * librdkafka before 2.3 stops fetching a partition for about
+	     * a second once its queue holds queued.min.messages: at
+	     * 20,000 (one 1 MB fetch of votes) a sink catching up starved
+	     * in 0.5 s gaps. Memory stays bounded by
+	     * queued.max.messages.kbytes (64 MB).
+	     */
+	    kafka_in_set(conf, "queued.min.messages", "100000",
 	    err, errlen) == -1 ||
 	    kafka_in_set(conf, "topic.metadata.refresh.interval.ms", "10000",
 	    err, errlen) == -1) {
@@ -154,7 +161,7 @@ kafka_in_lag(struct sink *s, int *nparts)
 	if (rd_kafka_assignment(s->rk, &parts) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return (-1);
 	*nparts = parts->cnt;
-	lag = (int64_t)(s->sent.len + s->batch.len);
+	lag = (int64_t)sink_in_flight(s);
 	if (rd_kafka_position(s->rk, parts) == RD_KAFKA_RESP_ERR_NO_ERROR) {
 		for (i = 0; i < parts->cnt; i++) {
 			tp = &parts->elems[i];
@@ -208,7 +215,7 @@ kafka_in_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			    "again", s->name);
 			sink_drop_pending(s, parts);
 		} else if (!s->flushing &&
-		    (s->sent.len > 0 || s->batch.len > 0) &&
+		    sink_in_flight(s) > 0 &&
 		    sink_drain(s, FLUSH_REVOKE) == -1)
 			log_warn("%s sink: kafka: could not store the batch "
 			    "before the revoke", s->name);
@@ -217,8 +224,7 @@ kafka_in_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 			sink_commit_pending(s, FLUSH_REVOKE);
 		/* Nothing in flight may be freed under its store. */
 		sink_abandon_in_flight(s);
-		dropped = batch_drop_partitions(&s->sent, parts) +
-		    batch_drop_partitions(&s->batch, parts);
+		dropped = sink_drop_partitions(s, parts);
 		if (dropped > 0)
 			log_warn("%s sink: kafka: %zu uncommitted messages of "
 			    "revoked partitions left to their next owner",

@@ -60,6 +60,7 @@ struct redis_store {
 	char		 k_series[REDIS_KEY_MAX];
 	char		 k_sec[REDIS_KEY_MAX];
 	char		 k_seen[REDIS_KEY_MAX];
+	size_t		 k_seen_len;
 	/* One count_vote.lua call's arguments, filled per chunk. */
 	const char	*argv[REDIS_COUNT_ARGC(REDIS_COUNT_CHUNK)];
 	size_t		 argvlen[REDIS_COUNT_ARGC(REDIS_COUNT_CHUNK)];
@@ -112,6 +113,7 @@ redis_store_new(const struct marimba_config *cfg)
 	(void)snprintf(rs->k_series, REDIS_KEY_MAX, "%s:series", p);
 	(void)snprintf(rs->k_sec, REDIS_KEY_MAX, "%s:sec:", p);
 	(void)snprintf(rs->k_seen, REDIS_KEY_MAX, "%s:seen:", p);
+	rs->k_seen_len = strlen(rs->k_seen);
 	(void)snprintf(rs->dedupe_ttl, sizeof(rs->dedupe_ttl), "%d",
 	    rs->dedupe_ttl_s);
 	(void)snprintf(rs->bucket_ttl, sizeof(rs->bucket_ttl), "%d",
@@ -254,7 +256,7 @@ redis_append_chunk(struct redis_store *rs, const struct vote *const *votes,
     size_t n, char *err, size_t errlen)
 {
 	const struct vote	*v;
-	size_t			 i, a, k;
+	size_t			 i, a, idlen;
 
 	a = 0;
 	(void)snprintf(rs->numkeys, sizeof(rs->numkeys), "%zu", 4 + n);
@@ -265,13 +267,25 @@ redis_append_chunk(struct redis_store *rs, const struct vote *const *votes,
 	rs->argv[a++] = rs->k_bands;
 	rs->argv[a++] = rs->k_albums;
 	rs->argv[a++] = rs->k_sources;
+	for (i = 0; i < a; i++)
+		rs->argvlen[i] = strlen(rs->argv[i]);
+	/* <prefix>:seen:<id>, by length: this runs for every vote. */
 	for (i = 0; i < n; i++) {
-		(void)snprintf(rs->seen[i], sizeof(rs->seen[i]), "%s%s",
-		    rs->k_seen, votes[i]->id);
+		idlen = strnlen(votes[i]->id, sizeof(votes[i]->id));
+		if (idlen == sizeof(votes[i]->id)) {
+			(void)snprintf(err, errlen, "vote id not terminated");
+			return (-1);
+		}
+		memcpy(rs->seen[i], rs->k_seen, rs->k_seen_len);
+		memcpy(rs->seen[i] + rs->k_seen_len, votes[i]->id, idlen + 1);
+		rs->argvlen[a] = rs->k_seen_len + idlen;
 		rs->argv[a++] = rs->seen[i];
 	}
+	rs->argvlen[a] = strlen(rs->dedupe_ttl);
 	rs->argv[a++] = rs->dedupe_ttl;
+	rs->argvlen[a] = strlen(rs->k_sec);
 	rs->argv[a++] = rs->k_sec;
+	rs->argvlen[a] = strlen(rs->bucket_ttl);
 	rs->argv[a++] = rs->bucket_ttl;
 	for (i = 0; i < n; i++) {
 		v = votes[i];
@@ -280,12 +294,13 @@ redis_append_chunk(struct redis_store *rs, const struct vote *const *votes,
 			(void)snprintf(err, errlen, "album key too long");
 			return (-1);
 		}
+		rs->argvlen[a] = strlen(v->name);
 		rs->argv[a++] = v->name;
+		rs->argvlen[a] = strlen(rs->album[i]);
 		rs->argv[a++] = rs->album[i];
+		rs->argvlen[a] = strlen(v->source);
 		rs->argv[a++] = v->source;
 	}
-	for (k = 0; k < a; k++)
-		rs->argvlen[k] = strlen(rs->argv[k]);
 	if (redisAppendCommandArgv(rs->ctx, (int)a, rs->argv, rs->argvlen) !=
 	    REDIS_OK) {
 		(void)snprintf(err, errlen, "append: %s", rs->ctx->errstr);

@@ -29,6 +29,7 @@ sink_new(const struct marimba_config *cfg, const char *name,
     const atomic_int *stop, char *err, size_t errlen)
 {
 	struct sink	*s;
+	int		 i;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		(void)snprintf(err, errlen, "out of memory");
@@ -60,10 +61,23 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.name = s->name;
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
-	if (batch_init(&s->batch, (size_t)s->batch_max) == -1 ||
-	    batch_init(&s->sent, (size_t)s->batch_max) == -1) {
+	/* The mongo sink's pipeline is its insert workers (1..2). */
+	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
+	    cfg->mongo_inflight;
+	if (s->depth < 1 || s->depth > SINK_DEPTH_MAX) {
+		(void)snprintf(err, errlen, "%s sink: %d batches in flight: "
+		    "1..%d", s->name, s->depth, SINK_DEPTH_MAX);
+		goto fail;
+	}
+	if (batch_init(&s->batch, (size_t)s->batch_max) == -1) {
 		(void)snprintf(err, errlen, "out of memory");
 		goto fail;
+	}
+	for (i = 0; i < s->depth; i++) {
+		if (batch_init(&s->flight[i], (size_t)s->batch_max) == -1) {
+			(void)snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	}
 	if (strcmp(s->name, "redis") == 0)
 		s->store = redis_sink_new(cfg, err, errlen);
@@ -89,6 +103,8 @@ fail:
 void
 sink_free(struct sink *s)
 {
+	int	i;
+
 	if (s == NULL)
 		return;
 	kafka_in_close(s);
@@ -97,7 +113,8 @@ sink_free(struct sink *s)
 	dlq_free(s->dlq);
 	sink_report_free(s->report);
 	batch_free(&s->batch);
-	batch_free(&s->sent);
+	for (i = 0; i < SINK_DEPTH_MAX; i++)
+		batch_free(&s->flight[i]);
 	if (s->store != NULL)
 		s->ops->free(s->store);
 	(void)pthread_mutex_destroy(&s->mtx);
@@ -107,6 +124,7 @@ sink_free(struct sink *s)
 int
 sink_start(struct sink *s, char *err, size_t errlen)
 {
+	char	name[16];	/* a thread's name: 15 characters */
 	int	rc;
 
 	atomic_store(&s->alive_ms, (long long)marimba_now_ms());
@@ -118,6 +136,9 @@ sink_start(struct sink *s, char *err, size_t errlen)
 		return (-1);
 	}
 	s->started = 1;
+	/* sink-redis, sink-mongo: in top -H and bench/consumer-bench. */
+	(void)snprintf(name, sizeof(name), "sink-%s", s->name);
+	(void)pthread_setname_np(s->thread, name);
 	return (0);
 }
 
@@ -167,7 +188,7 @@ sink_main(void *arg)
 	kafka_in_close(s);
 	log_info("%s sink stopped: %llu messages, %llu votes stored, %llu "
 	    "new, %llu to the dlq, %llu poison skipped; %llu batches, ms in "
-	    "%s %llu, commit %llu", s->name,
+	    "%s %llu, commit %llu, poll %llu, top-up %llu", s->name,
 	    (unsigned long long)s->stats.consumed,
 	    (unsigned long long)s->stats.stored,
 	    (unsigned long long)s->stats.fresh,
@@ -175,7 +196,9 @@ sink_main(void *arg)
 	    (unsigned long long)s->stats.skipped,
 	    (unsigned long long)s->stats.batches, s->name,
 	    (unsigned long long)s->stats.store_ms,
-	    (unsigned long long)s->stats.commit_ms);
+	    (unsigned long long)s->stats.commit_ms,
+	    (unsigned long long)s->stats.poll_ms,
+	    (unsigned long long)s->stats.topup_ms);
 	atomic_store(&s->running, 0);
 	return (NULL);
 }
@@ -197,7 +220,10 @@ sink_run(struct sink *s)
 			if (wait < 0)
 				wait = 0;
 		}
+		now = marimba_now_ms();
 		msg = rd_kafka_consumer_poll(s->rk, wait);
+		if (s->stats.consumed > 0)	/* not the group's join */
+			s->stats.poll_ms += (uint64_t)(marimba_now_ms() - now);
 		if (msg != NULL && msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 			if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				log_warn("%s sink: kafka: %s", s->name,
@@ -220,13 +246,13 @@ sink_run(struct sink *s)
 				return (1);
 			sink_dispatch(s);
 		}
-		else if (msg == NULL && s->sent.len > 0)
-			(void)sink_settle(s, FLUSH_UNTIL_STORED);	/* idle */
+		else if (msg == NULL && s->nflight > 0)
+			(void)sink_settle_all(s, FLUSH_UNTIL_STORED);	/* idle */
 		else if (s->batch.len == 0 && s->paused)
 			(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		now = marimba_now_ms();
 		if (s->pending != NULL && ((msg == NULL && s->batch.len == 0 &&
-		    s->sent.len == 0) ||
+		    s->nflight == 0) ||
 		    now - s->last_commit_ms >= SINK_COMMIT_MS))
 			sink_commit_pending(s, FLUSH_UNTIL_STORED);
 		if (s->ops->tick != NULL)
@@ -235,14 +261,13 @@ sink_run(struct sink *s)
 	}
 
 	log_info("%s sink stopping: storing the last batches (%zu messages)",
-	    s->name, s->sent.len + s->batch.len);
+	    s->name, sink_in_flight(s));
 	if (sink_drain(s, FLUSH_STOP) == -1) {
 		sink_commit_pending(s, FLUSH_STOP);	/* what is stored */
 		log_error("%s sink: %s unavailable: leaving %zu messages "
 		    "uncommitted; they will be read again", s->name, s->name,
-		    s->sent.len + s->batch.len);
-		batch_clear(&s->sent);
-		batch_clear(&s->batch);
+		    sink_in_flight(s));
+		sink_clear_batches(s);
 		return (1);
 	}
 	sink_commit_pending(s, FLUSH_STOP);
@@ -260,7 +285,9 @@ static int
 sink_top_up(struct sink *s)
 {
 	rd_kafka_message_t	*msg;
+	int64_t			 t0;
 
+	t0 = marimba_now_ms();
 	while (s->batch.len < (size_t)s->batch_max &&
 	    (msg = rd_kafka_consumer_poll(s->rk, 0)) != NULL) {
 		if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -277,6 +304,7 @@ sink_top_up(struct sink *s)
 			return (-1);
 		}
 	}
+	s->stats.topup_ms += (uint64_t)(marimba_now_ms() - t0);
 	return (0);
 }
 
@@ -316,18 +344,21 @@ static double
 sink_lag_seconds(struct sink *s, int64_t lag, int64_t now)
 {
 	rd_kafka_timestamp_type_t	tstype;
+	const struct batch		*b;
 	int64_t				ts, oldest;
-	size_t				i;
+	size_t				i, k;
 
 	if (lag <= 0)
 		return (0);
 	oldest = 0;
-	for (i = 0; i < s->sent.len + s->batch.len; i++) {
-		ts = rd_kafka_message_timestamp(i < s->sent.len ?
-		    s->sent.msgs[i].msg : s->batch.msgs[i - s->sent.len].msg,
-		    &tstype);
-		if (ts > 0 && (oldest == 0 || ts < oldest))
-			oldest = ts;
+	for (k = 0; k <= s->nflight; k++) {
+		b = k < s->nflight ? sink_flight(s, k) : &s->batch;
+		for (i = 0; i < b->len; i++) {
+			ts = rd_kafka_message_timestamp(b->msgs[i].msg,
+			    &tstype);
+			if (ts > 0 && (oldest == 0 || ts < oldest))
+				oldest = ts;
+		}
 	}
 	if (oldest == 0)
 		oldest = s->stats.newest_stored_ts;

@@ -32,6 +32,7 @@
 #define SINK_WEDGED_MS		30000	/* no loop turn for this long */
 #define SINK_IDLE_POLL_MS	100	/* poll wait with an empty batch */
 #define SINK_COMMIT_MS		100	/* async commits at most this often */
+#define SINK_DEPTH_MAX		8	/* batches in a store's pipeline */
 
 enum sink_flush_mode {
 	FLUSH_UNTIL_STORED,	/* main loop: retry until stored or stopping */
@@ -78,6 +79,8 @@ struct sink_stats {
 	uint64_t	batches;
 	uint64_t	store_ms;
 	uint64_t	commit_ms;
+	uint64_t	poll_ms;	/* waiting for a batch's first message */
+	uint64_t	topup_ms;	/* taking what is fetched into it */
 	uint64_t	last_consumed;
 	int64_t		last_health_ms;
 	int64_t		last_lag_ms;
@@ -111,7 +114,14 @@ struct sink {
 	struct dlq		*dlq;		/* NULL unless ops->owns_dlq */
 	struct sink_report	*report;	/* lag, for the log viewer */
 	struct batch		 batch;		/* filling */
-	struct batch		 sent;		/* in the store's pipeline */
+	/*
+	 * The store's pipeline (ops->send): up to depth batches sent, the
+	 * oldest at flight[head]; committed in that order.
+	 */
+	struct batch		 flight[SINK_DEPTH_MAX];
+	size_t			 head;
+	size_t			 nflight;
+	int			 depth;		/* 1: no pipeline */
 	rd_kafka_topic_partition_list_t	*pending;	/* stored, to commit */
 	int64_t			 last_commit_ms;
 	const atomic_int	*stop;
@@ -151,6 +161,12 @@ int64_t		 kafka_in_lag(struct sink *, int *);
 /* flush.c: the batches into the store, then the offsets into Kafka. */
 void		 sink_dispatch(struct sink *);
 int		 sink_settle(struct sink *, enum sink_flush_mode);
+int		 sink_settle_all(struct sink *, enum sink_flush_mode);
+size_t		 sink_in_flight(const struct sink *);
+struct batch	*sink_flight(struct sink *, size_t);
+size_t		 sink_drop_partitions(struct sink *,
+		    const rd_kafka_topic_partition_list_t *);
+void		 sink_clear_batches(struct sink *);
 int		 sink_drain(struct sink *, enum sink_flush_mode);
 void		 sink_abandon_in_flight(struct sink *);
 int		 sink_flush(struct sink *, struct batch *,

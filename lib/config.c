@@ -137,6 +137,10 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->mongo_inflight = (int)v;
+	if (config_long("MARIMBA_REDIS_INFLIGHT", 3, 1, 8, &v,
+	    err, errlen) == -1)
+		return (-1);
+	cfg->redis_inflight = (int)v;
 	if (config_long("MARIMBA_LOG_WINDOW", 10000, 0, 1000000, &v,
 	    err, errlen) == -1)
 		return (-1);

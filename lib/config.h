@@ -50,6 +50,7 @@ struct marimba_config {
 	int		redis_linger_ms;	/* longest wait to fill a batch */
 	int		mongo_linger_ms;
 	int		mongo_inflight;		/* insert_many at once, 1..2 */
+	int		redis_inflight;		/* batches pipelined, 1..8 */
 	struct marimba_grpc_limits grpc;
 	char		grafana_url[512];	/* "" = no link */
 	int		log_window;		/* logs per window, 0 = none */

@@ -6,7 +6,10 @@
  * its log, and once the store is back it catches up to exactly N; the
  * other sink (same process) goes on meanwhile: logging while Redis is
  * down, counting while MongoDB is. With Redis, a SCRIPT FLUSH afterwards
- * is survived too (NOSCRIPT -> reload).
+ * is survived too (NOSCRIPT -> reload). The Redis cases run the redis
+ * sink's deepest pipeline (MARIMBA_REDIS_INFLIGHT=8; batches of 20 where
+ * Redis is down or flushes its scripts), so a failure loses many batches
+ * in flight, all retried oldest first.
  */
 #include <signal.h>
 #include <stdarg.h>
@@ -49,7 +52,16 @@ outage(const char *store)
 		(void)snprintf(e->mongo_uri, sizeof(e->mongo_uri),
 		    "mongodb://127.0.0.1:%d/?appname=marimba-test", port);
 
-	pid = ct_consumer_start(e, NULL, NULL);
+	/*
+	 * Small batches, and for Redis the deepest pipeline: the failures
+	 * below hit many batches in flight, which the retry must count
+	 * once each, oldest first.
+	 */
+	if (strcmp(store, "redis") == 0)
+		pid = ct_consumer_start(e, NULL, "MARIMBA_BATCH_MAX=20",
+		    "MARIMBA_REDIS_INFLIGHT=8", NULL);
+	else
+		pid = ct_consumer_start(e, NULL, NULL);
 	ct_produce_votes(e, 0, N_BEFORE);
 	assert_int_equal(ct_wait_total(e, N_BEFORE, 30000), N_BEFORE);
 	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE, 15000),
@@ -146,7 +158,12 @@ test_redis_stalled(void **state)
 	(void)snprintf(e->log_path, sizeof(e->log_path), "%s/%s/redis/"
 	    "consumer.log", MARIMBA_SOURCE_DIR, dir);
 
-	pid = ct_consumer_start(e, NULL, NULL);
+	/*
+	 * Up to eight batches stall in the pipeline, then are retried.
+	 * (Batches stay large: the mongo sink's log window waits out the
+	 * hung Redis's I/O timeout once per batch.)
+	 */
+	pid = ct_consumer_start(e, NULL, "MARIMBA_REDIS_INFLIGHT=8", NULL);
 	ct_produce_votes(e, 0, N_BEFORE);
 	assert_int_equal(ct_wait_total(e, N_BEFORE, 30000), N_BEFORE);
 	assert_int_equal(ct_wait_committed(e, NULL, N_BEFORE, 15000),

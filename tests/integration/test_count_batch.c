@@ -9,7 +9,10 @@
  * per-second buckets and the series stream, the dedupe keys, and the log
  * window's members (once each; with a small window, exactly the newest
  * ones and the right cut mark). Also two batches sent before the first's
- * replies are read, as the sink pipelines them.
+ * replies are read, as the sink pipelines them, and eight
+ * (MARIMBA_REDIS_INFLIGHT's most), overlapping, with NOSCRIPT in the
+ * middle of the pipeline: the batches after it are lost with the
+ * connection and counted by the retry, oldest first, each vote once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,6 +38,8 @@
 #define CB_VOTES	400	/* distinct votes made */
 #define CB_BATCH	1000	/* most entries in one test batch */
 #define CB_NBANDS	5
+#define CB_DEPTH	8	/* SINK_DEPTH_MAX: batches in flight */
+#define CB_DEEP_MAX	50	/* votes in a batch of the deep pipeline */
 
 static const char	*cb_bands[CB_NBANDS] = {
 	"Alux Nahual", "Bohemia Suburbana", "Café Tacvba", "Los Jaguares",
@@ -320,6 +325,107 @@ test_count(void **state)
 	redis_store_free(rs);
 }
 
+/* Batch b of a deep pipeline: n votes from first on. */
+static void
+cb_deep_batch(const struct vote **batch, size_t *n, size_t first,
+    size_t count)
+{
+	size_t	k;
+
+	assert_true(count <= CB_DEEP_MAX && first + count <= CB_VOTES);
+	for (k = 0; k < count; k++)
+		batch[k] = &T.votes[first + k];
+	*n = count;
+}
+
+/* Waits until vote i's dedupe key exists: Redis ran what came before. */
+static void
+cb_wait_seen(size_t i)
+{
+	int	tries;
+
+	for (tries = 0; tries < 500; tries++) {
+		if (cb_int("EXISTS %s:seen:%s", T.cfg.redis_prefix,
+		    T.votes[i].id) == 1)
+			return;
+		(void)usleep(10000);
+	}
+	fail_msg("vote %zu never counted", i);
+}
+
+/*
+ * The redis sink with MARIMBA_REDIS_INFLIGHT=8: eight batches written
+ * out before the first one's replies are read, each overlapping the one
+ * before by half (a vote counted by the batch just before, still in
+ * flight). Then eight more, the first four run by Redis before its
+ * script cache is flushed: the fifth gets NOSCRIPT, the connection goes
+ * with the three after it (their replies can't be read), and flush.c's
+ * retry counts those four again synchronously, oldest first: each vote
+ * exactly once, fresh counts included.
+ */
+static void
+test_count_deep(void **state)
+{
+	struct redis_store	*rs;
+	const struct vote	*batch[CB_DEPTH][CB_DEEP_MAX];
+	char			 err[256];
+	size_t			 n[CB_DEPTH], fresh, b;
+
+	(void)state;
+	memset(T.counted, 0, sizeof(T.counted));
+	freeReplyObject(redisCommand(T.redis, "FLUSHALL"));
+	assert_non_null(rs = redis_store_new(&T.cfg));
+
+	/* Batch b: votes 25b .. 25b + 49; 0 .. 224 in all. */
+	for (b = 0; b < CB_DEPTH; b++) {
+		cb_deep_batch(batch[b], &n[b], 25 * b, 50);
+		if (redis_store_count_send(rs, batch[b], n[b], err,
+		    sizeof(err)) != 0)
+			fail_msg("send %zu: %s", b, err);
+	}
+	for (b = 0; b < CB_DEPTH; b++) {
+		if (redis_store_count_recv(rs, n[b], &fresh, err,
+		    sizeof(err)) != 0)
+			fail_msg("recv %zu: %s", b, err);
+		assert_int_equal(fresh, b == 0 ? 50 : 25);
+	}
+	cb_mark(0, 225);
+	cb_check_tallies();
+
+	/* Batch b: votes 210 + 20b .. 210 + 20b + 34; 210 .. 384. */
+	for (b = 0; b < CB_DEPTH; b++) {
+		cb_deep_batch(batch[b], &n[b], 210 + 20 * b, 35);
+		if (b == 4) {
+			/* Redis ran batches 0..3, then forgets the script. */
+			cb_wait_seen(210 + 20 * 3 + 34);
+			freeReplyObject(redisCommand(T.redis,
+			    "SCRIPT FLUSH"));
+		}
+		if (redis_store_count_send(rs, batch[b], n[b], err,
+		    sizeof(err)) != 0)
+			fail_msg("send %zu: %s", b, err);
+	}
+	for (b = 0; b < 4; b++) {
+		if (redis_store_count_recv(rs, n[b], &fresh, err,
+		    sizeof(err)) != 0)
+			fail_msg("recv %zu: %s", b, err);
+		assert_int_equal(fresh, 20);
+	}
+	assert_int_equal(redis_store_count_recv(rs, n[4], &fresh, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "NOSCRIPT"));
+	/* Batches 5..7 went with the connection: all four again. */
+	for (b = 4; b < CB_DEPTH; b++) {
+		if (redis_store_count(rs, batch[b], n[b], &fresh, err,
+		    sizeof(err)) != 0)
+			fail_msg("retry %zu: %s", b, err);
+		assert_int_equal(fresh, 20);
+	}
+	cb_mark(225, 160);
+	cb_check_tallies();
+	redis_store_free(rs);
+}
+
 /* The members' ids of window what, in order, into ids; how many. */
 static size_t
 cb_window(const char *what, char (*ids)[VOTE_ID_LEN + 1], size_t max)
@@ -547,6 +653,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_count),
+		cmocka_unit_test(test_count_deep),
 		cmocka_unit_test(test_window),
 	};
 

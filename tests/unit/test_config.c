@@ -43,6 +43,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.redis_linger_ms, 0);
 	assert_int_equal(cfg.mongo_linger_ms, 50);
 	assert_int_equal(cfg.mongo_inflight, 2);
+	assert_int_equal(cfg.redis_inflight, 3);
 	assert_int_equal(cfg.grpc.max_streams, 100);
 	assert_int_equal(cfg.grpc.stream_timeout_ms, 30000);
 	assert_int_equal(cfg.grpc.max_age_ms, 1800000);
@@ -100,6 +101,17 @@ test_rejects_bad_numbers(void **state)
 		assert_non_null(strstr(err, "MARIMBA_MONGO_INFLIGHT"));
 	}
 	unsetenv("MARIMBA_MONGO_INFLIGHT");
+	/* The redis sink's pipeline: 1 (synchronous) to 8 batches. */
+	for (i = 0; i < 2; i++) {
+		setenv("MARIMBA_REDIS_INFLIGHT", i == 0 ? "0" : "9", 1);
+		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
+		    -1);
+		assert_non_null(strstr(err, "MARIMBA_REDIS_INFLIGHT"));
+	}
+	setenv("MARIMBA_REDIS_INFLIGHT", "8", 1);
+	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.redis_inflight, 8);
+	unsetenv("MARIMBA_REDIS_INFLIGHT");
 	setenv("MARIMBA_PRODUCER_STICKY_MS", "-1", 1);
 	assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "MARIMBA_PRODUCER_STICKY_MS"));
