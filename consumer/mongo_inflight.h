@@ -15,11 +15,14 @@
 #include "config.h"
 #include "vote.h"
 
-#define MONGO_INFLIGHT_MAX	2	/* flush.c's pipeline holds two */
+#define MONGO_INFLIGHT_MAX	4	/* MARIMBA_MONGO_INFLIGHT's top */
 
 struct mongo_inflight;
 
-/* n workers (2..MONGO_INFLIGHT_MAX); NULL with err. */
+/*
+ * n workers (2..MONGO_INFLIGHT_MAX), a thread and a client each; NULL with
+ * err.
+ */
 struct mongo_inflight	*mongo_inflight_new(const struct marimba_config *,
 			    int, char *, size_t);
 /* Waits for the inserts still running, then stops the workers. */

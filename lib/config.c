@@ -133,7 +133,7 @@ marimba_config_load(struct marimba_config *cfg, char *err, size_t errlen)
 	    err, errlen) == -1)
 		return (-1);
 	cfg->mongo_linger_ms = (int)v;
-	if (config_long("MARIMBA_MONGO_INFLIGHT", 2, 1, 2, &v,
+	if (config_long("MARIMBA_MONGO_INFLIGHT", 2, 1, 4, &v,
 	    err, errlen) == -1)
 		return (-1);
 	cfg->mongo_inflight = (int)v;

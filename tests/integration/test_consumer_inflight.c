@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The mongo sink with two insert_many in flight (MARIMBA_MONGO_INFLIGHT=2)
- * still commits in order: mongo_hold_proxy.py holds the insert of the
- * first batch (the one with the first vote's id) for a few seconds while
- * the second batch, on the other insert worker's connection, is stored. Meanwhile the second batch's documents
- * are in MongoDB, but no offset is committed and the log window lists
- * none of them (both follow the first batch); once the first is let
- * through, every vote is stored once and everything is committed.
+ * The mongo sink with two (and four) insert_many in flight
+ * (MARIMBA_MONGO_INFLIGHT) still commits in order: mongo_hold_proxy.py
+ * holds the insert of the first batch (the one with the first vote's id)
+ * for a few seconds while the later batches, on the other insert
+ * workers' connections, are stored. Meanwhile their documents are in
+ * MongoDB, but no offset is committed and the log window lists none of
+ * them (they follow the first batch); once the first is let through,
+ * every vote is stored once and everything is committed.
  */
 #include <sys/types.h>
 
@@ -100,51 +101,73 @@ window_len(struct ct_env *e)
 	return (n);
 }
 
+/*
+ * depth batches in flight (MARIMBA_MONGO_INFLIGHT=depth), the first one
+ * held: the others are stored meanwhile, nothing is committed or listed
+ * until the first is through.
+ */
 static void
-test_inflight_commits_in_order(void **state)
+inflight_in_order(const char *name, int depth)
 {
 	struct ct_env	*e;
-	char		 uri[256];
+	char		 uri[256], inflight[48];
 	int64_t		 released;
 	pid_t		 pid;
-	int		 port;
+	int		 port, later;
 
-	(void)state;
-	e = ct_env_new("inflight", 1);
-	/* Two full batches, produced before the consumer starts. */
-	ct_produce_votes(e, 0, 2 * BATCH);
-	assert_int_equal(e->nids, 2 * BATCH);
+	e = ct_env_new(name, 1);
+	/* depth full batches, produced before the consumer starts. */
+	ct_produce_votes(e, 0, depth * BATCH);
+	assert_int_equal(e->nids, depth * BATCH);
+	later = (depth - 1) * BATCH;
 	port = proxy_start(e);
 	(void)snprintf(uri, sizeof(uri), "MARIMBA_MONGO_URI=mongodb://"
 	    "127.0.0.1:%d/?appname=marimba-test", port);
-	pid = ct_consumer_start(e, NULL, "--sink=mongo", uri,
-	    "MARIMBA_MONGO_INFLIGHT=2", "MARIMBA_BATCH_MAX=10",
-	    "MARIMBA_MONGO_LINGER_MS=2000", (const char *)NULL);
+	(void)snprintf(inflight, sizeof(inflight),
+	    "MARIMBA_MONGO_INFLIGHT=%d", depth);
+	pid = ct_consumer_start(e, NULL, "--sink=mongo", uri, inflight,
+	    "MARIMBA_BATCH_MAX=10", "MARIMBA_MONGO_LINGER_MS=2000",
+	    (const char *)NULL);
 	released = ct_now_ms() + HOLD_MS;
 
-	/* The second batch is stored while the first one is held... */
-	assert_int_equal(ct_wait_mongo_count(e, BATCH, HOLD_MS - 1000),
-	    BATCH);
+	/* The later batches are stored while the first one is held... */
+	assert_int_equal(ct_wait_mongo_count(e, later, HOLD_MS - 1000),
+	    later);
 	assert_int_equal(mongo_has_id(e, e->ids[0]), 0);
-	assert_int_equal(mongo_has_id(e, e->ids[2 * BATCH - 1]), 1);
-	/* ...but nothing of it is committed or listed before the first. */
+	assert_int_equal(mongo_has_id(e, e->ids[depth * BATCH - 1]), 1);
+	/* ...but nothing of them is committed or listed before the first. */
 	assert_true(ct_committed_sink(e, NULL, "mongo") <= 0);
 	assert_int_equal(window_len(e), 0);
 	ct_sleep_ms(1000);
 	assert_true(ct_now_ms() < released - 500);	/* still held */
-	assert_int_equal(ct_mongo_count(e), BATCH);
+	assert_int_equal(ct_mongo_count(e), later);
 	assert_true(ct_committed_sink(e, NULL, "mongo") <= 0);
 	assert_int_equal(window_len(e), 0);
 
 	/* Let through: every vote once, all committed, all listed. */
-	assert_int_equal(ct_wait_committed_sink(e, NULL, "mongo", 2 * BATCH,
-	    HOLD_MS + 30000), 2 * BATCH);
-	assert_int_equal(ct_mongo_count(e), 2 * BATCH);
-	assert_int_equal(ct_mongo_count_ids(e), 2 * BATCH);
-	assert_int_equal(window_len(e), 2 * BATCH);
+	assert_int_equal(ct_wait_committed_sink(e, NULL, "mongo",
+	    depth * BATCH, HOLD_MS + 30000), depth * BATCH);
+	assert_int_equal(ct_mongo_count(e), depth * BATCH);
+	assert_int_equal(ct_mongo_count_ids(e), depth * BATCH);
+	assert_int_equal(window_len(e), depth * BATCH);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 20000), 0);
 	mongo_proxy_stop(&proxy);
 	ct_env_cleanup(e);
+}
+
+static void
+test_inflight_commits_in_order(void **state)
+{
+	(void)state;
+	inflight_in_order("inflight", 2);
+}
+
+/* The most MARIMBA_MONGO_INFLIGHT allows: four workers, four batches. */
+static void
+test_inflight_four_in_order(void **state)
+{
+	(void)state;
+	inflight_in_order("inflight-four", 4);
 }
 
 /*
@@ -203,6 +226,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_inflight_commits_in_order,
+		    inflight_teardown),
+		cmocka_unit_test_teardown(test_inflight_four_in_order,
 		    inflight_teardown),
 		cmocka_unit_test_teardown(test_inflight_lost_assignment,
 		    inflight_teardown),

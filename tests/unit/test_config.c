@@ -93,9 +93,9 @@ test_rejects_bad_numbers(void **state)
 		assert_non_null(strstr(err, "MARIMBA_HTTP_PORT"));
 	}
 	unsetenv("MARIMBA_HTTP_PORT");
-	/* The mongo sink's pipeline holds two batches: 1 or 2 only. */
+	/* The mongo sink: 1 (synchronous) to 4 insert workers. */
 	for (i = 0; i < 2; i++) {
-		setenv("MARIMBA_MONGO_INFLIGHT", i == 0 ? "0" : "3", 1);
+		setenv("MARIMBA_MONGO_INFLIGHT", i == 0 ? "0" : "5", 1);
 		assert_int_equal(marimba_config_load(&cfg, err, sizeof(err)),
 		    -1);
 		assert_non_null(strstr(err, "MARIMBA_MONGO_INFLIGHT"));
