@@ -748,6 +748,18 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 	}
 	c->batches++;
 	c->state = CALL_REPLYING;
+	/*
+	 * Answered: for its client the call is over, so it no longer counts
+	 * against MARIMBA_GRPC_MAX_STREAMS (its status event may come much
+	 * later under load, and a client keeping the cap's worth of calls
+	 * in flight would be refused meanwhile). The transport still holds
+	 * the stream until the status is written.
+	 */
+	if (c->peer != NULL) {
+		peer_table_del(c->s->peers, c->peer);
+		gpr_free(c->peer);
+		c->peer = NULL;
+	}
 }
 
 static void

@@ -4,7 +4,8 @@
  * one thread) against a real marimba-grpc: the rate paces the calls,
  * streams carry their batches (the last one short), and a keyed call
  * refused for want of a stream slot is made again with its key until it
- * is accepted, each vote on the topic exactly once.
+ * is accepted, each vote on the topic exactly once; and a client with the
+ * cap's worth of calls in flight is never refused.
  */
 #include <sys/wait.h>
 
@@ -164,6 +165,27 @@ test_keyed_retries(void **state)
 	assert_int_equal(added, 32);
 }
 
+/*
+ * A client that keeps exactly the cap's worth of calls in flight is never
+ * refused: an answered call stops counting against its connection at
+ * once, not when the server later sees its status written.
+ */
+static void
+test_cap_in_flight(void **state)
+{
+	struct tg_fixture	*f = *state;
+	static const char	*args[] = { "--count", "600", "--concurrency",
+				    "2", "--no-keys", NULL };
+	struct vote_run		 r;
+	long			 added;
+
+	added = run_counted(f, args, &r);
+	assert_int_equal(r.failed, 0);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(r.accepted, 600);
+	assert_int_equal(added, 600);
+}
+
 /* Without keys nothing is made again: the refused calls fail. */
 static void
 test_no_keys_no_retries(void **state)
@@ -189,6 +211,7 @@ main(void)
 		cmocka_unit_test(test_rate),
 		cmocka_unit_test(test_streams),
 		cmocka_unit_test(test_keyed_retries),
+		cmocka_unit_test(test_cap_in_flight),
 		cmocka_unit_test(test_no_keys_no_retries),
 	};
 
