@@ -74,7 +74,13 @@ test_kill9_one_sink(void **state)
 	e = ct_env_new("kill9sink", 3);
 	ct_produce_votes(e, 0, N_SPLIT);
 
-	rpid = ct_consumer_start(e, NULL, "--sink=redis", NULL);
+	/*
+	 * One vote per batch, one batch at a time: the redis sink drains
+	 * ~100,000 votes/s otherwise, and must still be counting the second
+	 * phase's votes when it is killed (the 20 ms poll below).
+	 */
+	rpid = ct_consumer_start(e, NULL, "--sink=redis", "MARIMBA_BATCH_MAX=1",
+	    "MARIMBA_REDIS_INFLIGHT=1", NULL);
 	/* Small batches, one at a time: still logging when it is killed. */
 	mpid = ct_consumer_start(e, NULL, "--sink=mongo",
 	    "MARIMBA_BATCH_MAX=20", "MARIMBA_MONGO_INFLIGHT=1", NULL);
@@ -134,8 +140,13 @@ test_kill9_and_restart(void **state)
 	e = ct_env_new("kill9", 3);
 	ct_produce_votes(e, 0, N_CRASH);
 
-	/* Small batches so the kill lands between many commits. */
-	pid = ct_consumer_start(e, NULL, "MARIMBA_BATCH_MAX=200", NULL);
+	/*
+	 * One vote per batch, one redis batch at a time: the kill lands
+	 * between many commits, and while the redis sink (~100,000 votes/s
+	 * with its defaults) is still counting.
+	 */
+	pid = ct_consumer_start(e, NULL, "MARIMBA_BATCH_MAX=1",
+	    "MARIMBA_REDIS_INFLIGHT=1", NULL);
 	seen = wait_at_least(e, N_CRASH / 5, 60000);
 	assert_true(seen >= N_CRASH / 5);
 	assert_int_equal(ct_consumer_stop(pid, SIGKILL, 5000), 128 + SIGKILL);
