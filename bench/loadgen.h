@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "clock.h"	/* marimba_mono_us(): every time here */
 #include "latency.h"
 #include "vote.h"
 
@@ -75,9 +76,6 @@ struct lg_gen {
 	void			*impl;
 	void			(*impl_free)(struct lg_gen *);
 };
-
-/* Monotonic microseconds. */
-int64_t	lg_now_us(void);
 
 /* Reads votes from a JSON array in the seed format (locust/data.json). */
 int	lg_votes_load(const char *, struct vote **, size_t *);

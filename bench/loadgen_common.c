@@ -1,26 +1,15 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * What both load generators share (see loadgen.h): the clock, the votes
- * file, the sink of acknowledged ids, stopping and reading the counts.
+ * What both load generators share (see loadgen.h): the votes file, the sink of acknowledged ids, stopping and reading the counts.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "loadgen.h"
 
 #define LG_VOTE_FILE_MAX	(16L * 1024 * 1024)
-
-int64_t
-lg_now_us(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
 
 int
 lg_votes_load(const char *path, struct vote **votes, size_t *n)
@@ -85,7 +74,7 @@ lg_sink_ack(struct lg_sink *s, const char *id, int64_t sent_us)
 	if (s->times != NULL) {
 		pthread_mutex_lock(&s->lock);
 		fprintf(s->times, "%lld %lld\n", (long long)sent_us,
-		    (long long)lg_now_us());
+		    (long long)marimba_mono_us());
 		pthread_mutex_unlock(&s->lock);
 	}
 	if (s->e2e != NULL)

@@ -79,7 +79,7 @@ lg_e2e_offer(struct lg_e2e *e, const char *id, int64_t sent_us)
 {
 	int64_t	now;
 
-	now = lg_now_us();
+	now = marimba_mono_us();
 	pthread_mutex_lock(&e->lock);
 	if (e->stop_at == 0 && now - e->last_us >= e->every_us &&
 	    e->nwatch < E2E_WATCH_MAX) {
@@ -98,7 +98,7 @@ lg_e2e_stop(struct lg_e2e *e, int grace_ms, struct latency *lat,
     struct latency *from_ack, long *unseen)
 {
 	pthread_mutex_lock(&e->lock);
-	e->stop_at = lg_now_us() + (int64_t)grace_ms * 1000;
+	e->stop_at = marimba_mono_us() + (int64_t)grace_ms * 1000;
 	pthread_mutex_unlock(&e->lock);
 	pthread_join(e->thread, NULL);
 	*unseen = e->unseen + (long)e->nwatch;
@@ -120,7 +120,7 @@ e2e_main(void *arg)
 	for (;;) {
 		pthread_mutex_lock(&e->lock);
 		done = e->stop_at != 0 && (e->nwatch == 0 ||
-		    lg_now_us() >= e->stop_at);
+		    marimba_mono_us() >= e->stop_at);
 		pthread_mutex_unlock(&e->lock);
 		if (done)
 			break;
@@ -167,7 +167,7 @@ e2e_poll(struct lg_e2e *e, redisContext *c)
 	if (n == 0)
 		return (0);
 
-	now = lg_now_us();
+	now = marimba_mono_us();
 	for (i = 0, ndue = 0; i < n; i++) {
 		seen[i] = 0;
 		due[i] = batch[i].next_us <= now;
@@ -186,7 +186,7 @@ e2e_poll(struct lg_e2e *e, redisContext *c)
 		seen[i] = r->type == REDIS_REPLY_INTEGER && r->integer == 1;
 		freeReplyObject(r);
 	}
-	now = lg_now_us();
+	now = marimba_mono_us();
 
 	/* Newer offers were appended after the first n: keep them. */
 	pthread_mutex_lock(&e->lock);

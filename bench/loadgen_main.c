@@ -219,7 +219,7 @@ run(const struct opts *o)
 		    o->grpc_addr);
 
 	rc = 0;
-	t0 = lg_now_us();
+	t0 = marimba_mono_us();
 	if ((rest.rate > 0 && lg_rest_start(&rest) == -1) ||
 	    (grpc.rate > 0 && lg_grpc_start(&grpc) == -1))
 		rc = 2;
@@ -230,7 +230,7 @@ run(const struct opts *o)
 	atomic_store(&grpc.stop, 1);
 	lg_stop(&rest);
 	lg_stop(&grpc);
-	secs = (double)(lg_now_us() - t0) / 1e6;
+	secs = (double)(marimba_mono_us() - t0) / 1e6;
 
 	memset(&e2e_lat, 0, sizeof(e2e_lat));
 	memset(&counted_lat, 0, sizeof(counted_lat));

@@ -122,7 +122,7 @@ lg_rest_start(struct lg_gen *g)
 	}
 	if ((g->threads = calloc(1, sizeof(*g->threads))) == NULL)
 		goto fail;
-	g->t0_us = lg_now_us();
+	g->t0_us = marimba_mono_us();
 	if (pthread_create(&g->threads[0], NULL, rest_main, g) != 0) {
 		fprintf(stderr, "loadgen: rest: cannot start its thread\n");
 		goto fail;
@@ -152,7 +152,7 @@ rest_main(void *arg)
 	k = 0;
 	lag_max = (long)g->rate + 1;
 	for (;;) {
-		now = lg_now_us();
+		now = marimba_mono_us();
 		stopping = atomic_load(&g->stop);
 		if (!stopping) {
 			/* Vote k is due at t0 + k / rate. */
@@ -192,7 +192,7 @@ rest_main(void *arg)
 			 * connection, which took most of a core at 1,000
 			 * votes/s and starved the pipeline under test.
 			 */
-			wait_ms = (long)((next_us - lg_now_us() + 999) / 1000);
+			wait_ms = (long)((next_us - marimba_mono_us() + 999) / 1000);
 			if (wait_ms < 0)
 				wait_ms = 0;
 			if (wait_ms > REST_WAIT_MS)
@@ -202,7 +202,7 @@ rest_main(void *arg)
 			(void)curl_multi_poll(r->multi, NULL, 0, (int)wait_ms,
 			    NULL);
 	}
-	g->t1_us = lg_now_us();
+	g->t1_us = marimba_mono_us();
 	return (NULL);
 }
 
@@ -218,7 +218,7 @@ rest_send(struct lg_gen *g, struct rest_impl *r, long k)
 	s->vote = (size_t)k % g->nvotes;
 	s->attempt = 0;
 	s->retry_us = 0;
-	s->sent_us = lg_now_us();
+	s->sent_us = marimba_mono_us();
 	pthread_mutex_lock(&g->lock);
 	g->counts.sent++;
 	pthread_mutex_unlock(&g->lock);
@@ -284,7 +284,7 @@ rest_retry(struct lg_gen *g, struct rest_slot *s, long status,
 		return (0);
 	if (status != 503 && status != 408 && result == CURLE_OK)
 		return (0);
-	s->retry_us = lg_now_us() + lg_backoff_us(s->attempt);
+	s->retry_us = marimba_mono_us() + lg_backoff_us(s->attempt);
 	s->attempt++;
 	pthread_mutex_lock(&g->lock);
 	g->counts.retried++;
@@ -308,7 +308,7 @@ rest_done(struct lg_gen *g, struct rest_impl *r, CURLMsg *msg)
 		(void)curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE,
 		    &status);
 	sent_us = s->sent_us;
-	took = lg_now_us() - sent_us;
+	took = marimba_mono_us() - sent_us;
 	acked = status == 202 && rest_id(s->resp, id) == 0;
 	(void)curl_multi_remove_handle(r->multi, s->easy);
 	if (!acked && rest_retry(g, s, status, msg->data.result))

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "health_probe.h"
 #include "vote_producer.h"
 
@@ -24,7 +25,6 @@ struct health_probe {
 	_Atomic int64_t		 last_up_ms;	/* monotonic; 0 never */
 };
 
-static int64_t	probe_now_ms(void);
 static void	*probe_run(void *);
 
 struct health_probe *
@@ -75,7 +75,7 @@ health_probe_serving(struct health_probe *hp)
 	int64_t	last;
 
 	last = atomic_load(&hp->last_up_ms);
-	return (last != 0 && probe_now_ms() - last <= PROBE_FRESH_MS);
+	return (last != 0 && marimba_mono_ms() - last <= PROBE_FRESH_MS);
 }
 
 static void *
@@ -88,7 +88,7 @@ probe_run(void *arg)
 	while (!hp->stop) {
 		pthread_mutex_unlock(&hp->lock);
 		if (vote_producer_broker_is_up(hp->vp, PROBE_TIMEOUT_MS))
-			atomic_store(&hp->last_up_ms, probe_now_ms());
+			atomic_store(&hp->last_up_ms, marimba_mono_ms());
 		pthread_mutex_lock(&hp->lock);
 
 		(void)clock_gettime(CLOCK_REALTIME, &until);
@@ -99,13 +99,4 @@ probe_run(void *arg)
 	}
 	pthread_mutex_unlock(&hp->lock);
 	return (NULL);
-}
-
-static int64_t
-probe_now_ms(void)
-{
-	struct timespec	ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }

@@ -299,7 +299,7 @@ br_faults(struct br *b)
 	other = busy % BR_NODES + 1;
 	(void)snprintf(cmd, sizeof(cmd), "kill %d", other);
 	br_period(b, "two brokers down");
-	b->low_from_us = lg_now_us();
+	b->low_from_us = marimba_mono_us();
 	chaos_say(c, "kill -9 node %d: one broker up", other);
 	if (br_cluster(b, cmd, out, sizeof(out)) != 0)
 		return (-1);
@@ -309,7 +309,7 @@ br_faults(struct br *b)
 	(void)snprintf(cmd, sizeof(cmd), "start %d %d", busy, other);
 	if (br_cluster(b, cmd, out, sizeof(out)) != 0)
 		return (-1);
-	b->low_until_us = lg_now_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
+	b->low_until_us = marimba_mono_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
 	    1000;
 	if (chaos_wait_acks(c, 50, 50, BR_RECOVER_MS) == -1) {
 		fprintf(stderr, "brokers: no acks after the restart\n");
@@ -318,7 +318,7 @@ br_faults(struct br *b)
 	if (br_in_sync(b, BR_SYNC_MS) == -1)
 		return (-1);
 	/* Both restarted: refusals allowed until a timeout after this. */
-	b->low_until_us = lg_now_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
+	b->low_until_us = marimba_mono_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
 	    1000;
 	br_period(b, "after, 3 brokers");
 	ct_sleep_ms(BR_STEADY_MS);
@@ -467,7 +467,7 @@ br_timeline(struct br *b)
 static void
 br_period(struct br *b, const char *name)
 {
-	int64_t	now = lg_now_us();
+	int64_t	now = marimba_mono_us();
 
 	if (b->nperiods > 0)
 		b->periods[b->nperiods - 1].t1_us = now;
@@ -498,7 +498,7 @@ br_sample_main(void *arg)
 		lg_counts(&b->c.rest, &r);
 		lg_counts(&b->c.grpcload, &g);
 		s = &b->samples[b->nsamples];
-		s->t_us = lg_now_us();
+		s->t_us = marimba_mono_us();
 		s->refused = r.retried + g.retried + r.unavailable +
 		    g.unavailable + r.failed + g.failed;
 		s->sent = r.sent + g.sent;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Unit tests for lib/clock.c: the wall clock is a plausible Unix time in
- * ms, the monotonic clock never goes back and counts a sleep.
+ * ms, the monotonic clock never goes back and counts a sleep, in ms and
+ * in µs alike.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -33,14 +34,20 @@ static void
 test_monotonic_counts_a_sleep(void **state)
 {
 	struct timespec	ts = { 0, 30 * 1000000L };
-	int64_t		t0, t1;
+	int64_t		t0, t1, u0, u1;
 
 	(void)state;
 	t0 = marimba_mono_ms();
+	u0 = marimba_mono_us();
 	assert_int_equal(nanosleep(&ts, NULL), 0);
+	u1 = marimba_mono_us();
 	t1 = marimba_mono_ms();
 	assert_true(t0 > 0);
 	assert_true(t1 - t0 >= 30);
+	assert_true(u1 - u0 >= 30000);
+	/* The same clock: µs / 1000 falls between the ms readings around it. */
+	assert_true(u0 / 1000 >= t0);
+	assert_true(u1 / 1000 <= t1);
 }
 
 int
