@@ -27,14 +27,13 @@ struct grpc_impl {
 	struct rpc_pool_conf	 pool;
 	struct rpc_msg		*msgs;		/* a CastRequest per vote */
 	size_t			 nmsgs;
-	int64_t			 t0_us;		/* the pool's start */
 };
 
 static void	*grpc_main(void *);
 static int64_t	 grpc_due_us(void *, long);
 static long	 grpc_fill(void *, long, struct rpc_msg *, size_t);
-static void	 grpc_done(void *, long, const struct rpc_result *, size_t,
-		    int, int64_t, int64_t);
+static void	 grpc_done(void *, const struct rpc_result *, size_t, int,
+		    int64_t, int64_t);
 static int	 grpc_stop(void *, int64_t);
 static void	 grpc_count(struct lg_gen *, const struct rpc_result *,
 		    int64_t, int64_t);
@@ -76,14 +75,15 @@ lg_grpc_start(struct lg_gen *g)
 	gi->pool.keys = g->keyed;
 	gi->pool.retries = g->retries;
 	gi->pool.arg = g;
+	/* The pool's times count from the generator's start, as its votes. */
 	gi->pool.due_us = grpc_due_us;
 	gi->pool.fill = grpc_fill;
 	gi->pool.done = grpc_done;
 	gi->pool.stop = grpc_stop;
 	if ((g->threads = calloc(1, sizeof(*g->threads))) == NULL)
 		goto fail;
-	g->t0_us = lg_now_us();
-	gi->t0_us = g->t0_us;
+	g->t0_us = marimba_mono_us();
+	gi->pool.t0_us = g->t0_us;
 	if (pthread_create(&g->threads[0], NULL, grpc_main, g) != 0) {
 		fprintf(stderr, "loadgen: grpc: cannot start its thread\n");
 		goto fail;
@@ -106,23 +106,18 @@ grpc_main(void *arg)
 		fprintf(stderr, "loadgen: grpc: the calls could not start\n");
 	pthread_mutex_lock(&g->lock);
 	g->counts.retried += st.retries;
-	g->t1_us = lg_now_us();
+	g->t1_us = marimba_mono_us();
 	pthread_mutex_unlock(&g->lock);
 	return (NULL);
 }
 
-/*
- * Vote k is due k / rate after the generator's start (the pool starts a
- * moment later and counts from its own start).
- */
+/* Vote k is due k / rate after the generator's start. */
 static int64_t
 grpc_due_us(void *arg, long k)
 {
-	struct lg_gen		*g = arg;
-	struct grpc_impl	*gi = g->impl;
+	struct lg_gen	*g = arg;
 
-	return ((int64_t)((double)k * 1e6 / g->rate) -
-	    (gi->t0_us - g->t0_us));
+	return ((int64_t)((double)k * 1e6 / g->rate));
 }
 
 /* Vote k of the list, cycled through; skipped when over a second late. */
@@ -131,11 +126,9 @@ grpc_fill(void *arg, long k, struct rpc_msg *msgs, size_t max)
 {
 	struct lg_gen		*g = arg;
 	struct grpc_impl	*gi = g->impl;
-	int64_t			 due;
 
 	(void)max;
-	due = g->t0_us + (int64_t)((double)k * 1e6 / g->rate);
-	if (lg_now_us() - due > GRPC_LATE_US) {
+	if (marimba_mono_us() - g->t0_us - grpc_due_us(g, k) > GRPC_LATE_US) {
 		pthread_mutex_lock(&g->lock);
 		g->counts.skipped++;
 		pthread_mutex_unlock(&g->lock);
@@ -146,16 +139,14 @@ grpc_fill(void *arg, long k, struct rpc_msg *msgs, size_t max)
 }
 
 static void
-grpc_done(void *arg, long k, const struct rpc_result *res, size_t n,
-    int retried, int64_t started_us, int64_t ended_us)
+grpc_done(void *arg, const struct rpc_result *res, size_t n, int retried,
+    int64_t started_us, int64_t ended_us)
 {
-	struct lg_gen		*g = arg;
-	struct grpc_impl	*gi = g->impl;
+	struct lg_gen	*g = arg;
 
-	(void)k;
 	(void)n;
 	(void)retried;
-	grpc_count(g, res, gi->t0_us + started_us, ended_us - started_us);
+	grpc_count(g, res, g->t0_us + started_us, ended_us - started_us);
 }
 
 static int

@@ -8,15 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <grpc/grpc.h>
 #include <grpc/support/time.h>
 
+#include "clock.h"
 #include "idem_key.h"
 #include "rpc_async.h"
 #include "rpc_pool.h"
-#include "vote_id.h"
 
 #define POOL_BACKOFF_MS		250	/* before the first retry, doubling */
 #define POOL_BACKOFF_MAX_MS	2000
@@ -31,7 +30,6 @@ enum slot_state {
 struct slot {
 	struct rpc_async	 a;		/* first: tag->call is the slot */
 	enum slot_state		 state;
-	long			 k;		/* call number */
 	struct rpc_msg		*msgs;
 	size_t			 n;
 	grpc_metadata		 md;		/* the idempotency key */
@@ -52,7 +50,7 @@ struct pool {
 	int				 backing_off;
 	long				 next;		/* call number */
 	int				 ended;		/* no more calls */
-	struct timespec			 t0;
+	int64_t				 t0_us;		/* marimba_mono_us() */
 };
 
 static int	 pool_init(struct pool *, const struct rpc_pool_conf *,
@@ -62,6 +60,9 @@ static int64_t	 pool_turn(struct pool *, int64_t);
 static int	 pool_take(struct pool *, struct slot *, int64_t, int64_t *);
 static void	 pool_call(struct pool *, struct slot *);
 static void	 pool_done(struct pool *, struct slot *);
+static void	 pool_finish(struct pool *, struct slot *,
+		    const struct rpc_result *, int64_t);
+static int	 pool_retryable(grpc_status_code);
 static int64_t	 pool_now_us(const struct pool *);
 
 int
@@ -99,8 +100,9 @@ rpc_pool_run(const struct rpc_pool_conf *c, struct rpc_pool_stats *st)
 	return (0);
 }
 
-int
-rpc_pool_retryable(grpc_status_code st)
+/* An answer after which the call may or may not have been stored. */
+static int
+pool_retryable(grpc_status_code st)
 {
 	switch (st) {
 	case GRPC_STATUS_UNAVAILABLE:
@@ -139,7 +141,7 @@ pool_init(struct pool *p, const struct rpc_pool_conf *c,
 		fprintf(stderr, "rpc_pool: cannot make a completion queue\n");
 		return (-1);
 	}
-	(void)clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	p->t0_us = c->t0_us != 0 ? c->t0_us : marimba_mono_us();
 	return (0);
 oom:
 	fprintf(stderr, "rpc_pool: out of memory\n");
@@ -222,7 +224,7 @@ pool_take(struct pool *p, struct slot *s, int64_t now, int64_t *wake)
 			break;
 		p->next++;		/* skipped */
 	}
-	s->k = p->next++;
+	p->next++;
 	s->n = (size_t)n;
 	s->nmd = 0;
 	if (c->keys && idem_key_new(s->key, marimba_now_ms()) == 0) {
@@ -255,11 +257,7 @@ pool_call(struct pool *p, struct slot *s)
 	res.status = GRPC_STATUS_INTERNAL;
 	(void)snprintf(res.details, sizeof(res.details),
 	    "the call could not be made");
-	p->st->calls++;
-	c->done(c->arg, s->k, &res, s->n, s->attempt > 0, s->started_us,
-	    pool_now_us(p));
-	s->state = SLOT_FREE;
-	p->busy--;
+	pool_finish(p, s, &res, pool_now_us(p));
 }
 
 /* The slot's call is over: done, or backing off before a retry. */
@@ -272,7 +270,7 @@ pool_done(struct pool *p, struct slot *s)
 	now = pool_now_us(p);
 	/* Without a key a retry could count the votes twice. */
 	if (s->nmd > 0 && s->attempt < c->retries &&
-	    rpc_pool_retryable(s->a.res.status)) {
+	    pool_retryable(s->a.res.status)) {
 		rpc_async_clear(&s->a);
 		p->st->retries++;
 		s->state = SLOT_BACKING_OFF;
@@ -282,10 +280,16 @@ pool_done(struct pool *p, struct slot *s)
 		p->backing_off++;
 		return;
 	}
-	p->st->calls++;
-	c->done(c->arg, s->k, &s->a.res, s->n, s->attempt > 0,
-	    s->started_us, now);
+	pool_finish(p, s, &s->a.res, now);
 	rpc_async_clear(&s->a);
+}
+
+/* The slot's call is over with res: told to the caller, the slot free. */
+static void
+pool_finish(struct pool *p, struct slot *s, const struct rpc_result *res,
+    int64_t now)
+{
+	p->c->done(p->c->arg, res, s->n, s->attempt > 0, s->started_us, now);
 	s->state = SLOT_FREE;
 	p->busy--;
 }
@@ -293,9 +297,5 @@ pool_done(struct pool *p, struct slot *s)
 static int64_t
 pool_now_us(const struct pool *p)
 {
-	struct timespec	now;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &now);
-	return ((int64_t)(now.tv_sec - p->t0.tv_sec) * 1000000 +
-	    (now.tv_nsec - p->t0.tv_nsec) / 1000);
+	return (marimba_mono_us() - p->t0_us);
 }

@@ -30,6 +30,11 @@ struct rpc_pool_conf {
 	int		 timeout_ms;	/* per attempt */
 	int		 keys;		/* an idempotency key per call */
 	int		 retries;	/* of a keyed call */
+	/*
+	 * The run's start, marimba_mono_us(), from which every time below
+	 * counts; 0: when rpc_pool_run() is called.
+	 */
+	int64_t		 t0_us;
 	void		*arg;		/* for the callbacks */
 
 	/* When call k is due, in µs from the run's start (0: at once). */
@@ -41,12 +46,12 @@ struct rpc_pool_conf {
 	 */
 	long		(*fill)(void *, long, struct rpc_msg *, size_t);
 	/*
-	 * Call k is over: its last attempt's result, its number of
+	 * A call is over: its last attempt's result, its number of
 	 * messages, whether it was made again, and its start (first
 	 * attempt) and end, in µs from the run's start.
 	 */
-	void		(*done)(void *, long, const struct rpc_result *, size_t,
-			    int, int64_t, int64_t);
+	void		(*done)(void *, const struct rpc_result *, size_t, int,
+			    int64_t, int64_t);
 	/*
 	 * Asked at every turn (at least every 50 ms), with the time in µs
 	 * from the run's start: no new calls.
@@ -55,7 +60,6 @@ struct rpc_pool_conf {
 };
 
 struct rpc_pool_stats {
-	long	calls;		/* done */
 	long	retries;	/* attempts made again with their key */
 	double	seconds;	/* from the start to the last call's end */
 };
@@ -66,8 +70,5 @@ struct rpc_pool_stats {
  * not start.
  */
 int	rpc_pool_run(const struct rpc_pool_conf *, struct rpc_pool_stats *);
-
-/* An answer after which the call may or may not have been stored. */
-int	rpc_pool_retryable(grpc_status_code);
 
 #endif

@@ -33,8 +33,8 @@ struct load {
 
 static int64_t	 load_due_us(void *, long);
 static long	 load_fill(void *, long, struct rpc_msg *, size_t);
-static void	 load_done(void *, long, const struct rpc_result *, size_t,
-		    int, int64_t, int64_t);
+static void	 load_done(void *, const struct rpc_result *, size_t, int,
+		    int64_t, int64_t);
 static int	 load_stop(void *, int64_t);
 static void	 load_count(struct load *, const struct rpc_result *, size_t,
 		    const char *, int);
@@ -129,12 +129,11 @@ load_fill(void *arg, long k, struct rpc_msg *msgs, size_t max)
 }
 
 static void
-load_done(void *arg, long k, const struct rpc_result *res, size_t n,
-    int retried, int64_t started_us, int64_t ended_us)
+load_done(void *arg, const struct rpc_result *res, size_t n, int retried,
+    int64_t started_us, int64_t ended_us)
 {
 	struct load	*l = arg;
 
-	(void)k;
 	if (latency_add(&l->res->lat, ended_us - started_us) == -1)
 		fprintf(stderr, "out of memory for latencies\n");
 	load_count(l, res, n, l->o->stream_batch > 0 ? "CastStream" :
