@@ -9,9 +9,9 @@
  * batch N+depth-1 is written out before N's replies are read, so the
  * store works on the newer ones while N is committed and the next one
  * is polled. Any failure drops back to the synchronous path for what is
- * in flight, oldest first. The mongo sink has one of depth 2 with
- * MARIMBA_MONGO_INFLIGHT=2 (two insert_many at once, by worker threads);
- * otherwise it is written synchronously.
+ * in flight, oldest first. The mongo sink has one as deep as
+ * MARIMBA_MONGO_INFLIGHT (2..4 insert_many at once, by worker threads);
+ * with 1 it is written synchronously.
  *
  * The synchronous path: while the store (or the DLQ) fails, the assigned
  * partitions are paused and the same batch is retried with capped

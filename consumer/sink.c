@@ -61,7 +61,7 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.name = s->name;
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
-	/* The mongo sink's pipeline is its insert workers (1..2). */
+	/* The mongo sink's pipeline is its insert workers (1..4). */
 	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
 	    cfg->mongo_inflight;
 	if (s->depth < 1 || s->depth > SINK_DEPTH_MAX) {

@@ -49,7 +49,7 @@ struct marimba_config {
 	int		metrics_port;		/* 0 = no /metrics */
 	int		redis_linger_ms;	/* longest wait to fill a batch */
 	int		mongo_linger_ms;
-	int		mongo_inflight;		/* insert_many at once, 1..2 */
+	int		mongo_inflight;		/* insert_many at once, 1..4 */
 	int		redis_inflight;		/* batches pipelined, 1..8 */
 	struct marimba_grpc_limits grpc;
 	char		grafana_url[512];	/* "" = no link */
