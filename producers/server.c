@@ -32,7 +32,6 @@ static void	 server_begin_shutdown(struct server *);
 static int	 server_shutdown_step(struct server *, int64_t);
 static int	 server_signalled(int);
 static void	 server_event(struct server *, grpc_event *);
-static void	*server_helper(void *);
 static void	*server_reports(void *);
 static void	 server_reports_stop(struct server *);
 
@@ -153,17 +152,9 @@ server_run(struct server *s, int sigfd)
 	grpc_event	ev;
 	gpr_timespec	deadline;
 	int64_t		now, last_sweep;
-	int		i, step;
+	int		step;
 
 	last_sweep = 0;
-	for (i = 0; i < SERVER_HELPERS; i++) {
-		if (pthread_create(&s->helpers[i], NULL, server_helper, s) !=
-		    0) {
-			log_error("cannot start a completion-queue thread");
-			break;
-		}
-		s->nhelpers++;
-	}
 	for (;;) {
 		deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 		    gpr_time_from_millis(LOOP_WAIT_MS, GPR_TIMESPAN));
@@ -186,9 +177,6 @@ server_run(struct server *s, int sigfd)
 		if (step != 0)
 			break;
 	}
-	atomic_store(&s->helpers_stop, 1);
-	while (s->nhelpers > 0)
-		(void)pthread_join(s->helpers[--s->nhelpers], NULL);
 	if (step == -1)
 		return (-1);
 	log_info("shutdown: every call finished");
@@ -205,31 +193,6 @@ server_event(struct server *s, grpc_event *ev)
 		s->shutdown_notified = 1;
 	else
 		call_event(ev->tag, ev->success);
-}
-
-/*
- * A further completion-queue thread: the core reads and parses the
- * connections on the threads that wait in grpc_completion_queue_next, so
- * with one thread all HTTP/2 work of the server would run on one core.
- * Sweeps, signals and shutdown stay with server_run().
- */
-static void *
-server_helper(void *arg)
-{
-	struct server	*s = arg;
-	grpc_event	 ev;
-
-	while (!atomic_load(&s->helpers_stop)) {
-		ev = grpc_completion_queue_next(s->cq, gpr_time_add(
-		    gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(
-		    LOOP_WAIT_MS, GPR_TIMESPAN)), NULL);
-		if (ev.type != GRPC_OP_COMPLETE)
-			continue;
-		pthread_mutex_lock(&s->mu);
-		server_event(s, &ev);
-		pthread_mutex_unlock(&s->mu);
-	}
-	return (NULL);
 }
 
 /*

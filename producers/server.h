@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The gRPC server of marimba-grpc: one completion queue driven by two
- * threads, and one thread blocked on the Kafka producer's delivery reports
- * that answers a call the moment its last report arrives. All of them
- * touch the per-call state under the server's mutex only (docs/grpc.md).
+ * The gRPC server of marimba-grpc: one completion queue driven by one
+ * thread, and one thread blocked on the Kafka producer's delivery reports
+ * that answers a call the moment its last report arrives. Both touch the
+ * per-call state under the server's mutex only (docs/grpc.md).
  */
 #ifndef MARIMBA_SERVER_H
 #define MARIMBA_SERVER_H
@@ -25,7 +25,6 @@
 #define SERVER_REQUESTS		64	/* outstanding request_calls per method */
 #define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
 #define SERVER_SUMMARY_MS	10000	/* refused calls: one line per period */
-#define SERVER_HELPERS		1	/* completion-queue threads beyond one */
 
 struct call;
 
@@ -71,9 +70,6 @@ struct server {
 	void				*methods[METHOD_COUNT];
 	pthread_mutex_t			 mu;	/* everything below */
 	pthread_t			 reports;
-	pthread_t			 helpers[SERVER_HELPERS];
-	int				 nhelpers;
-	atomic_int			 helpers_stop;
 	int				 reports_started;
 	atomic_int			 reports_stop;
 	struct peer_table		*peers;
