@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * consumer-bench's MongoDB baseline: a bare libmongoc insert_many loop
- * writing documents shaped like the mongo sink's (same fields, same two
- * secondary indexes) into a fresh collection, so the mongo sink's drain
+ * writing the documents the mongo sink would write for consumer-bench's
+ * votes (bench_vote.h: same fields and values, same two secondary
+ * indexes) into a fresh collection, so the mongo sink's drain
  * rate can be set next to what the store itself takes in the same run.
  * With threads > 1 that many insert_many calls run at once (a client
  * pool), to see whether concurrent batches help this server.
@@ -17,8 +18,9 @@
 
 #include <mongoc/mongoc.h>
 
+#include "bench_vote.h"
+#include "clock.h"
 #include "deconst.h"
-#include "vote_id.h"
 
 #define BULK_THREADS_MAX	16
 
@@ -39,24 +41,26 @@ die(const char *msg, const char *detail)
 	exit(1);
 }
 
+/*
+ * The i-th vote of bench_vote.h as the mongo sink stores it
+ * (consumer/mongo_store.c), consumed as soon as accepted.
+ */
 static bson_t *
-bulk_doc(void)
+bulk_doc(uint64_t i)
 {
-	char	 id[VOTE_ID_LEN + 1];
-	int64_t	 now;
-	bson_t	*doc;
+	struct vote	 v;
+	bson_t		*doc;
 
-	now = marimba_now_ms();
-	if (vote_id_new(id, now) == -1 || (doc = bson_new()) == NULL)
+	if (bench_vote(&v, i) == -1 || (doc = bson_new()) == NULL)
 		return (NULL);
-	if (!BSON_APPEND_UTF8(doc, "_id", id) ||
-	    !BSON_APPEND_UTF8(doc, "name", "Alux Nahual") ||
-	    !BSON_APPEND_UTF8(doc, "album", "Conquista") ||
-	    !BSON_APPEND_INT32(doc, "year", 1991) ||
-	    !BSON_APPEND_INT32(doc, "rank", 3) ||
-	    !BSON_APPEND_UTF8(doc, "source", "rest") ||
-	    !BSON_APPEND_DATE_TIME(doc, "accepted_at", now) ||
-	    !BSON_APPEND_DATE_TIME(doc, "consumed_at", now)) {
+	if (!BSON_APPEND_UTF8(doc, "_id", v.id) ||
+	    !BSON_APPEND_UTF8(doc, "name", v.name) ||
+	    !BSON_APPEND_UTF8(doc, "album", v.album) ||
+	    !BSON_APPEND_INT32(doc, "year", (int32_t)v.year) ||
+	    !BSON_APPEND_INT32(doc, "rank", (int32_t)v.rank) ||
+	    !BSON_APPEND_UTF8(doc, "source", v.source) ||
+	    !BSON_APPEND_DATE_TIME(doc, "accepted_at", v.received_at_ms) ||
+	    !BSON_APPEND_DATE_TIME(doc, "consumed_at", v.received_at_ms)) {
 		bson_destroy(doc);
 		return (NULL);
 	}
@@ -85,7 +89,7 @@ bulk_run(void *arg)
 	for (done = 0; done < b->n && !b->failed; done += k) {
 		k = b->n - done < b->batch ? b->n - done : b->batch;
 		for (i = 0; i < k; i++) {
-			if ((doc = bulk_doc()) == NULL)
+			if ((doc = bulk_doc((uint64_t)(done + i))) == NULL)
 				die("bson", "out of memory");
 			docs[i] = doc;
 		}

@@ -22,13 +22,10 @@
 #include <mongoc/mongoc.h>
 #include <librdkafka/rdkafka.h>
 
+#include "bench_vote.h"
 #include "vote.h"
 #include "vote_codec.h"
 #include "vote_id.h"
-
-static const char	*bands[] = { "Alux Nahual", "Bohemia Suburbana",
-			    "Malacates Trébol Shop", "Viernes Verde",
-			    "Radio Viejo", "Ricardo Arjona" };
 
 static void
 die(const char *msg, const char *detail)
@@ -80,23 +77,6 @@ create_topic(rd_kafka_t *rk, const char *topic, int partitions)
 }
 
 static void
-make_vote(struct vote *v, uint64_t i)
-{
-	memset(v, 0, sizeof(*v));
-	(void)snprintf(v->name, sizeof(v->name), "%s",
-	    bands[i % (sizeof(bands) / sizeof(bands[0]))]);
-	(void)snprintf(v->album, sizeof(v->album), "Album %u",
-	    (unsigned)(i % 7));
-	(void)snprintf(v->source, sizeof(v->source), "%s",
-	    i % 3 ? "rest" : "grpc");
-	v->year = 1980 + (uint32_t)(i % 40);
-	v->rank = 1 + (uint32_t)(i % 100);
-	v->received_at_ms = marimba_now_ms();
-	if (vote_id_new(v->id, v->received_at_ms) == -1)
-		die("vote_id_new", NULL);
-}
-
-static void
 produce(rd_kafka_t *rk, const char *topic, const struct vote *v)
 {
 	rd_kafka_resp_err_t	rerr;
@@ -134,7 +114,8 @@ fill(int argc, char **argv)
 	n = strtoull(argv[5], NULL, 10);
 	t0 = marimba_now_ms();
 	for (i = 0; i < n; i++) {
-		make_vote(&v, i);
+		if (bench_vote(&v, i) == -1)
+			die("vote_id_new", NULL);
 		produce(rk, argv[3], &v);
 	}
 	if (rd_kafka_flush(rk, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -284,7 +265,8 @@ latency(int argc, char **argv)
 		now = marimba_now_ms();
 		next = t0 + (int64_t)(i * 1000.0 / rate);
 		while (i < total && now >= next) {
-			make_vote(&v, i);
+			if (bench_vote(&v, i) == -1)
+				die("vote_id_new", NULL);
 			produce(rk, argv[3], &v);
 			memcpy(pend[npend].id, v.id, sizeof(v.id));
 			pend[npend++].at = v.received_at_ms;
