@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * What both load generators share (see loadgen.h): the votes file, the sink of acknowledged ids, stopping and reading the counts.
+ * What both load generators share (see loadgen.h): the votes file, the
+ * sink of acknowledged ids, stopping and reading the counts.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -192,7 +192,8 @@ rest_main(void *arg)
 			 * connection, which took most of a core at 1,000
 			 * votes/s and starved the pipeline under test.
 			 */
-			wait_ms = (long)((next_us - marimba_mono_us() + 999) / 1000);
+			wait_ms = (long)((next_us - marimba_mono_us() + 999) /
+			    1000);
 			if (wait_ms < 0)
 				wait_ms = 0;
 			if (wait_ms > REST_WAIT_MS)

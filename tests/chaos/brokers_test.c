@@ -309,8 +309,8 @@ br_faults(struct br *b)
 	(void)snprintf(cmd, sizeof(cmd), "start %d %d", busy, other);
 	if (br_cluster(b, cmd, out, sizeof(out)) != 0)
 		return (-1);
-	b->low_until_us = marimba_mono_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
-	    1000;
+	b->low_until_us = marimba_mono_us() +
+	    (int64_t)(BR_ACK_TIMEOUT_MS + 5000) * 1000;
 	if (chaos_wait_acks(c, 50, 50, BR_RECOVER_MS) == -1) {
 		fprintf(stderr, "brokers: no acks after the restart\n");
 		return (-1);
@@ -318,8 +318,8 @@ br_faults(struct br *b)
 	if (br_in_sync(b, BR_SYNC_MS) == -1)
 		return (-1);
 	/* Both restarted: refusals allowed until a timeout after this. */
-	b->low_until_us = marimba_mono_us() + (int64_t)(BR_ACK_TIMEOUT_MS + 5000) *
-	    1000;
+	b->low_until_us = marimba_mono_us() +
+	    (int64_t)(BR_ACK_TIMEOUT_MS + 5000) * 1000;
 	br_period(b, "after, 3 brokers");
 	ct_sleep_ms(BR_STEADY_MS);
 
