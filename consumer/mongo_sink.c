@@ -86,8 +86,8 @@ mongo_sink_free(void *arg)
 
 /*
  * The batch's logs are listed in the log window (lib/log_window.h) only
- * now that MongoDB has them; listing is idempotent, and a failure (Redis
- * down) fails the batch, so it is inserted (duplicates) and listed again.
+ * now that MongoDB has them; listing is idempotent. A failure (Redis
+ * down) never fails the batch: the window is marked for a rebuild.
  */
 int
 mongo_sink_after_insert(struct mongo_sink *m, const struct vote_batch *vb,

@@ -96,9 +96,11 @@ end
 local function trim(key)
 	local extra = redis.call('ZCARD', key) - keep
 	if extra > 0 then
-		-- Equal scores: ZPOPMIN takes the lowest members, the oldest.
-		local gone = redis.call('ZPOPMIN', key, extra)
-		local top = gone[#gone - 1]
+		-- Equal scores: rank order is member order, the oldest first.
+		-- Only the highest member trimmed is read: handing Lua every
+		-- trimmed member (ZPOPMIN) cost more than the ZADD.
+		local top = redis.call('ZRANGE', key, extra - 1, extra - 1)[1]
+		redis.call('ZREMRANGEBYRANK', key, 0, extra - 1)
 		local cut = redis.call('HGET', KEYS[3], key)
 		if not cut or top > cut then
 			redis.call('HSET', KEYS[3], key, top)
