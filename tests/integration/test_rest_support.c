@@ -74,13 +74,50 @@ rest_topic_create(const char *brokers, const char *topic, int partitions)
 	return (rc);
 }
 
+/* MARIMBA_KORE_WORKERS as kore/run.sh will see it: env, ours, or 2. */
+static int
+rest_kore_workers(const char *const *env)
+{
+	const char	*v, *name = "MARIMBA_KORE_WORKERS=";
+	int		 i, n;
+
+	v = getenv("MARIMBA_KORE_WORKERS");
+	for (i = 0; env != NULL && env[i] != NULL; i++) {
+		if (strncmp(env[i], name, strlen(name)) == 0)
+			v = env[i] + strlen(name);
+	}
+	if (v == NULL || (n = atoi(v)) < 1)
+		return (2);
+	return (n);
+}
+
+/* How many "worker N started" lines Kore's log holds so far. */
+static int
+rest_workers_started(const char *log)
+{
+	FILE	*f;
+	char	 line[512];
+	int	 n;
+
+	if ((f = fopen(log, "r")) == NULL)
+		return (0);
+	n = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, "]: worker ") != NULL &&
+		    strstr(line, " started (cpu#") != NULL)
+			n++;
+	}
+	(void)fclose(f);
+	return (n);
+}
+
 int
 rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
     const char *const *env)
 {
 	struct rest_resp	 resp;
 	char			 port[16], var[512], *eq, *kv;
-	int			 fd, i;
+	int			 fd, i, workers;
 
 	memset(k, 0, sizeof(*k));
 	if ((k->port = net_free_port()) == -1)
@@ -124,19 +161,27 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 		_exit(127);
 	}
 
-	/* Up to 20 s: an ASan build takes a while to start. */
+	/*
+	 * Up to 20 s: an ASan build takes a while to start. Until every
+	 * worker has started: Kore loses a SIGTERM that reaches a worker
+	 * still starting (its signal setup clears it), and the parent then
+	 * waits for that worker forever.
+	 */
+	workers = rest_kore_workers(env);
 	for (i = 0; i < 400; i++) {
 		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
 			fprintf(stderr, "kore exited early, see %s\n", k->log);
 			k->pid = 0;
 			return (-1);
 		}
-		if (rest_request(k, "GET", "/healthz", NULL, NULL, 0,
+		if (rest_workers_started(k->log) >= workers &&
+		    rest_request(k, "GET", "/healthz", NULL, NULL, 0,
 		    &resp) == 0 && resp.status == 200)
 			return (0);
 		rest_sleep_ms(50);
 	}
-	fprintf(stderr, "kore did not answer /healthz, see %s\n", k->log);
+	fprintf(stderr, "kore did not answer /healthz with its %d workers "
+	    "started, see %s\n", workers, k->log);
 	(void)rest_kore_stop(k, 1000);
 	return (-1);
 }

@@ -45,7 +45,7 @@ int	rest_topic_create(const char *, const char *, int);
  * Starts Kore in its own process group with MARIMBA_HTTP_PORT=port,
  * MARIMBA_KAFKA_TOPIC=topic, MARIMBA_KAFKA_BROKERS=brokers and the extra
  * "NAME=value" settings in env (NULL-terminated, may be NULL); waits
- * until /healthz answers. 0 on success.
+ * until every worker has started and /healthz answers. 0 on success.
  */
 int	rest_kore_start(struct rest_kore *, const char *, const char *,
 	    const char *const *);
