@@ -63,32 +63,6 @@ degraded_teardown(void **state)
 	return (0);
 }
 
-/*
- * Waits up to ms for REST_READY_IN_A_ROW answers of /readyz in a row,
- * each on a new connection, to say "mongo":"up". 0 if they did.
- */
-static int
-degraded_wait_mongo_up(struct rest_kore *k, long ms)
-{
-	struct rest_resp	resp;
-	char			v[64];
-	long			waited;
-	int			row;
-
-	for (row = 0, waited = 0; waited < ms; waited += 50) {
-		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
-		    &resp) == 0 && rest_json_string(resp.body, "mongo", v,
-		    sizeof(v)) == 0 && strcmp(v, "up") == 0) {
-			if (++row >= REST_READY_IN_A_ROW)
-				return (0);
-			continue;
-		}
-		row = 0;
-		(void)usleep(50 * 1000);
-	}
-	return (-1);
-}
-
 static void
 test_log_reads_time_out(void **state)
 {
@@ -119,8 +93,8 @@ test_log_reads_time_out(void **state)
 	 * hello and ping pass: ready, and MongoDB up in every worker once
 	 * each has run its first check ("down" until then).
 	 */
-	assert_int_equal(rest_wait_ready(&d->kore, 30000, 200), 0);
-	assert_int_equal(degraded_wait_mongo_up(&d->kore, 10000), 0);
+	assert_int_equal(rest_wait_ready_field(&d->kore, 30000, 200,
+	    "mongo", "up"), 0);
 
 	/* Every log read times out. */
 	assert_int_equal(rest_request(&d->kore, "GET", "/api/logs?limit=5",

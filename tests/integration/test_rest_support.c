@@ -117,7 +117,7 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 {
 	struct rest_resp	 resp;
 	char			 port[16], var[512], *eq, *kv;
-	int			 fd, i, workers;
+	int			 fd, i, workers, started;
 
 	memset(k, 0, sizeof(*k));
 	if ((k->port = net_free_port()) == -1)
@@ -168,14 +168,16 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 	 * waits for that worker forever.
 	 */
 	workers = rest_kore_workers(env);
+	started = 0;
 	for (i = 0; i < 400; i++) {
 		if (waitpid(k->pid, NULL, WNOHANG) == k->pid) {
 			fprintf(stderr, "kore exited early, see %s\n", k->log);
 			k->pid = 0;
 			return (-1);
 		}
-		if (rest_workers_started(k->log) >= workers &&
-		    rest_request(k, "GET", "/healthz", NULL, NULL, 0,
+		if (!started)
+			started = rest_workers_started(k->log) >= workers;
+		if (started && rest_request(k, "GET", "/healthz", NULL, NULL, 0,
 		    &resp) == 0 && resp.status == 200)
 			return (0);
 		rest_sleep_ms(50);
@@ -207,7 +209,15 @@ rest_setup(struct marimba_config *cfg, struct rest_kore *k, char *topic,
 int
 rest_wait_ready(struct rest_kore *k, long ms, int want)
 {
+	return (rest_wait_ready_field(k, ms, want, NULL, NULL));
+}
+
+int
+rest_wait_ready_field(struct rest_kore *k, long ms, int want,
+    const char *field, const char *value)
+{
 	struct rest_resp	resp;
+	char			got[128];
 	int64_t			deadline;
 	int			row;
 
@@ -222,7 +232,9 @@ rest_wait_ready(struct rest_kore *k, long ms, int want)
 	row = 0;
 	do {
 		if (rest_request(k, "GET", "/readyz", NULL, NULL, 0,
-		    &resp) == 0 && resp.status == want) {
+		    &resp) == 0 && resp.status == want && (field == NULL ||
+		    (rest_json_string(resp.body, field, got,
+		    sizeof(got)) == 0 && strcmp(got, value) == 0))) {
 			if (++row == REST_READY_IN_A_ROW)
 				return (0);
 			continue;
@@ -230,8 +242,9 @@ rest_wait_ready(struct rest_kore *k, long ms, int want)
 		row = 0;
 		rest_sleep_ms(100);
 	} while (marimba_mono_ms() < deadline);
-	fprintf(stderr, "/readyz did not answer %d in %ld ms (last: %ld "
-	    "%.200s)\n", want, ms, resp.status, resp.body);
+	fprintf(stderr, "/readyz did not answer %d%s%s%s%s in %ld ms (last: "
+	    "%ld %.200s)\n", want, field ? " with " : "", field ? field : "",
+	    field ? " " : "", field ? value : "", ms, resp.status, resp.body);
 	return (-1);
 }
 

@@ -67,6 +67,13 @@ int	rest_setup(struct marimba_config *, struct rest_kore *, char *,
  */
 int	rest_wait_ready(struct rest_kore *, long, int);
 
+/*
+ * As rest_wait_ready(), and each of those answers also has the string
+ * field (e.g. "mongo") equal to value (e.g. "up").
+ */
+int	rest_wait_ready_field(struct rest_kore *, long, int, const char *,
+	    const char *);
+
 /* A cmocka group's Kore on a topic of its own (see rest_fixture_new). */
 struct rest_fixture {
 	struct marimba_config	cfg;
