@@ -99,7 +99,8 @@ main(int argc, char **argv)
 		return (1);
 
 	for (i = 0; i < idle; i++) {
-		if ((fds[i] = net_connect_loopback(port)) == -1 || healthz(fds[i]) != 0) {
+		if ((fds[i] = net_connect_loopback(port)) == -1 ||
+		    healthz(fds[i]) != 0) {
 			fprintf(stderr, "idle connection %d failed: %s\n", i,
 			    strerror(errno));
 			return (1);
@@ -107,7 +108,8 @@ main(int argc, char **argv)
 	}
 	for (i = 0; i < samples; i++) {
 		t0 = now_ms();
-		if ((fd = net_connect_loopback(port)) == -1 || healthz(fd) != 0) {
+		if ((fd = net_connect_loopback(port)) == -1 ||
+		    healthz(fd) != 0) {
 			fprintf(stderr, "control request %d failed\n", i);
 			return (1);
 		}

@@ -48,7 +48,7 @@ struct lg_gen {
 	/* Set by the caller before starting. */
 	const char		*name;		/* "rest" or "grpc" */
 	double			 rate;		/* votes per second, > 0 */
-	int			 concurrency;	/* requests in flight, at most */
+	int			 concurrency;	/* requests in flight, most */
 	int			 timeout_ms;	/* per request */
 	const struct vote	*votes;		/* cycled through */
 	size_t			 nvotes;

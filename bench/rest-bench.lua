@@ -3,7 +3,8 @@
 -- (rotating over a few Guatemalan bands) to /api/votes and prints one
 -- machine-readable RESULT line at the end.
 local votes = {
-	'{"name":"Malacates Trebol Shop","album":"Nino Rata","year":2011,"rank":1}',
+	'{"name":"Malacates Trebol Shop","album":"Nino Rata",' ..
+	    '"year":2011,"rank":1}',
 	'{"name":"Bohemia Suburbana","album":"Mi Vida","year":1995,"rank":2}',
 	'{"name":"Alux Nahual","album":"Alux Nahual","year":1982,"rank":3}',
 	'{"name":"Viernes Verde","album":"Viernes Verde","year":2005,"rank":4}',

@@ -88,7 +88,8 @@ main(int argc, char **argv)
 		}
 		cmd = BCON_NEW("ordered", BCON_BOOL(false));
 		if (!mongoc_collection_insert_many(coll,
-		    (const bson_t **)(void *)docs, (size_t)n, cmd, &reply, &err)) {
+		    (const bson_t **)(void *)docs, (size_t)n, cmd, &reply,
+		    &err)) {
 			fprintf(stderr, "web_bench_load: insert at %ld: %s\n",
 			    i, err.message);
 			return (1);

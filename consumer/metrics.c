@@ -133,7 +133,8 @@ metrics_answer(int fd, struct sink **sinks, size_t nsinks)
 		return;
 	}
 	if ((len = metrics_render(sinks, nsinks, text, sizeof(text))) == -1) {
-		log_warn("metrics: text longer than %d bytes", METRICS_TEXT_MAX);
+		log_warn("metrics: text longer than %d bytes",
+		    METRICS_TEXT_MAX);
 		return;
 	}
 	hlen = snprintf(head, sizeof(head), "HTTP/1.0 200 OK\r\n"

@@ -22,7 +22,7 @@ struct vote_batch {
 };
 
 struct mongo_sink {
-	struct mongo_store	*ms;		/* synchronous inserts, retries */
+	struct mongo_store	*ms;		/* one insert at a time */
 	struct mongo_inflight	*inflight;	/* NULL: one insert at a time */
 	int			 indexed;	/* before the first send */
 	struct log_window	*window;	/* the viewer's newest logs */

@@ -32,9 +32,9 @@ int	redis_store_count(struct redis_store *, const struct vote *const *,
  * The same in two halves, for batches pipelined one after the other:
  * send writes every EVALSHA of a batch out, recv reads the replies of
  * the oldest batch sent (n: its votes). A batch can be sent before the
- * replies of the one before it are read. When recv fails (NOSCRIPT included) the
- * connection is dropped with every batch still in flight: the caller
- * retries them, in order, with redis_store_count().
+ * replies of the one before it are read. When recv fails (NOSCRIPT
+ * included) the connection is dropped with every batch still in flight:
+ * the caller retries them, in order, with redis_store_count().
  */
 int	redis_store_count_send(struct redis_store *,
 	    const struct vote *const *, size_t, char *, size_t);

@@ -213,7 +213,8 @@ sink_run(struct sink *s)
 
 	s->stats.last_health_ms = marimba_now_ms();
 	while (!atomic_load(s->stop)) {
-		wait = SINK_IDLE_POLL_MS;	/* returns at the first message */
+		/* The poll returns at the first message. */
+		wait = SINK_IDLE_POLL_MS;
 		if (s->batch.len > 0) {
 			wait = (int)(s->batch.started_ms + s->linger_ms -
 			    marimba_now_ms());
@@ -246,8 +247,8 @@ sink_run(struct sink *s)
 				return (1);
 			sink_dispatch(s);
 		}
-		else if (msg == NULL && s->nflight > 0)
-			(void)sink_settle_all(s, FLUSH_UNTIL_STORED);	/* idle */
+		else if (msg == NULL && s->nflight > 0)	/* idle */
+			(void)sink_settle_all(s, FLUSH_UNTIL_STORED);
 		else if (s->batch.len == 0 && s->paused)
 			(void)sink_drain(s, FLUSH_UNTIL_STORED);
 		now = marimba_now_ms();

@@ -79,7 +79,7 @@ struct sink_stats {
 	uint64_t	batches;
 	uint64_t	store_ms;
 	uint64_t	commit_ms;
-	uint64_t	poll_ms;	/* waiting for a batch's first message */
+	uint64_t	poll_ms;	/* for a batch's first message */
 	uint64_t	topup_ms;	/* taking what is fetched into it */
 	uint64_t	last_consumed;
 	int64_t		last_health_ms;

@@ -14,8 +14,8 @@ struct marimba_grpc_limits {
 	int		stream_timeout_ms;	/* until the half-close */
 	int		keepalive_ms;		/* ping an idle connection */
 	int		keepalive_timeout_ms;	/* for the ping's answer */
-	int		idle_ms;		/* close a connection w/o calls */
-	int		max_age_ms;		/* close any connection; 0 none */
+	int		idle_ms;		/* close an idle connection */
+	int		max_age_ms;		/* close any connection, 0 no */
 	int		age_grace_ms;		/* for its calls to finish */
 };
 
@@ -36,7 +36,7 @@ struct marimba_config {
 	int		request_timeout_ms;	/* request.timeout.ms */
 	int		queue_max;
 	int		producer_linger_ms;	/* linger.ms */
-	int		producer_sticky_ms;	/* a partition's window; 0 = key */
+	int		producer_sticky_ms;	/* on one partition; 0 = key */
 	char		consumer_group[128];
 	int		batch_max;
 	int		dedupe_ttl_s;
@@ -47,7 +47,7 @@ struct marimba_config {
 	char		consumer_sinks[64];	/* "redis,mongo", "all", ... */
 	char		metrics_addr[64];
 	int		metrics_port;		/* 0 = no /metrics */
-	int		redis_linger_ms;	/* longest wait to fill a batch */
+	int		redis_linger_ms;	/* most wait to fill a batch */
 	int		mongo_linger_ms;
 	int		mongo_inflight;		/* insert_many at once, 1..4 */
 	int		redis_inflight;		/* batches pipelined, 1..8 */

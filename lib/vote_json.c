@@ -50,9 +50,9 @@ static const char *const	kind_names[] = {
 struct json_ctx {
 	yajl_handle		 handle;
 	struct vote_error	*err;
-	enum vote_status	 status;	/* set when a callback refused */
+	enum vote_status	 status;	/* a callback refused: why */
 	int			 failed;
-	int			 batch;		/* a top-level array is allowed */
+	int			 batch;		/* a top-level array allowed */
 	size_t			 max_batch;
 	size_t			 bad_escape;	/* offset of a lone surrogate */
 
@@ -178,7 +178,7 @@ json_lone_surrogate(const uint8_t *s, size_t len)
 				else if (d >= 'A' && d <= 'F')
 					d -= 'A' - 10;
 				else
-					return (NO_OFFSET);	/* yajl's error */
+					return (NO_OFFSET); /* yajl's */
 				u[n] = u[n] << 4 | (unsigned int)d;
 			}
 			if (n == 0 && (u[0] < 0xd800 || u[0] > 0xdbff))
@@ -609,8 +609,9 @@ json_syntax_error(struct json_ctx *ctx, const uint8_t *body, size_t len,
 			shown[--n] = '\0';
 		/* yajl writes '\u' in one message: no backslash in ours. */
 		for (i = 0; i < n; i++) {
-			if ((unsigned char)shown[i] < 0x20 || shown[i] == 0x7f ||
-			    shown[i] == '"' || shown[i] == '\\')
+			if ((unsigned char)shown[i] < 0x20 ||
+			    shown[i] == 0x7f || shown[i] == '"' ||
+			    shown[i] == '\\')
 				shown[i] = '?';
 		}
 		json_fail(ctx, VOTE_EINVAL, field,

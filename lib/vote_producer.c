@@ -58,7 +58,8 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	if (producer_set(conf, "bootstrap.servers", cfg->kafka_brokers,
 	    err, errlen) == -1 ||
 	    producer_set(conf, "acks", "all", err, errlen) == -1 ||
-	    producer_set(conf, "enable.idempotence", "true", err, errlen) == -1 ||
+	    producer_set(conf, "enable.idempotence", "true", err,
+	    errlen) == -1 ||
 	    producer_set(conf, "linger.ms", num, err, errlen) == -1 ||
 	    producer_set(conf, "compression.type", "lz4", err, errlen) == -1)
 		goto fail;

@@ -33,7 +33,7 @@ struct rpc_async;
 /* What an event's tag points to: the call and which of its batches. */
 struct rpc_async_tag {
 	struct rpc_async	*call;
-	int			 send;		/* 1: a send batch, 0: receive */
+	int			 send;		/* 1: sends, 0: receives */
 };
 
 struct rpc_async {

@@ -28,7 +28,7 @@ enum slot_state {
 };
 
 struct slot {
-	struct rpc_async	 a;		/* first: tag->call is the slot */
+	struct rpc_async	 a;		/* first: tag->call is it */
 	enum slot_state		 state;
 	struct rpc_msg		*msgs;
 	size_t			 n;

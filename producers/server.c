@@ -92,13 +92,15 @@ server_init(struct server *s, const struct marimba_config *cfg, char *err,
 	for (i = 0; i < SERVER_REQUESTS * METHOD_COUNT; i++) {
 		if (call_request(s, (enum call_method)(i % METHOD_COUNT)) ==
 		    -1) {
-			snprintf(err, errlen, "grpc_server_request_call failed");
+			snprintf(err, errlen,
+			    "grpc_server_request_call failed");
 			return (-1);
 		}
 	}
 
 	if (pthread_create(&s->reports, NULL, server_reports, s) != 0) {
-		snprintf(err, errlen, "cannot start the delivery-report thread");
+		snprintf(err, errlen,
+		    "cannot start the delivery-report thread");
 		return (-1);
 	}
 	s->reports_started = 1;

@@ -22,7 +22,7 @@
 #include "vote_producer.h"
 
 #define SERVER_MAX_MESSAGE	(64 * 1024)	/* bytes per received message */
-#define SERVER_REQUESTS		64	/* outstanding request_calls per method */
+#define SERVER_REQUESTS		64	/* request_calls waiting per method */
 #define SERVER_ACK_MARGIN_MS	1000	/* past ack_timeout_ms, then 503 */
 #define SERVER_SUMMARY_MS	10000	/* refused calls: one line per period */
 
@@ -42,7 +42,7 @@ enum tag_kind {
 	TAG_NEW_CALL,		/* grpc_server_request_call matched a call */
 	TAG_RECV,		/* a RECV_MESSAGE finished */
 	TAG_CLOSE,		/* RECV_CLOSE_ON_SERVER: the call is over */
-	TAG_HEADERS,		/* our initial metadata went out: not cancelled */
+	TAG_HEADERS,		/* our initial metadata is out: not cancelled */
 	TAG_STATUS,		/* the final batch with the status was sent */
 	TAG_SHUTDOWN,		/* grpc_server_shutdown_and_notify is done */
 };

@@ -27,6 +27,9 @@
 #include "vote_id.h"
 
 #define HEALTH_SERVICE_VOTES	"marimba.v1.VoteService"
+/* A grpc.health.v1 serving status, by its short name. */
+#define HEALTH_STATUS(s) \
+	GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__##s
 
 static const char *const call_method_names[METHOD_COUNT] = {
 	[METHOD_UNKNOWN] = "(unknown method)",
@@ -73,7 +76,7 @@ struct call {
 	size_t			 nvotes;
 	size_t			 cap;
 	struct call_acks	 acks;
-	grpc_status_code	 enqueue_status;	/* OK unless one failed */
+	grpc_status_code	 enqueue_status; /* OK unless one failed */
 	int64_t			 ack_deadline_ms;
 	int64_t			 started_ms;
 };
@@ -99,9 +102,12 @@ int
 call_register_methods(struct server *s)
 {
 	static const grpc_server_register_method_payload_handling payload[] = {
-		[METHOD_CAST] = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
-		[METHOD_CAST_STREAM] = GRPC_SRM_PAYLOAD_NONE,
-		[METHOD_HEALTH_CHECK] = GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+		[METHOD_CAST] =
+		    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+		[METHOD_CAST_STREAM] =
+		    GRPC_SRM_PAYLOAD_NONE,
+		[METHOD_HEALTH_CHECK] =
+		    GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
 	};
 	int	m;
 
@@ -671,11 +677,9 @@ call_health(struct call *c, const uint8_t *data, size_t len)
 	}
 
 	if (!c->s->shutting_down && health_probe_serving(c->s->health))
-		resp.status =
-		    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+		resp.status = HEALTH_STATUS(SERVING);
 	else
-		resp.status =
-		    GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+		resp.status = HEALTH_STATUS(NOT_SERVING);
 	if ((bb = gbuf_pack(&resp.base)) == NULL) {
 		call_reply(c, GRPC_STATUS_INTERNAL, NULL, "out of memory");
 		return;

@@ -75,8 +75,8 @@ main(int argc, char **argv)
 	file = "locust/data.json";
 	ids = NULL;
 
-	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:d:R:K", longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:f:n:r:s:c:i:t:m:d:R:K",
+	    longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 			o.addr = optarg;
@@ -189,7 +189,8 @@ read_file(const char *path, uint8_t **out, size_t *len)
 	long	 size;
 
 	if ((f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "marimba-vote: %s: %s\n", path, strerror(errno));
+		fprintf(stderr, "marimba-vote: %s: %s\n", path,
+		    strerror(errno));
 		return (-1);
 	}
 	if (fseek(f, 0, SEEK_END) == -1 || (size = ftell(f)) == -1 ||

@@ -79,7 +79,7 @@ struct br_period {
 
 struct br_sample {
 	int64_t		 t_us;
-	long		 refused;	/* refused attempts so far, both doors */
+	long		 refused;	/* refused so far, both doors */
 	long		 sent;
 };
 

@@ -66,7 +66,7 @@ struct chaos_figures {
 	long	counted;	/* Redis <prefix>:total */
 	long	by_source;	/* sum of <prefix>:sources */
 	long	logged;		/* documents in <db>.logs */
-	long	logged_dups;	/* documents sharing an _id (never, if unique) */
+	long	logged_dups;	/* documents sharing an _id (none) */
 	long	acked_logged;	/* acknowledged ids found by _id */
 	long	acked_seen;	/* acknowledged ids with a seen key */
 	long	topic_logged;	/* topic ids found by _id */

@@ -115,8 +115,9 @@ replay_dir(struct replay *r, const char *dir)
 		if (rc == 0) {
 			if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 			    names[i]->d_name) >= sizeof(path)) {
-				fprintf(stderr, "replay: %s/%s: path too long\n",
-				    dir, names[i]->d_name);
+				fprintf(stderr,
+				    "replay: %s/%s: path too long\n", dir,
+				    names[i]->d_name);
 				rc = -1;
 			} else
 				rc = replay_path(r, path, 0);

@@ -25,7 +25,8 @@
 #include "test_grpc_util.h"
 
 #define CAP		4	/* MARIMBA_GRPC_MAX_STREAMS of the first test */
-#define STREAM_MS	1000	/* MARIMBA_GRPC_STREAM_TIMEOUT_MS of the second */
+/* MARIMBA_GRPC_STREAM_TIMEOUT_MS of the second test */
+#define STREAM_MS	1000
 #define IDLE_STREAMS	10000
 #define DEFAULT_CAP	100	/* conf/marimba.env */
 #define RSS_GROWTH_KIB	(16 * 1024)
@@ -34,7 +35,8 @@
 #define SILENT_AGE_MS	2000	/* MARIMBA_GRPC_MAX_AGE_MS of that test */
 /* Each connection carries 2 * DEFAULT_CAP of them to the end of its age
  * (+ jitter, + grace); the client moves the rest to a new connection. */
-#define SILENT_CYCLES	((SILENT_CALLS + 2 * DEFAULT_CAP - 1) / (2 * DEFAULT_CAP))
+#define SILENT_CYCLES \
+	((SILENT_CALLS + 2 * DEFAULT_CAP - 1) / (2 * DEFAULT_CAP))
 #define SILENT_END_MS	(SILENT_CYCLES * (SILENT_AGE_MS * 12 / 10 + 1000))
 
 /* A channel on a connection of its own (no shared subchannel). */
@@ -61,7 +63,8 @@ own_channel(const char *addr)
 static void
 test_stream_cap(void **state)
 {
-	static const char	*extra[] = { "MARIMBA_GRPC_MAX_STREAMS=4", NULL };
+	static const char	*extra[] = { "MARIMBA_GRPC_MAX_STREAMS=4",
+	    NULL };
 	struct tg_server	 srv;
 	struct tg_stream	 st[CAP];
 	grpc_channel		*ch, *other;

@@ -74,7 +74,8 @@ setup(void **state)
 static void
 test_broker_down_and_back(void **state)
 {
-	static const char	*extra[] = { "MARIMBA_ACK_TIMEOUT_MS=2000", NULL };
+	static const char	*extra[] = { "MARIMBA_ACK_TIMEOUT_MS=2000",
+	    NULL };
 	struct fixture		*f = *state;
 	grpc_channel		*ch;
 	grpc_completion_queue	*cq;

@@ -33,8 +33,8 @@ static int
 setup(void **state)
 {
 	static struct tg_fixture	 f;
-	static const char		*extra[] = { "MARIMBA_DEDUPE_TTL_S=3600",
-	    NULL };
+	static const char		*extra[] = {
+	    "MARIMBA_DEDUPE_TTL_S=3600", NULL };
 
 	if (tg_fixture_up(&f, "grpc-idem", extra) == -1)
 		return (-1);

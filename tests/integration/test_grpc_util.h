@@ -89,8 +89,8 @@ grpc_status_code	tg_cast(grpc_channel *, grpc_completion_queue *,
  * VOTE_ID_LEN + 1 bytes) copied into ids.
  */
 grpc_status_code	tg_cast_stream(grpc_channel *, grpc_completion_queue *,
-			    const struct vote *, size_t, char (*)[VOTE_ID_LEN + 1],
-			    int, char *, size_t);
+			    const struct vote *, size_t,
+			    char (*)[VOTE_ID_LEN + 1], int, char *, size_t);
 
 /*
  * A CastStream kept open by the test: started with its votes sent (and

@@ -98,8 +98,8 @@ lw_insert(size_t first, size_t n)
 		    "accepted_at", BCON_DATE_TIME(v->received_at_ms),
 		    "consumed_at", BCON_DATE_TIME(v->received_at_ms + 3));
 	}
-	if (!mongoc_collection_insert_many(T.coll, (const bson_t **)(void *)docs, n,
-	    NULL, NULL, &err))
+	if (!mongoc_collection_insert_many(T.coll,
+	    (const bson_t **)(void *)docs, n, NULL, NULL, &err))
 		fail_msg("insert_many: %s", err.message);
 	for (i = 0; i < n; i++)
 		bson_destroy(docs[i]);

@@ -61,14 +61,16 @@ reap_stale_instances(void)
 {
 	char	cmd[2048];
 
-	snprintf(cmd, sizeof(cmd), "cd '%s' && for d in var/stack-resttest-*; do "
+	snprintf(cmd, sizeof(cmd), "cd '%s' && "
+	    "for d in var/stack-resttest-*; do "
 	    "[ -d \"$d\" ] || continue; pid=${d##*-}; "
 	    "kill -0 \"$pid\" 2>/dev/null && continue; "
 	    "p=$(sed -n 's/^listeners=PLAINTEXT:[/][/]127.0.0.1:\\([0-9]*\\),"
 	    "CONTROLLER:[/][/]127.0.0.1:\\([0-9]*\\)$/\\1 \\2/p' "
 	    "\"$d/kafka/server.properties\" 2>/dev/null); "
 	    "if [ -n \"$p\" ]; then MARIMBA_STACK_DIR=\"$d\" "
-	    "MARIMBA_KAFKA_PORT=${p%% *} MARIMBA_KAFKA_CONTROLLER_PORT=${p##* } "
+	    "MARIMBA_KAFKA_PORT=${p%% *} "
+	    "MARIMBA_KAFKA_CONTROLLER_PORT=${p##* } "
 	    "timeout 60 scripts/stack down kafka >&2; fi; rm -rf \"$d\"; "
 	    "done", MARIMBA_SOURCE_DIR);
 	(void)system(cmd);

@@ -330,13 +330,15 @@ test_log_reads_capped(void **state)
 		int			fd[READS_MAX + 1];
 
 		for (i = 0; i < READS_MAX; i++) {
-			assert_true((fd[i] = net_connect_loopback(d->kore.port)) != -1);
+			fd[i] = net_connect_loopback(d->kore.port);
+			assert_true(fd[i] != -1);
 			assert_int_equal(raw_send(fd[i], req,
 			    sizeof(req) - 1), 0);
 		}
 		usleep(300000);
 		/* Both slots are held now: a third read is refused. */
-		assert_true((fd[READS_MAX] = net_connect_loopback(d->kore.port)) != -1);
+		fd[READS_MAX] = net_connect_loopback(d->kore.port);
+		assert_true(fd[READS_MAX] != -1);
 		assert_int_equal(raw_send(fd[READS_MAX], req,
 		    sizeof(req) - 1), 0);
 		raw_read_n(fd[READS_MAX], 0, 1, 5000, 5000, &res);

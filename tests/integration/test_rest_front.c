@@ -312,7 +312,8 @@ test_content_type_repeated(void **state)
 {
 	struct front		*f = *state;
 	struct raw_result	 r;
-	const char		 req[] = POST_VOTE("Content-Type: text/plain\r\n");
+	const char		 req[] =
+	    POST_VOTE("Content-Type: text/plain\r\n");
 
 	/* json, then text/plain: was 202. */
 	exchange(f, req, sizeof(req) - 1, &r);
@@ -327,7 +328,8 @@ test_content_encoding(void **state)
 	struct raw_result	 r;
 	const char		 gz[] = POST_VOTE("Content-Encoding: gzip\r\n");
 	const char		 br[] = POST_VOTE("Content-Encoding: br\r\n");
-	const char		 id[] = POST_VOTE("Content-Encoding: identity\r\n");
+	const char		 id[] =
+	    POST_VOTE("Content-Encoding: identity\r\n");
 
 	exchange(f, gz, sizeof(gz) - 1, &r);
 	assert_error(&r, 415, "Content-Encoding");

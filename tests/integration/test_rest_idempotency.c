@@ -32,10 +32,10 @@ static const char	other[] = "{\"name\":\"Alux Nahual\",\"album\":"
 			    "\"Alux Nahual\",\"year\":1979,\"rank\":2}";
 static const char	batch[] = "[{\"name\":\"Easy Easy\",\"album\":"
 			    "\"Tierra Firme\",\"year\":1990,\"rank\":1},"
-			    "{\"name\":\"Easy Easy\",\"album\":\"Tierra Firme\","
-			    "\"year\":1990,\"rank\":1},{\"name\":\"Viernes "
-			    "Verde\",\"album\":\"Verde\",\"year\":1999,\"rank\":"
-			    "3}]";
+			    "{\"name\":\"Easy Easy\",\"album\":"
+			    "\"Tierra Firme\",\"year\":1990,\"rank\":1},"
+			    "{\"name\":\"Viernes Verde\",\"album\":"
+			    "\"Verde\",\"year\":1999,\"rank\":3}]";
 
 static int
 setup(void **state)
@@ -113,7 +113,8 @@ test_retry_same_id(void **state)
 {
 	struct rest_fixture	*f = *state;
 	char		 key[IDEM_KEY_ULID_LEN + 1];
-	char		 a[MAX_IDS][VOTE_ID_LEN + 1], b[MAX_IDS][VOTE_ID_LEN + 1];
+	char		 a[MAX_IDS][VOTE_ID_LEN + 1];
+	char		 b[MAX_IDS][VOTE_ID_LEN + 1];
 	size_t		 i;
 
 	assert_int_equal(idem_key_new(key, marimba_now_ms()), 0);
@@ -145,7 +146,8 @@ test_batch_retry_same_ids(void **state)
 {
 	struct rest_fixture	*f = *state;
 	char		 key[IDEM_KEY_ULID_LEN + 1];
-	char		 a[MAX_IDS][VOTE_ID_LEN + 1], b[MAX_IDS][VOTE_ID_LEN + 1];
+	char		 a[MAX_IDS][VOTE_ID_LEN + 1];
+	char		 b[MAX_IDS][VOTE_ID_LEN + 1];
 	long		 before;
 	int		 i;
 

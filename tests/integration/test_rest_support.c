@@ -157,7 +157,8 @@ rest_kore_start(struct rest_kore *k, const char *brokers, const char *topic,
 			setenv(kv, eq + 1, 1);
 			free(kv);
 		}
-		execl(MARIMBA_SOURCE_DIR "/kore/run.sh", "run.sh", (char *)NULL);
+		execl(MARIMBA_SOURCE_DIR "/kore/run.sh", "run.sh",
+		    (char *)NULL);
 		_exit(127);
 	}
 

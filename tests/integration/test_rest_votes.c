@@ -154,8 +154,8 @@ test_healthz(void **state)
 	struct fixture		*f = *state;
 	struct rest_resp	 resp;
 
-	assert_int_equal(rest_request(&f->rf.kore, "GET", "/healthz", NULL, NULL,
-	    0, &resp), 0);
+	assert_int_equal(rest_request(&f->rf.kore, "GET", "/healthz", NULL,
+	    NULL, 0, &resp), 0);
 	assert_int_equal(resp.status, 200);
 	assert_string_equal(resp.body, "{\"status\":\"ok\"}");
 	assert_string_equal(resp.content_type, "application/json");
@@ -215,7 +215,8 @@ test_votes_reach_kafka(void **state)
 
 	got = calloc(f->nsent, sizeof(*got));
 	assert_non_null(got);
-	n = rest_topic_votes(f->rf.cfg.kafka_brokers, f->rf.topic, got, f->nsent);
+	n = rest_topic_votes(f->rf.cfg.kafka_brokers, f->rf.topic, got,
+	    f->nsent);
 	assert_int_equal(n, (long)f->nsent);
 
 	found = 0;

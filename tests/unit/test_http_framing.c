@@ -52,7 +52,8 @@ static void
 test_plain(void **state)
 {
 	struct http_framing	f;
-	const char		get[] = "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n";
+	const char		get[] =
+	    "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n";
 	const char		post[] = "POST /api/votes HTTP/1.1\r\n"
 	    "host: a\r\nContent-Type: application/json\r\n"
 	    "Content-Length:  12 \r\nContent-Encoding: Identity\r\n\r\n"
@@ -87,7 +88,8 @@ static void
 test_unread_body(void **state)
 {
 	struct http_framing	f;
-	const char		s[] = "OPTIONS /api/votes HTTP/1.1\r\nHost: a\r\n"
+	const char		s[] =
+	    "OPTIONS /api/votes HTTP/1.1\r\nHost: a\r\n"
 	    "Content-Length: 34\r\n\r\n";
 
 	(void)state;

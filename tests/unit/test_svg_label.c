@@ -166,8 +166,8 @@ test_blank(void **state)
 	assert_false(label_blank(" .\xc2\xa0"));
 	assert_false(label_blank("\xc3\xb1"));			/* ñ */
 	assert_false(label_blank("\xe2\x80\x8b\xe2\x80\x94"));	/* ZWSP — */
-	assert_false(label_blank("\x80"));			/* broken: U+FFFD */
-	assert_false(label_blank(" \xe2\x80"));			/* cut sequence */
+	assert_false(label_blank("\x80")); /* broken: U+FFFD */
+	assert_false(label_blank(" \xe2\x80")); /* cut sequence */
 }
 
 int

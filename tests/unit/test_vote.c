@@ -36,7 +36,7 @@ test_utf8(void **state)
 		{ "", 1, 0 },
 		{ "plain ascii", 1, 0 },
 		{ "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\xb6", 1, 0 },
-		{ "\xef\xbf\xbf\xf4\x8f\xbf\xbf", 1, 0 },	/* U+FFFF, max */
+		{ "\xef\xbf\xbf\xf4\x8f\xbf\xbf", 1, 0 }, /* U+FFFF, max */
 		{ "ab\x80", 0, 2 },		/* lone continuation */
 		{ "ab\xc3", 0, 2 },		/* truncated */
 		{ "ab\xe2\x82", 0, 2 },
@@ -156,17 +156,18 @@ test_validate_invisible(void **state)
 		{ "\xe1\xa0\x8e", "invisible" },		/* U+180E */
 		{ "\xe2\x80\x8c\xe2\x80\x8d\xe2\x80\x8e\xe2\x80\x8f",
 		    "invisible" },			/* U+200C..U+200F */
-		{ "\xe2\x81\xa0\xe2\x81\xa4", "invisible" },	/* U+2060, 2064 */
-		{ " \xe2\x80\x8b\xe3\x80\x80", "invisible" },	/* with spaces */
-		{ "\xf3\xa0\x80\x81", "invisible" },		/* U+E0001 tag */
+		{ "\xe2\x81\xa0\xe2\x81\xa4", "invisible" }, /* U+2060, 2064 */
+		{ " \xe2\x80\x8b\xe3\x80\x80", "invisible" }, /* with spaces */
+		{ "\xf3\xa0\x80\x81", "invisible" }, /* U+E0001 tag */
 		{ "abc\xe2\x80\xae" "dcba", "bidirectional" },	/* U+202E RLO */
-		{ "\xe2\x80\xaa" "a", "bidirectional" },		/* U+202A */
+		{ "\xe2\x80\xaa" "a", "bidirectional" }, /* U+202A */
 		{ "a\xe2\x80\xac", "bidirectional" },		/* U+202C PDF */
 		{ "a\xe2\x81\xa6" "b", "bidirectional" },	/* U+2066 LRI */
 		{ "a\xe2\x81\xa9", "bidirectional" },		/* U+2069 PDI */
 		{ "Ma\xc2\xadlacates", NULL },		/* soft hyphen */
 		{ "\xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9", NULL },
-		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8f", NULL },	/* RLM */
+		/* RLM */
+		{ "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d\xe2\x80\x8f", NULL },
 		{ "\xe2\x80\x8b" "a", NULL },
 	};
 	struct vote		v;

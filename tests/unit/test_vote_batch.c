@@ -31,7 +31,8 @@ batch_json(size_t n, size_t bad)
 	p = s;
 	*p++ = '[';
 	for (i = 0; i < n; i++) {
-		p += snprintf(p, cap - (size_t)(p - s), "%s{\"name\":\"band %zu\","
+		p += snprintf(p, cap - (size_t)(p - s),
+		    "%s{\"name\":\"band %zu\","
 		    "\"album\":\"album\",\"year\":%d,\"rank\":\"%zu\"}",
 		    i > 0 ? "," : "", i, i == bad ? 1800 : 2000, i % 1000 + 1);
 	}

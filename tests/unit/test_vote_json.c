@@ -327,7 +327,7 @@ test_empty_and_blank_text(void **state)
 	expect_reject_name("\"\"", "name");
 	expect_reject_name("\" \"", "name");
 	expect_reject_name("\"     \"", "name");
-	expect_reject_name("\"\\u3000\"", "name");		/* ideographic */
+	expect_reject_name("\"\\u3000\"", "name"); /* ideographic */
 	expect_reject_name("\"\xc2\xa0 \xe2\x80\x83\"", "name");
 	expect_reject("{\"name\":\"a\",\"album\":\"\",\"year\":2000,"
 	    "\"rank\":1}", VOTE_EINVAL, "album");
@@ -446,7 +446,7 @@ test_body_shape(void **state)
 	expect_reject("{\"name\":'a'}", VOTE_EINVAL, "name");
 	expect_reject("/* c */" SEED, VOTE_EINVAL, "body");
 	expect_reject("{\"name\":\"a\" // c\n}", VOTE_EINVAL, "body");
-	expect_reject("\xef\xbb\xbf" SEED, VOTE_EINVAL, "body");	/* BOM */
+	expect_reject("\xef\xbb\xbf" SEED, VOTE_EINVAL, "body"); /* BOM */
 	/* yajl skips \f and \v between tokens; RFC 8259 does not. */
 	expect_reject("\f" SEED, VOTE_EINVAL, "body");
 	expect_reject(SEED "\v", VOTE_EINVAL, "body");

@@ -142,9 +142,11 @@ metrics_worker_init(struct app *app)
 				r->orig = hdlr->rcall;
 				r->call.addr = r;
 				r->call.runtime = &metrics_runtime;
-				r->votes = strcmp(hdlr->func, "votes_post") == 0;
-				(void)snprintf(r->label, sizeof(r->label), "%s",
-				    hdlr->path[0] == '^' ? "other" : hdlr->path);
+				r->votes =
+				    strcmp(hdlr->func, "votes_post") == 0;
+				(void)snprintf(r->label, sizeof(r->label),
+				    "%s", hdlr->path[0] == '^' ? "other" :
+				    hdlr->path);
 				hdlr->rcall = &r->call;
 			}
 		}

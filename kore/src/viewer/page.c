@@ -181,7 +181,8 @@ page_bad_request(struct http_request *req, const struct vote_error *err)
 	kore_buf_appendf(b, "<!doctype html>\n<html lang=\"en\"><head>"
 	    "<meta charset=\"utf-8\"><title>marimba · bad request</title>"
 	    "<link rel=\"stylesheet\" href=\"/assets/marimba.css\"></head>"
-	    "<body><main class=\"wrap\"><h1>Bad request</h1><p class=\"down\">");
+	    "<body><main class=\"wrap\"><h1>Bad request</h1>"
+	    "<p class=\"down\">");
 	render_esc(b, err->message);
 	kore_buf_appendf(b, "</p><p><a href=\"/\">Back to the live votes</a>"
 	    "</p></main></body></html>\n");

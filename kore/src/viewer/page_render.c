@@ -315,7 +315,8 @@ render_stats(struct kore_buf *b, const struct web_job *job)
 		render_esc(b, lag);
 		kore_buf_appendf(b, "\"");
 	}
-	kore_buf_appendf(b, "><div class=\"card\"><span class=\"k\">Votes</span>"
+	kore_buf_appendf(b, "><div class=\"card\">"
+	    "<span class=\"k\">Votes</span>"
 	    "<span class=\"v\" id=\"total\">%lld</span></div>"
 	    "<div class=\"card\"><span class=\"k\">REST</span>"
 	    "<span class=\"v\">%lld</span></div>"

@@ -179,9 +179,11 @@ log_from_bson(const bson_t *doc, struct log_entry *e)
 			copy_utf8(&it, e->album, sizeof(e->album));
 		else if (strcmp(key, "source") == 0)
 			copy_utf8(&it, e->source, sizeof(e->source));
-		else if (strcmp(key, "year") == 0 && BSON_ITER_HOLDS_NUMBER(&it))
+		else if (strcmp(key, "year") == 0 &&
+		    BSON_ITER_HOLDS_NUMBER(&it))
 			e->year = (int32_t)bson_iter_as_int64(&it);
-		else if (strcmp(key, "rank") == 0 && BSON_ITER_HOLDS_NUMBER(&it))
+		else if (strcmp(key, "rank") == 0 &&
+		    BSON_ITER_HOLDS_NUMBER(&it))
 			e->rank = (int32_t)bson_iter_as_int64(&it);
 		else if (strcmp(key, "accepted_at") == 0 &&
 		    BSON_ITER_HOLDS_DATE_TIME(&it))

@@ -142,12 +142,14 @@ store_series(struct stores *st, struct series *s, char *err, size_t errlen)
 		    e->element[1]->type != REDIS_REPLY_ARRAY)
 			continue;
 		if (i == 0)
-			s->last_s = strtoll(e->element[0]->str, NULL, 10) / 1000;
+			s->last_s = strtoll(e->element[0]->str, NULL,
+			    10) / 1000;
 		f = e->element[1];
 		for (j = 0; j + 1 < f->elements; j += 2) {
 			if (f->element[j]->type == REDIS_REPLY_STRING &&
 			    strcmp(f->element[j]->str, "total") == 0)
-				s->total[n - 1 - i] = reply_ll(f->element[j + 1]);
+				s->total[n - 1 - i] =
+				    reply_ll(f->element[j + 1]);
 		}
 	}
 	s->n = n;

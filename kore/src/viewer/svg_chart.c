@@ -68,8 +68,8 @@ svg_bars(struct kore_buf *b, const char *labelledby, const char *what,
 			render_esc(b, t[i].key);
 		kore_buf_appendf(b, ": %lld</title>", t[i].n);
 		kore_buf_appendf(b, "<text class=\"bar-label\" x=\"%d\" "
-		    "y=\"%d\" text-anchor=\"end\">", BAR_LABEL_W - BAR_LABEL_GAP,
-		    y + 19);
+		    "y=\"%d\" text-anchor=\"end\">",
+		    BAR_LABEL_W - BAR_LABEL_GAP, y + 19);
 		label_short(b, label_blank(t[i].key) ? HTML_BLANK_NAME :
 		    t[i].key);
 		kore_buf_appendf(b, "</text><rect x=\"%d\" y=\"%d\" "

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Answers of the log viewer (web_reply.c): HTML with the security
- * headers (gzip'd when taken), fragments with an ETag, JSON errors and documents, a 503 when too busy.
+ * headers (gzip'd when taken), fragments with an ETag, JSON errors and
+ * documents, a 503 when too busy.
  */
 #ifndef MARIMBA_KORE_VIEWER_WEB_REPLY_H
 #define MARIMBA_KORE_VIEWER_WEB_REPLY_H
