@@ -88,7 +88,9 @@ local function put(key, id, member)
 		pending[key] = {}
 		order[#order + 1] = key
 	end
-	a[#a + 1] = 0
+	-- The score as a string: redis.call formats a Lua number with
+	-- snprintf("%.17g"), 5% of Redis's time here when it was 0.
+	a[#a + 1] = '0'
 	a[#a + 1] = member
 	pending[key][id] = true
 end
