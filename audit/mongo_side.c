@@ -9,6 +9,7 @@
 #include <mongoc/mongoc.h>
 
 #include "log.h"
+#include "mongoc_log.h"
 #include "mongo_side.h"
 
 #define MONGO_COLLECTION	"logs"
@@ -24,22 +25,10 @@ mongo_id_cmp(const void *key, const void *elem)
 	return (memcmp(key, elem, VOTE_ID_LEN));
 }
 
-static void
-mongo_side_log(mongoc_log_level_t level, const char *domain, const char *msg,
-    void *arg)
-{
-	(void)arg;
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		log_error("mongoc %s: %s", domain, msg);
-	else if (level <= MONGOC_LOG_LEVEL_WARNING)
-		log_debug("mongoc %s: %s", domain, msg);
-}
-
 void
 mongo_side_init(void)
 {
-	mongoc_init();
-	mongoc_log_set_handler(mongo_side_log, NULL);
+	mongoc_log_init();
 }
 
 void

@@ -26,6 +26,7 @@
 #include "heartbeat.h"
 #include "log.h"
 #include "metrics.h"
+#include "mongoc_log.h"
 #include "sink.h"
 #include "vote_id.h"
 
@@ -40,8 +41,6 @@ static int	main_signals(sigset_t *);
 static void	main_loop(struct sink **, size_t, struct metrics *,
 		    struct heartbeat *);
 static void	usage(void);
-static void	mongo_log(mongoc_log_level_t, const char *, const char *,
-		    void *);
 
 int
 main(int argc, char *argv[])
@@ -88,8 +87,7 @@ main(int argc, char *argv[])
 		return (1);
 	}
 
-	mongoc_init();
-	mongoc_log_set_handler(mongo_log, NULL);
+	mongoc_log_init();
 	atomic_init(&stop, 0);
 	memset(sinks, 0, sizeof(sinks));
 	metrics = NULL;
@@ -239,19 +237,4 @@ usage(void)
 {
 	fprintf(stderr, "usage: marimba-consumer [--sink redis|mongo|all]\n"
 	    "  (default: MARIMBA_CONSUMER_SINKS, else redis,mongo)\n");
-}
-
-/*
- * The driver's own messages, on our log. Its warnings are debug: FerretDB
- * answers "no such command: endSessions" to every client that closes.
- */
-static void
-mongo_log(mongoc_log_level_t level, const char *domain, const char *msg,
-    void *arg)
-{
-	(void)arg;
-	if (level <= MONGOC_LOG_LEVEL_ERROR)
-		log_error("mongoc %s: %s", domain, msg);
-	else if (level <= MONGOC_LOG_LEVEL_WARNING)
-		log_debug("mongoc %s: %s", domain, msg);
 }
