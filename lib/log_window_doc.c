@@ -13,11 +13,10 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "json_gen.h"
 #include "log_window.h"
 #include "vote_id.h"
 
-static int	doc_str(yajl_gen, const char *, const char *);
-static int	doc_int(yajl_gen, const char *, long long);
 static int	doc_copy(yajl_val, const char *, char *, size_t);
 
 int
@@ -32,12 +31,12 @@ log_window_member(const struct log_entry *e, char *out, size_t outlen)
 		return (-1);
 	rc = -1;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    doc_str(g, "name", e->name) == -1 ||
-	    doc_str(g, "album", e->album) == -1 ||
-	    doc_int(g, "year", e->year) == -1 ||
-	    doc_int(g, "rank", e->rank) == -1 ||
-	    doc_str(g, "source", e->source) == -1 ||
-	    doc_int(g, "accepted_ms", e->accepted_ms) == -1 ||
+	    json_gen_str_member(g, "name", e->name) == -1 ||
+	    json_gen_str_member(g, "album", e->album) == -1 ||
+	    json_gen_int_member(g, "year", e->year) == -1 ||
+	    json_gen_int_member(g, "rank", e->rank) == -1 ||
+	    json_gen_str_member(g, "source", e->source) == -1 ||
+	    json_gen_int_member(g, "accepted_ms", e->accepted_ms) == -1 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
 		goto done;
@@ -96,27 +95,6 @@ log_window_member_parse(const char *s, size_t len, struct log_entry *e)
 done:
 	yajl_tree_free(doc);
 	return (rc);
-}
-
-static int
-doc_str(yajl_gen g, const char *key, const char *value)
-{
-	if (yajl_gen_string(g, (const unsigned char *)key, strlen(key)) !=
-	    yajl_gen_status_ok ||
-	    yajl_gen_string(g, (const unsigned char *)value, strlen(value)) !=
-	    yajl_gen_status_ok)
-		return (-1);
-	return (0);
-}
-
-static int
-doc_int(yajl_gen g, const char *key, long long value)
-{
-	if (yajl_gen_string(g, (const unsigned char *)key, strlen(key)) !=
-	    yajl_gen_status_ok ||
-	    yajl_gen_integer(g, value) != yajl_gen_status_ok)
-		return (-1);
-	return (0);
 }
 
 /* A string member that fits whole, without NUL; -1 otherwise. */

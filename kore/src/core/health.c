@@ -6,18 +6,16 @@
  * that answers but whose reads fail is "degraded": still 200, with
  * "status":"degraded", since votes are still taken.
  */
-#include <string.h>
 
 #include <yajl/yajl_gen.h>
 
 #include "app.h"
 #include "front.h"
+#include "json_gen.h"
 #include "reply.h"
 
 int	healthz(struct http_request *);
 int	readyz(struct http_request *);
-
-static int	gen_key(yajl_gen, const char *);
 
 int
 healthz(struct http_request *req)
@@ -51,11 +49,11 @@ readyz(struct http_request *req)
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_key(g, "status") == -1 || gen_key(g, status) == -1)
+	    json_gen_str_member(g, "status", status) == -1)
 		goto fail;
 	for (i = 0; i < r.n; i++) {
-		if (gen_key(g, r.check[i].name) == -1 ||
-		    gen_key(g, r.check[i].note != NULL ? r.check[i].note :
+		if (json_gen_str(g, r.check[i].name) == -1 ||
+		    json_gen_str(g, r.check[i].note != NULL ? r.check[i].note :
 		    app_check_text(r.check[i].state)) == -1)
 			goto fail;
 	}
@@ -73,13 +71,4 @@ fail:
 		yajl_gen_free(g);
 	front_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
 	return (KORE_RESULT_OK);
-}
-
-static int
-gen_key(yajl_gen g, const char *s)
-{
-	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) !=
-	    yajl_gen_status_ok)
-		return (-1);
-	return (0);
 }

@@ -4,18 +4,17 @@
  * came from a client (a field name in an error) is escaped by it.
  */
 #include <stdio.h>
-#include <string.h>
 
 #include <yajl/yajl_gen.h>
 
 #include "front.h"
+#include "json_gen.h"
 #include "reply.h"
 
 static int	reply_error_body(struct http_request *, int, const char *,
 		    const char *, long, int);
 static int	reply_gen(struct http_request *, int, yajl_gen);
 static int	reply_fail(struct http_request *, yajl_gen);
-static int	gen_string(yajl_gen, const char *);
 
 /*
  * {"error":message} plus "field" unless field is NULL or "" and "index"
@@ -50,15 +49,15 @@ reply_error_body(struct http_request *req, int status, const char *message,
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_string(g, "error") == -1 || gen_string(g, message) == -1)
+	    json_gen_str_member(g, "error", message) == -1)
 		goto fail;
 	if (always || (field != NULL && *field != '\0')) {
-		if (gen_string(g, "field") == -1 ||
-		    gen_string(g, field == NULL ? "" : field) == -1)
+		if (json_gen_str_member(g, "field",
+		    field == NULL ? "" : field) == -1)
 			goto fail;
 	}
 	if (always || index >= 0) {
-		if (gen_string(g, "index") == -1 ||
+		if (json_gen_str(g, "index") == -1 ||
 		    yajl_gen_integer(g, index) != yajl_gen_status_ok)
 			goto fail;
 	}
@@ -79,11 +78,10 @@ reply_status(struct http_request *req, int status, const char *state,
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_string(g, "status") == -1 || gen_string(g, state) == -1)
+	    json_gen_str_member(g, "status", state) == -1)
 		goto fail;
 	if (kafka != NULL) {
-		if (gen_string(g, "kafka") == -1 ||
-		    gen_string(g, kafka) == -1)
+		if (json_gen_str_member(g, "kafka", kafka) == -1)
 			goto fail;
 	}
 	if (yajl_gen_map_close(g) != yajl_gen_status_ok)
@@ -105,12 +103,12 @@ reply_ids(struct http_request *req, int status, const struct vote *votes,
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_string(g, batch ? "ids" : "id") == -1)
+	    json_gen_str(g, batch ? "ids" : "id") == -1)
 		goto fail;
 	if (batch && yajl_gen_array_open(g) != yajl_gen_status_ok)
 		goto fail;
 	for (i = 0; i < count; i++) {
-		if (gen_string(g, votes[i].id) == -1)
+		if (json_gen_str(g, votes[i].id) == -1)
 			goto fail;
 	}
 	if (batch && yajl_gen_array_close(g) != yajl_gen_status_ok)
@@ -169,13 +167,4 @@ reply_fail(struct http_request *req, yajl_gen g)
 		yajl_gen_free(g);
 	front_response(req, HTTP_STATUS_INTERNAL_ERROR, NULL, 0);
 	return (KORE_RESULT_OK);
-}
-
-static int
-gen_string(yajl_gen g, const char *s)
-{
-	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) !=
-	    yajl_gen_status_ok)
-		return (-1);
-	return (0);
 }

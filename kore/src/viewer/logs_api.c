@@ -11,6 +11,7 @@
 
 #include "core/app.h"
 #include "core/reply.h"
+#include "json_gen.h"
 #include "web.h"
 #include "web_job.h"
 #include "web_reply.h"
@@ -19,7 +20,6 @@
 int	logs_api(struct http_request *);
 
 static int	logs_json(struct http_request *, const struct web_job *);
-static int	gen_str(yajl_gen, const char *, const char *);
 
 int
 logs_api(struct http_request *req)
@@ -70,30 +70,28 @@ logs_json(struct http_request *req, const struct web_job *job)
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_str(g, "logs", NULL) == -1 ||
+	    json_gen_str(g, "logs") == -1 ||
 	    yajl_gen_array_open(g) != yajl_gen_status_ok)
 		goto fail;
 	for (i = 0; i < job->nlogs; i++) {
 		e = &job->logs[i];
 		(void)web_time_iso(e->accepted_ms, when, sizeof(when));
 		if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-		    gen_str(g, "_id", e->id) == -1 ||
-		    gen_str(g, "name", e->name) == -1 ||
-		    gen_str(g, "album", e->album) == -1 ||
-		    gen_str(g, "year", NULL) == -1 ||
-		    yajl_gen_integer(g, e->year) != yajl_gen_status_ok ||
-		    gen_str(g, "rank", NULL) == -1 ||
-		    yajl_gen_integer(g, e->rank) != yajl_gen_status_ok ||
-		    gen_str(g, "source", e->source) == -1 ||
-		    gen_str(g, "accepted_at", when) == -1 ||
+		    json_gen_str_member(g, "_id", e->id) == -1 ||
+		    json_gen_str_member(g, "name", e->name) == -1 ||
+		    json_gen_str_member(g, "album", e->album) == -1 ||
+		    json_gen_int_member(g, "year", e->year) == -1 ||
+		    json_gen_int_member(g, "rank", e->rank) == -1 ||
+		    json_gen_str_member(g, "source", e->source) == -1 ||
+		    json_gen_str_member(g, "accepted_at", when) == -1 ||
 		    yajl_gen_map_close(g) != yajl_gen_status_ok)
 			goto fail;
 	}
 	if (yajl_gen_array_close(g) != yajl_gen_status_ok ||
-	    gen_str(g, "next", NULL) == -1)
+	    json_gen_str(g, "next") == -1)
 		goto fail;
 	if (job->more && job->nlogs > 0) {
-		if (gen_str(g, job->logs[job->nlogs - 1].id, NULL) == -1)
+		if (json_gen_str(g, job->logs[job->nlogs - 1].id) == -1)
 			goto fail;
 	} else if (yajl_gen_null(g) != yajl_gen_status_ok)
 		goto fail;
@@ -102,17 +100,4 @@ logs_json(struct http_request *req, const struct web_job *job)
 	return (web_json_done(req, HTTP_STATUS_OK, g, 1));
 fail:
 	return (web_json_done(req, HTTP_STATUS_OK, g, 0));
-}
-
-/* A key, then its string value unless value is NULL. */
-static int
-gen_str(yajl_gen g, const char *key, const char *value)
-{
-	if (yajl_gen_string(g, (const unsigned char *)key, strlen(key)) !=
-	    yajl_gen_status_ok)
-		return (-1);
-	if (value != NULL && yajl_gen_string(g, (const unsigned char *)value,
-	    strlen(value)) != yajl_gen_status_ok)
-		return (-1);
-	return (0);
 }

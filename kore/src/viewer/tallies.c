@@ -6,18 +6,17 @@
  * <prefix>:albums hash (docs/redis-keys.md), since two bands can have
  * albums of the same name.
  */
-#include <string.h>
 
 #include <yajl/yajl_gen.h>
 
 #include "core/app.h"
+#include "json_gen.h"
 #include "tallies.h"
 #include "web.h"
 #include "web_job.h"
 #include "web_reply.h"
 
 static int	tallies_json(struct http_request *, const struct tallies *);
-static int	gen_key(yajl_gen, const char *);
 static int	gen_counts(yajl_gen, const char *, const struct tally *,
 		    size_t);
 
@@ -54,16 +53,13 @@ tallies_json(struct http_request *req, const struct tallies *t)
 	if ((g = yajl_gen_alloc(NULL)) == NULL)
 		goto fail;
 	if (yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_key(g, "total") == -1 ||
-	    yajl_gen_integer(g, t->total) != yajl_gen_status_ok ||
+	    json_gen_int_member(g, "total", t->total) == -1 ||
 	    gen_counts(g, "bands", t->bands, t->nbands) == -1 ||
 	    gen_counts(g, "albums", t->albums, t->nalbums) == -1 ||
-	    gen_key(g, "sources") == -1 ||
+	    json_gen_str(g, "sources") == -1 ||
 	    yajl_gen_map_open(g) != yajl_gen_status_ok ||
-	    gen_key(g, "rest") == -1 ||
-	    yajl_gen_integer(g, t->rest) != yajl_gen_status_ok ||
-	    gen_key(g, "grpc") == -1 ||
-	    yajl_gen_integer(g, t->grpc) != yajl_gen_status_ok ||
+	    json_gen_int_member(g, "rest", t->rest) == -1 ||
+	    json_gen_int_member(g, "grpc", t->grpc) == -1 ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok ||
 	    yajl_gen_map_close(g) != yajl_gen_status_ok)
 		goto fail;
@@ -77,21 +73,12 @@ gen_counts(yajl_gen g, const char *key, const struct tally *t, size_t n)
 {
 	size_t	i;
 
-	if (gen_key(g, key) == -1 || yajl_gen_map_open(g) != yajl_gen_status_ok)
+	if (json_gen_str(g, key) == -1 ||
+	    yajl_gen_map_open(g) != yajl_gen_status_ok)
 		return (-1);
 	for (i = 0; i < n; i++) {
-		if (gen_key(g, t[i].key) == -1 ||
-		    yajl_gen_integer(g, t[i].n) != yajl_gen_status_ok)
+		if (json_gen_int_member(g, t[i].key, t[i].n) == -1)
 			return (-1);
 	}
 	return (yajl_gen_map_close(g) == yajl_gen_status_ok ? 0 : -1);
-}
-
-static int
-gen_key(yajl_gen g, const char *s)
-{
-	if (yajl_gen_string(g, (const unsigned char *)s, strlen(s)) !=
-	    yajl_gen_status_ok)
-		return (-1);
-	return (0);
 }
