@@ -6,6 +6,7 @@
  * partitioner keeps the votes of a time window on one partition
  * (sticky_partition.h).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,15 @@
 
 #include "clock.h"
 #include "config.h"
-#include "deconst.h"
 #include "sticky_partition.h"
 #include "vote.h"
 #include "vote_codec.h"
 #include "vote_producer.h"
+
+/* Partitions whose leaders the metadata bitmap below can hold. */
+#define LED_MAX		4096
+#define LED_BITS	64
+#define LED_WORDS	(LED_MAX / LED_BITS)
 
 struct vote_producer {
 	rd_kafka_t		*rk;
@@ -27,6 +32,21 @@ struct vote_producer {
 	void			*arg;
 	struct sticky_partition	 sticky;
 	int			 sticky_ok;	/* sticky is initialised */
+	/*
+	 * Until librdkafka has handed a partition to its leader's broker
+	 * thread (it then calls the partition available), the partitioner
+	 * takes the leaders from the last metadata the producer asked for
+	 * (vote_producer_broker_is_up): the partitions with a leader, and
+	 * whether librdkafka has called any available yet.
+	 */
+	_Atomic uint64_t	 led[LED_WORDS];
+	atomic_int		 delegated;
+};
+
+/* What producer_partition_available() looks at. */
+struct producer_topic {
+	struct vote_producer	*vp;
+	const rd_kafka_topic_t	*rkt;
 };
 
 static int	producer_set(rd_kafka_conf_t *, const char *, const char *,
@@ -36,6 +56,8 @@ static void	producer_dr_cb(rd_kafka_t *, const rd_kafka_message_t *,
 static int32_t	producer_partition(const rd_kafka_topic_t *, const void *,
 		    size_t, int32_t, void *, void *);
 static int	producer_partition_available(int32_t, void *);
+static void	producer_note_leaders(struct vote_producer *,
+		    const rd_kafka_metadata_topic_t *);
 
 struct vote_producer *
 vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
@@ -45,6 +67,7 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	rd_kafka_conf_t		*conf;
 	rd_kafka_topic_conf_t	*tconf;
 	char			 num[32];
+	int			 i;
 
 	if ((vp = calloc(1, sizeof(*vp))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -52,6 +75,9 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	}
 	vp->cb = cb;
 	vp->arg = arg;
+	for (i = 0; i < LED_WORDS; i++)
+		atomic_init(&vp->led[i], 0);
+	atomic_init(&vp->delegated, 0);
 
 	conf = rd_kafka_conf_new();
 	(void)snprintf(num, sizeof(num), "%d", cfg->producer_linger_ms);
@@ -126,7 +152,7 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 		}
 		rd_kafka_topic_conf_set_partitioner_cb(tconf,
 		    producer_partition);
-		rd_kafka_topic_conf_set_opaque(tconf, &vp->sticky);
+		rd_kafka_topic_conf_set_opaque(tconf, vp);
 	}
 	/* rd_kafka_topic_new() frees tconf, whatever it returns. */
 	if ((vp->rkt = rd_kafka_topic_new(vp->rk, cfg->kafka_topic,
@@ -236,8 +262,29 @@ vote_producer_broker_is_up(struct vote_producer *vp, int timeout_ms)
 	if (rerr != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return (0);
 	up = md->broker_cnt > 0;
+	if (md->topic_cnt == 1 && md->topics[0].err == 0)
+		producer_note_leaders(vp, &md->topics[0]);
 	rd_kafka_metadata_destroy(md);
 	return (up);
+}
+
+/* Keeps which partitions of the topic have a leader, for the partitioner. */
+static void
+producer_note_leaders(struct vote_producer *vp,
+    const rd_kafka_metadata_topic_t *t)
+{
+	uint64_t	led[LED_WORDS];
+	int32_t		id;
+	int		i;
+
+	memset(led, 0, sizeof(led));
+	for (i = 0; i < t->partition_cnt; i++) {
+		id = t->partitions[i].id;
+		if (id >= 0 && id < LED_MAX && t->partitions[i].leader >= 0)
+			led[id / LED_BITS] |= (uint64_t)1 << (id % LED_BITS);
+	}
+	for (i = 0; i < LED_WORDS; i++)
+		atomic_store(&vp->led[i], led[i]);
 }
 
 static int
@@ -273,20 +320,36 @@ static int32_t
 producer_partition(const rd_kafka_topic_t *rkt, const void *key,
     size_t keylen, int32_t count, void *rkt_opaque, void *msg_opaque)
 {
-	int32_t	seed;
+	struct vote_producer	*vp = rkt_opaque;
+	struct producer_topic	 pt;
+	int32_t			 seed;
 
 	/* The vote id's FNV-1a partition: its random bits pick the first. */
 	seed = rd_kafka_msg_partitioner_fnv1a(rkt, key, keylen, count,
 	    rkt_opaque, msg_opaque);
-	return (sticky_partition_choose(rkt_opaque, count, marimba_mono_ms(),
-	    (uint32_t)seed, producer_partition_available,
-	    DECONST(void *, rkt)));
+	pt.vp = vp;
+	pt.rkt = rkt;
+	return (sticky_partition_choose(&vp->sticky, count, marimba_mono_ms(),
+	    (uint32_t)seed, producer_partition_available, &pt));
 }
 
+/*
+ * librdkafka's word once it has handed any partition to a broker thread;
+ * before that (a producer just started), the last metadata's leaders.
+ */
 static int
 producer_partition_available(int32_t partition, void *arg)
 {
-	const rd_kafka_topic_t	*rkt = arg;
+	const struct producer_topic	*pt = arg;
+	struct vote_producer		*vp = pt->vp;
 
-	return (rd_kafka_topic_partition_available(rkt, partition));
+	if (rd_kafka_topic_partition_available(pt->rkt, partition)) {
+		atomic_store(&vp->delegated, 1);
+		return (1);
+	}
+	if (atomic_load(&vp->delegated) || partition < 0 ||
+	    partition >= LED_MAX)
+		return (0);
+	return ((atomic_load(&vp->led[partition / LED_BITS]) >>
+	    (partition % LED_BITS)) & 1);
 }

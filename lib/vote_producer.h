@@ -60,7 +60,11 @@ int			 vote_producer_queue_len(struct vote_producer *vp);
 void			 vote_producer_notify_fd(struct vote_producer *vp,
 			    int fd);
 
-/* 1 if a broker answered a metadata request within timeout ms, else 0. */
+/*
+ * 1 if a broker answered a metadata request within timeout ms, else 0.
+ * The answer's leaders also guide the partitioner until librdkafka has
+ * handed the topic's partitions to their brokers (a starting producer).
+ */
 int			 vote_producer_broker_is_up(struct vote_producer *vp,
 			    int timeout_ms);
 
