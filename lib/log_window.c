@@ -19,8 +19,8 @@
 #define LW_CONNECT_TIMEOUT_MS	1000
 #define LW_IO_TIMEOUT_MS	3000
 #define LW_NUM_MAX		24
-/* EVALSHA sha numkeys, 3 keys, 2 arguments; then 5 per log. */
-#define LW_ARGC(n)		(8 + 5 * (n))
+/* EVALSHA sha numkeys, 2 keys, 2 arguments; then 5 per log. */
+#define LW_ARGC(n)		(7 + 5 * (n))
 
 /* One log_window_add.lua call's arguments, filled per chunk. */
 struct lw_scratch {
@@ -29,7 +29,6 @@ struct lw_scratch {
 	struct log_entry	 ents[LW_CHUNK];	/* log_window_add's */
 	const char		*argv[LW_ARGC(LW_CHUNK)];
 	size_t			 argvlen[LW_ARGC(LW_CHUNK)];
-	char			 kall[LW_KEY_MAX];
 	char			 kbands[LW_KEY_MAX];
 	char			 kcut[LW_KEY_MAX];
 	char			 ksrc[LW_CHUNK][LW_KEY_MAX];
@@ -232,8 +231,6 @@ lw_scratch(struct log_window *lw, char *err, size_t errlen)
 		(void)snprintf(err, errlen, "log window: out of memory");
 		return (-1);
 	}
-	(void)snprintf(sc->kall, sizeof(sc->kall), "%s:logwin:all",
-	    lw->prefix);
 	(void)snprintf(sc->kbands, sizeof(sc->kbands), "%s:logwin:bands",
 	    lw->prefix);
 	(void)snprintf(sc->kcut, sizeof(sc->kcut), "%s:logwin:cut",
@@ -282,12 +279,11 @@ lw_append_chunk(struct log_window *lw, const struct log_entry *ents,
 		(void)snprintf(sc->kband[i], sizeof(sc->kband[i]),
 		    "%s:logwin:band:%s", lw->prefix, ents[i].name);
 	}
-	(void)snprintf(sc->numkeys, sizeof(sc->numkeys), "%zu", 3 + 2 * n);
+	(void)snprintf(sc->numkeys, sizeof(sc->numkeys), "%zu", 2 + 2 * n);
 	a = 0;
 	sc->argv[a++] = "EVALSHA";
 	sc->argv[a++] = lw->add_sha;
 	sc->argv[a++] = sc->numkeys;
-	sc->argv[a++] = sc->kall;
 	sc->argv[a++] = sc->kbands;
 	sc->argv[a++] = sc->kcut;
 	for (i = 0; i < n; i++) {

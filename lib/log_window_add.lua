@@ -5,12 +5,11 @@
 -- the logs' documents are in MongoDB; by the consumer for every vote of
 -- a batch and by a rebuild for every document it reads back.
 --
--- KEYS[1] <prefix>:logwin:all              zset, every score 0
--- KEYS[2] <prefix>:logwin:bands            set of the bands with a window
--- KEYS[3] <prefix>:logwin:cut              hash window key -> highest id
+-- KEYS[1] <prefix>:logwin:bands            set of the bands with a window
+-- KEYS[2] <prefix>:logwin:cut              hash window key -> highest id
 --                                          trimmed off it
--- KEYS[2 + 2i] <prefix>:logwin:source:<source of log i>   zset
--- KEYS[3 + 2i] <prefix>:logwin:band:<band of log i>       zset
+-- KEYS[1 + 2i] <prefix>:logwin:source:<source of log i>   zset, scores 0
+-- KEYS[2 + 2i] <prefix>:logwin:band:<band of log i>       zset, scores 0
 -- ARGV[1] logs kept per window
 -- ARGV[2] most bands with a window
 -- ARGV[3i], ARGV[3i + 1], ARGV[3i + 2]: log i's vote id (a ULID), band,
@@ -24,18 +23,21 @@
 -- gets its new members with one ZADD and is trimmed once to its newest
 -- ARGV[1] members: the same members as adding and trimming one log at a
 -- time (a log older than a full window is added and trimmed again at
--- once). Returns how many logs were added to KEYS[1].
+-- once). Returns how many logs were added to their source window (every
+-- log has one; there is no window of all logs: readers merge the two
+-- source windows).
 --
 -- Each redis.call costs Redis several microseconds besides the work,
 -- and lookups by id are most of them, so they are skipped where they
 -- cannot find anything: a log newer than a window's newest member is
--- not in it; and a log not in KEYS[1] and newer than KEYS[1]'s cut mark
--- was never listed (each call lists a log in all its windows, and only
--- a trim removes a member, the lowest ones, never above the cut), so it
--- is in none of its windows. The consumer sends a batch in id order,
--- so a new log is usually newer than every member: no lookup at all.
+-- not in it; and a log not in its source window and newer than that
+-- window's cut mark was never listed (each call lists a log in all its
+-- windows, and only a trim removes a member, the lowest ones, never
+-- above the cut), so it is in none of its windows. The consumer sends
+-- a batch in id order, so a new log is usually newer than every member:
+-- no lookup at all.
 
-local n = (#KEYS - 3) / 2
+local n = (#KEYS - 2) / 2
 if n < 0 or n ~= math.floor(n) or #ARGV ~= 2 + 3 * n then
 	return redis.error_reply('log_window_add: ' .. #KEYS .. ' keys, ' ..
 	    #ARGV .. ' arguments')
@@ -103,9 +105,9 @@ local function trim(key)
 		-- trimmed member (ZPOPMIN) cost more than the ZADD.
 		local top = redis.call('ZRANGE', key, extra - 1, extra - 1)[1]
 		redis.call('ZREMRANGEBYRANK', key, 0, extra - 1)
-		local cut = redis.call('HGET', KEYS[3], key)
+		local cut = redis.call('HGET', KEYS[2], key)
 		if not cut or top > cut then
-			redis.call('HSET', KEYS[3], key, top)
+			redis.call('HSET', KEYS[2], key, top)
 		end
 	end
 end
@@ -115,10 +117,10 @@ local windowed = {}
 local function has_window(band)
 	local w = windowed[band]
 	if w == nil then
-		if redis.call('SISMEMBER', KEYS[2], band) == 1 then
+		if redis.call('SISMEMBER', KEYS[1], band) == 1 then
 			w = true
-		elseif redis.call('SCARD', KEYS[2]) < bands_max then
-			redis.call('SADD', KEYS[2], band)
+		elseif redis.call('SCARD', KEYS[1]) < bands_max then
+			redis.call('SADD', KEYS[1], band)
 			w = true
 		else
 			w = false
@@ -128,24 +130,33 @@ local function has_window(band)
 	return w
 end
 
-local cut = redis.call('HGET', KEYS[3], KEYS[1])
-cut = cut and id_of(cut) or false
+-- The id of the highest member ever trimmed off each source window
+-- (false: none), read once per call.
+local cuts = {}
+local function cut_of(key)
+	local c = cuts[key]
+	if c == nil then
+		c = redis.call('HGET', KEYS[2], key)
+		c = c and id_of(c) or false
+		cuts[key] = c
+	end
+	return c
+end
 
 local listed = 0
 for i = 1, n do
 	local id, band, member = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
-	local seen = has(KEYS[1], id)
-	-- Never listed: in none of its windows.
-	local new = not seen and not (cut and id <= cut)
+	local source, bandkey = KEYS[1 + 2 * i], KEYS[2 + 2 * i]
+	local seen = has(source, id)
 	if not seen then
-		put(KEYS[1], id, member)
+		put(source, id, member)
 		listed = listed + 1
 	end
-	if new or not has(KEYS[2 + 2 * i], id) then
-		put(KEYS[2 + 2 * i], id, member)
-	end
-	if has_window(band) and (new or not has(KEYS[3 + 2 * i], id)) then
-		put(KEYS[3 + 2 * i], id, member)
+	-- Never listed: in none of its windows.
+	local cut = cut_of(source)
+	local new = not seen and not (cut and id <= cut)
+	if has_window(band) and (new or not has(bandkey, id)) then
+		put(bandkey, id, member)
 	end
 end
 for _, key in ipairs(order) do

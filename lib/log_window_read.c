@@ -4,7 +4,8 @@
  * log_window_read.lua on the caller's connection (the log viewer's pool
  * threads share no script state; Redis caches the compiled script), so a
  * page costs one round trip and O(log window + page) in Redis, and each
- * member is parsed back into a log (log_window_doc.c).
+ * member is parsed back into a log (log_window_doc.c). The page of every
+ * log is merged from the two source windows.
  */
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,8 @@ log_window_read(redisContext *c, const char *prefix,
     char *err, size_t errlen)
 {
 	redisReply	*r, *e;
-	char		 key[LW_KEY_MAX], max[VOTE_ID_LEN + 2];
+	char		 key[LW_KEY_MAX], key2[LW_KEY_MAX];
+	char		 max[VOTE_ID_LEN + 2];
 	size_t		 i;
 	int		 rc;
 
@@ -30,22 +32,32 @@ log_window_read(redisContext *c, const char *prefix,
 	*more = 0;
 	if (q->band[0] != '\0' && q->source[0] != '\0')
 		return (0);	/* no window for both at once */
+	key2[0] = '\0';
 	if (q->band[0] != '\0')
 		(void)snprintf(key, sizeof(key), "%s:logwin:band:%s", prefix,
 		    q->band);
 	else if (q->source[0] != '\0')
 		(void)snprintf(key, sizeof(key), "%s:logwin:source:%s",
 		    prefix, q->source);
-	else
-		(void)snprintf(key, sizeof(key), "%s:logwin:all", prefix);
+	else {
+		(void)snprintf(key, sizeof(key), "%s:logwin:source:rest",
+		    prefix);
+		(void)snprintf(key2, sizeof(key2), "%s:logwin:source:grpc",
+		    prefix);
+	}
 	if (q->before[0] != '\0')
 		(void)snprintf(max, sizeof(max), "(%s", q->before);
 	else
 		(void)snprintf(max, sizeof(max), "+");
 
-	r = redisCommand(c, "EVAL %s 4 %s %s:logwin:built %s:logwin:bands "
-	    "%s:logwin:cut %s %s %d", log_window_read_lua, key, prefix, prefix,
-	    prefix, q->band, max, q->limit + 1);
+	if (key2[0] == '\0')
+		r = redisCommand(c, "EVAL %s 4 %s:logwin:built %s:logwin:bands "
+		    "%s:logwin:cut %s %s %s %d", log_window_read_lua, prefix,
+		    prefix, prefix, key, q->band, max, q->limit + 1);
+	else
+		r = redisCommand(c, "EVAL %s 5 %s:logwin:built %s:logwin:bands "
+		    "%s:logwin:cut %s %s %s %s %d", log_window_read_lua, prefix,
+		    prefix, prefix, key, key2, q->band, max, q->limit + 1);
 	if (r == NULL) {
 		(void)snprintf(err, errlen, "redis: %s", c->errstr);
 		return (-1);

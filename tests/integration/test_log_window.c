@@ -242,8 +242,11 @@ lw_pages(const char *band, const char *source, int limit)
 static void
 lw_check_newest(void)
 {
-	/* 50 ids: 7 pages of 7 need 50 ids (the 8th tells "more"). */
-	assert_int_equal(lw_pages(NULL, NULL, 7), 7);
+	/*
+	 * Each source window keeps 50 ids, so their merge answers at
+	 * least the 7 pages of 7 that 50 ids make (the 8th tells "more").
+	 */
+	assert_true(lw_pages(NULL, NULL, 7) >= 7);
 }
 
 /* The window answers the newest pages of everything it keeps. */
@@ -254,8 +257,8 @@ lw_check_all(void)
 	size_t		 b;
 	int		 tracked, answered;
 
-	/* 50 ids: 7 pages of 7 need 50 ids (the 8th tells "more"). */
-	assert_int_equal(lw_pages(NULL, NULL, 7), 7);
+	/* Each source window keeps 50: at least 7 pages of 7 (see above). */
+	assert_true(lw_pages(NULL, NULL, 7) >= 7);
 	assert_int_equal(lw_pages(NULL, NULL, 100), 0);	/* past the end */
 	assert_true(lw_pages(NULL, "rest", 10) >= 4);
 	assert_true(lw_pages(NULL, "grpc", 10) >= 4);
@@ -290,6 +293,15 @@ lw_zcard(const char *what)
 	n = r->integer;
 	freeReplyObject(r);
 	return (n);
+}
+
+/* Both source windows hold LW_KEEP logs; none holds every log. */
+static void
+lw_assert_full(void)
+{
+	assert_int_equal(lw_zcard("source:rest"), LW_KEEP);
+	assert_int_equal(lw_zcard("source:grpc"), LW_KEEP);
+	assert_int_equal(lw_zcard("all"), 0);
 }
 
 static void
@@ -349,12 +361,12 @@ test_window(void **state)
 	    T.cfg.redis_prefix));
 
 	lw_rebuild(lw, 400);
-	assert_int_equal(lw_zcard("all"), LW_KEEP);
+	lw_assert_full();
 	lw_check_all();
 
 	/* A replay (all of it again, another order) changes nothing. */
 	lw_add(lw, first, 400, 101);
-	assert_int_equal(lw_zcard("all"), LW_KEEP);
+	lw_assert_full();
 	lw_check_newest();
 
 	/* Newer votes: stored, then listed. */
@@ -385,7 +397,7 @@ test_window(void **state)
 		assert_int_equal(waitpid(pid[i], &status, 0), pid[i]);
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
-	assert_int_equal(lw_zcard("all"), LW_KEEP);
+	lw_assert_full();
 	lw_check_all();
 
 	/* Redis loses everything: not used until rebuilt from MongoDB. */
