@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The log window: the newest logs, overall, per source and per band, kept
- * in Redis sorted sets (docs/redis-keys.md) so the log viewer reads a
- * page of logs in O(page) whatever MongoDB-wire server holds them (on
+ * The log window: the newest logs per source and per band, kept in Redis
+ * sorted sets (docs/redis-keys.md; a page of all logs merges the two
+ * source windows) so the log viewer reads a page of logs in O(page)
+ * whatever MongoDB-wire server holds them (on
  * FerretDB 1.24 with SQLite no query is: even an _id lookup scans the
  * collection). A log is listed only after its document is in MongoDB,
  * with exactly the stored fields; a window Redis lost is rebuilt from
