@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Implements mongo_inflight.h: one thread and one mongo_store per
- * worker. Batch k goes to worker k % n; the sink thread receives them in
- * the same order, so "received" is always "stored, and so is everything
- * before it". One mutex and condition variable for all workers: the
+ * worker, and a ring of one job more than workers: batch k is job k, the
+ * first free worker takes the oldest job not taken, and the sink thread
+ * receives results in job order, so "received" is always "stored, and so
+ * is everything before it". The spare job keeps a worker that finishes
+ * from waiting while the sink thread lists the batch before in the log
+ * window and commits it. One mutex and condition variable for all: the
  * sink thread waits on it for a result, a worker for a job.
  */
 #include <pthread.h>
@@ -14,17 +17,15 @@
 #include "mongo_inflight.h"
 #include "mongo_store.h"
 
+#define MONGO_JOBS_MAX	(MONGO_INFLIGHT_MAX + 1)
+
 enum job_state {
 	JOB_IDLE,	/* free for the next batch */
 	JOB_QUEUED,	/* handed over, not finished */
 	JOB_DONE,	/* finished, result not received */
 };
 
-struct mongo_worker {
-	struct mongo_inflight	*mi;
-	struct mongo_store	*ms;
-	pthread_t		 thread;
-	int			 started;
+struct mongo_job {
 	enum job_state		 state;
 	const struct vote *const *votes;
 	size_t			 n;
@@ -34,19 +35,29 @@ struct mongo_worker {
 	char			 err[512];
 };
 
+struct mongo_worker {
+	struct mongo_inflight	*mi;
+	struct mongo_store	*ms;
+	pthread_t		 thread;
+	int			 started;
+};
+
 struct mongo_inflight {
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
 	int			 stopping;
 	int			 nworkers;
+	int			 njobs;		/* nworkers + 1 */
 	uint64_t		 sent;		/* batches handed over */
+	uint64_t		 taken;		/* jobs a worker started */
 	uint64_t		 received;	/* results taken */
+	struct mongo_job	 jobs[MONGO_JOBS_MAX];
 	struct mongo_worker	 workers[MONGO_INFLIGHT_MAX];
 };
 
 static void	*mongo_inflight_main(void *);
 static void	 mongo_inflight_wait(struct mongo_inflight *,
-		    struct mongo_worker *);
+		    struct mongo_job *);
 
 struct mongo_inflight *
 mongo_inflight_new(const struct marimba_config *cfg, int n, char *err,
@@ -76,6 +87,7 @@ mongo_inflight_new(const struct marimba_config *cfg, int n, char *err,
 		free(mi);
 		return (NULL);
 	}
+	mi->njobs = n + 1;
 	for (i = 0; i < n; i++) {
 		w = &mi->workers[i];
 		w->mi = mi;
@@ -121,19 +133,19 @@ int
 mongo_inflight_send(struct mongo_inflight *mi, const struct vote *const *votes,
     size_t n, int64_t consumed_ms, char *err, size_t errlen)
 {
-	struct mongo_worker	*w;
+	struct mongo_job	*j;
 	int			 rv;
 
 	(void)pthread_mutex_lock(&mi->mtx);
-	w = &mi->workers[mi->sent % (uint64_t)mi->nworkers];
-	if (w->state != JOB_IDLE) {
-		(void)snprintf(err, errlen, "no free insert worker");
+	j = &mi->jobs[mi->sent % (uint64_t)mi->njobs];
+	if (j->state != JOB_IDLE) {
+		(void)snprintf(err, errlen, "no free insert job");
 		rv = -1;
 	} else {
-		w->votes = votes;
-		w->n = n;
-		w->consumed_ms = consumed_ms;
-		w->state = JOB_QUEUED;
+		j->votes = votes;
+		j->n = n;
+		j->consumed_ms = consumed_ms;
+		j->state = JOB_QUEUED;
 		mi->sent++;
 		(void)pthread_cond_broadcast(&mi->cond);
 		rv = 0;
@@ -147,7 +159,7 @@ mongo_inflight_recv(struct mongo_inflight *mi, size_t *fresh,
     const struct vote *const **votes, size_t *n, int64_t *consumed_ms,
     char *err, size_t errlen)
 {
-	struct mongo_worker	*w;
+	struct mongo_job	*j;
 	int			 rv;
 
 	*fresh = 0;
@@ -157,22 +169,22 @@ mongo_inflight_recv(struct mongo_inflight *mi, size_t *fresh,
 		(void)snprintf(err, errlen, "no insert in flight");
 		return (-1);
 	}
-	w = &mi->workers[mi->received % (uint64_t)mi->nworkers];
-	mongo_inflight_wait(mi, w);
+	j = &mi->jobs[mi->received % (uint64_t)mi->njobs];
+	mongo_inflight_wait(mi, j);
 	mi->received++;
-	rv = w->rv;
-	*fresh = w->fresh;
-	*votes = w->votes;
-	*n = w->n;
-	*consumed_ms = w->consumed_ms;
+	rv = j->rv;
+	*fresh = j->fresh;
+	*votes = j->votes;
+	*n = j->n;
+	*consumed_ms = j->consumed_ms;
 	if (rv == -1)
-		(void)snprintf(err, errlen, "%s", w->err);
-	w->state = JOB_IDLE;
+		(void)snprintf(err, errlen, "%s", j->err);
+	j->state = JOB_IDLE;
 	/* A failure loses what was sent after it: settle and drop those. */
 	while (rv == -1 && mi->received < mi->sent) {
-		w = &mi->workers[mi->received % (uint64_t)mi->nworkers];
-		mongo_inflight_wait(mi, w);
-		w->state = JOB_IDLE;
+		j = &mi->jobs[mi->received % (uint64_t)mi->njobs];
+		mongo_inflight_wait(mi, j);
+		j->state = JOB_IDLE;
 		mi->received++;
 	}
 	(void)pthread_mutex_unlock(&mi->mtx);
@@ -185,11 +197,11 @@ mongo_inflight_pending(const struct mongo_inflight *mi)
 	return ((size_t)(mi->sent - mi->received));
 }
 
-/* With the mutex held: until w's job is done. */
+/* With the mutex held: until job j is done. */
 static void
-mongo_inflight_wait(struct mongo_inflight *mi, struct mongo_worker *w)
+mongo_inflight_wait(struct mongo_inflight *mi, struct mongo_job *j)
 {
-	while (w->state == JOB_QUEUED)
+	while (j->state == JOB_QUEUED)
 		(void)pthread_cond_wait(&mi->cond, &mi->mtx);
 }
 
@@ -198,6 +210,7 @@ mongo_inflight_main(void *arg)
 {
 	struct mongo_worker	*w = arg;
 	struct mongo_inflight	*mi = w->mi;
+	struct mongo_job	*j;
 	const struct vote *const *votes;
 	size_t			 n, fresh;
 	int64_t			 consumed_ms;
@@ -206,13 +219,15 @@ mongo_inflight_main(void *arg)
 
 	(void)pthread_mutex_lock(&mi->mtx);
 	for (;;) {
-		while (w->state != JOB_QUEUED && !mi->stopping)
+		while (mi->taken == mi->sent && !mi->stopping)
 			(void)pthread_cond_wait(&mi->cond, &mi->mtx);
-		if (w->state != JOB_QUEUED)
+		if (mi->taken == mi->sent)
 			break;	/* stopping, nothing left to do */
-		votes = w->votes;
-		n = w->n;
-		consumed_ms = w->consumed_ms;
+		j = &mi->jobs[mi->taken % (uint64_t)mi->njobs];
+		mi->taken++;
+		votes = j->votes;
+		n = j->n;
+		consumed_ms = j->consumed_ms;
 		(void)pthread_mutex_unlock(&mi->mtx);
 
 		err[0] = '\0';
@@ -221,10 +236,10 @@ mongo_inflight_main(void *arg)
 		    err, sizeof(err));
 
 		(void)pthread_mutex_lock(&mi->mtx);
-		w->rv = rv;
-		w->fresh = fresh;
-		(void)snprintf(w->err, sizeof(w->err), "%s", err);
-		w->state = JOB_DONE;
+		j->rv = rv;
+		j->fresh = fresh;
+		(void)snprintf(j->err, sizeof(j->err), "%s", err);
+		j->state = JOB_DONE;
 		(void)pthread_cond_broadcast(&mi->cond);
 	}
 	(void)pthread_mutex_unlock(&mi->mtx);

@@ -2,9 +2,10 @@
 /*
  * Concurrent insert_many for the mongo sink: a few worker threads, each
  * with a MongoDB client of its own (a mongoc client serves one thread),
- * take the sink's batches in turn. Results are handed back oldest first,
- * so offsets are still committed in order: a batch is reported only after
- * every batch sent before it.
+ * take the sink's batches oldest first, one batch more than workers
+ * waiting at most. Results are handed back oldest first, so offsets are
+ * still committed in order: a batch is reported only after every batch
+ * sent before it.
  */
 #ifndef MARIMBA_CONSUMER_MONGO_INFLIGHT_H
 #define MARIMBA_CONSUMER_MONGO_INFLIGHT_H
@@ -29,8 +30,9 @@ struct mongo_inflight	*mongo_inflight_new(const struct marimba_config *,
 void			 mongo_inflight_free(struct mongo_inflight *);
 
 /*
- * Hands n votes (which must stay valid until their result is received)
- * to the next worker; -1 with err if it is still busy.
+ * Queues n votes (which must stay valid until their result is received)
+ * for the first free worker; -1 with err when workers + 1 batches are
+ * already sent and not received.
  */
 int	mongo_inflight_send(struct mongo_inflight *, const struct vote *const *,
 	    size_t, int64_t, char *, size_t);

@@ -61,9 +61,12 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.name = s->name;
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
-	/* The mongo sink's pipeline is its insert workers (1..4). */
+	/*
+	 * The mongo sink's pipeline is its insert workers (1..4) and, with
+	 * more than one, a spare batch queued for the first that frees.
+	 */
 	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
-	    cfg->mongo_inflight;
+	    cfg->mongo_inflight > 1 ? cfg->mongo_inflight + 1 : 1;
 	if (s->depth < 1 || s->depth > SINK_DEPTH_MAX) {
 		(void)snprintf(err, errlen, "%s sink: %d batches in flight: "
 		    "1..%d", s->name, s->depth, SINK_DEPTH_MAX);
