@@ -277,6 +277,9 @@ producer_note_leaders(struct vote_producer *vp,
 	int32_t		id;
 	int		i;
 
+	/* Only read until librdkafka has delegated a partition. */
+	if (atomic_load(&vp->delegated))
+		return;
 	memset(led, 0, sizeof(led));
 	for (i = 0; i < t->partition_cnt; i++) {
 		id = t->partitions[i].id;
@@ -344,7 +347,9 @@ producer_partition_available(int32_t partition, void *arg)
 	struct vote_producer		*vp = pt->vp;
 
 	if (rd_kafka_topic_partition_available(pt->rkt, partition)) {
-		atomic_store(&vp->delegated, 1);
+		/* Once: not a shared write per vote. */
+		if (!atomic_load(&vp->delegated))
+			atomic_store(&vp->delegated, 1);
 		return (1);
 	}
 	if (atomic_load(&vp->delegated) || partition < 0 ||
