@@ -22,42 +22,50 @@ log_window_read(redisContext *c, const char *prefix,
     const struct logs_query *q, struct log_entry *out, size_t *n, int *more,
     char *err, size_t errlen)
 {
+	static const char *const sources[] = { "rest", "grpc" };
 	redisReply	*r, *e;
-	char		 key[LW_KEY_MAX], key2[LW_KEY_MAX];
+	/* built, bands, cut, then the windows: one, or both sources. */
+	char		 keys[5][LW_KEY_MAX], numkeys[8], want[24];
 	char		 max[VOTE_ID_LEN + 2];
-	size_t		 i;
-	int		 rc;
+	const char	*argv[11];
+	size_t		 i, nkeys;
+	int		 argc, rc;
 
 	*n = 0;
 	*more = 0;
 	if (q->band[0] != '\0' && q->source[0] != '\0')
 		return (0);	/* no window for both at once */
-	key2[0] = '\0';
+	(void)snprintf(keys[0], sizeof(keys[0]), "%s:logwin:built", prefix);
+	(void)snprintf(keys[1], sizeof(keys[1]), "%s:logwin:bands", prefix);
+	(void)snprintf(keys[2], sizeof(keys[2]), "%s:logwin:cut", prefix);
+	nkeys = 3;
 	if (q->band[0] != '\0')
-		(void)snprintf(key, sizeof(key), "%s:logwin:band:%s", prefix,
-		    q->band);
+		(void)snprintf(keys[nkeys++], sizeof(keys[0]),
+		    "%s:logwin:band:%s", prefix, q->band);
 	else if (q->source[0] != '\0')
-		(void)snprintf(key, sizeof(key), "%s:logwin:source:%s",
-		    prefix, q->source);
-	else {
-		(void)snprintf(key, sizeof(key), "%s:logwin:source:rest",
-		    prefix);
-		(void)snprintf(key2, sizeof(key2), "%s:logwin:source:grpc",
-		    prefix);
-	}
+		(void)snprintf(keys[nkeys++], sizeof(keys[0]),
+		    "%s:logwin:source:%s", prefix, q->source);
+	else
+		for (i = 0; i < sizeof(sources) / sizeof(sources[0]); i++)
+			(void)snprintf(keys[nkeys++], sizeof(keys[0]),
+			    "%s:logwin:source:%s", prefix, sources[i]);
 	if (q->before[0] != '\0')
 		(void)snprintf(max, sizeof(max), "(%s", q->before);
 	else
 		(void)snprintf(max, sizeof(max), "+");
+	(void)snprintf(numkeys, sizeof(numkeys), "%zu", nkeys);
+	(void)snprintf(want, sizeof(want), "%d", q->limit + 1);
 
-	if (key2[0] == '\0')
-		r = redisCommand(c, "EVAL %s 4 %s:logwin:built %s:logwin:bands "
-		    "%s:logwin:cut %s %s %s %d", log_window_read_lua, prefix,
-		    prefix, prefix, key, q->band, max, q->limit + 1);
-	else
-		r = redisCommand(c, "EVAL %s 5 %s:logwin:built %s:logwin:bands "
-		    "%s:logwin:cut %s %s %s %s %d", log_window_read_lua, prefix,
-		    prefix, prefix, key, key2, q->band, max, q->limit + 1);
+	argc = 0;
+	argv[argc++] = "EVAL";
+	argv[argc++] = log_window_read_lua;
+	argv[argc++] = numkeys;
+	for (i = 0; i < nkeys; i++)
+		argv[argc++] = keys[i];
+	argv[argc++] = q->band;
+	argv[argc++] = max;
+	argv[argc++] = want;
+	r = redisCommandArgv(c, argc, argv, NULL);
 	if (r == NULL) {
 		(void)snprintf(err, errlen, "redis: %s", c->errstr);
 		return (-1);
