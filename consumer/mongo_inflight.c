@@ -17,7 +17,7 @@
 #include "mongo_inflight.h"
 #include "mongo_store.h"
 
-#define MONGO_JOBS_MAX	(MONGO_INFLIGHT_MAX + 1)
+#define MONGO_JOBS_MAX	MONGO_INFLIGHT_BATCHES(MONGO_INFLIGHT_MAX)
 
 enum job_state {
 	JOB_IDLE,	/* free for the next batch */
@@ -47,7 +47,7 @@ struct mongo_inflight {
 	pthread_cond_t		 cond;
 	int			 stopping;
 	int			 nworkers;
-	int			 njobs;		/* nworkers + 1 */
+	int			 njobs;		/* for nworkers */
 	uint64_t		 sent;		/* batches handed over */
 	uint64_t		 taken;		/* jobs a worker started */
 	uint64_t		 received;	/* results taken */
@@ -87,7 +87,7 @@ mongo_inflight_new(const struct marimba_config *cfg, int n, char *err,
 		free(mi);
 		return (NULL);
 	}
-	mi->njobs = n + 1;
+	mi->njobs = MONGO_INFLIGHT_BATCHES(n);
 	for (i = 0; i < n; i++) {
 		w = &mi->workers[i];
 		w->mi = mi;

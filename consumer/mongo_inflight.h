@@ -18,6 +18,12 @@
 
 #define MONGO_INFLIGHT_MAX	4	/* MARIMBA_MONGO_INFLIGHT's top */
 
+/*
+ * Batches n workers take in at once: one more than workers waits for
+ * the first that frees (the sink's pipeline depth).
+ */
+#define MONGO_INFLIGHT_BATCHES(n)	((n) + 1)
+
 struct mongo_inflight;
 
 /*

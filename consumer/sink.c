@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mongo_inflight.h"
 #include "sink.h"
 #include "vote_id.h"
 
@@ -66,7 +67,8 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	 * more than one, a spare batch queued for the first that frees.
 	 */
 	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
-	    cfg->mongo_inflight > 1 ? cfg->mongo_inflight + 1 : 1;
+	    cfg->mongo_inflight > 1 ?
+	    MONGO_INFLIGHT_BATCHES(cfg->mongo_inflight) : 1;
 	if (s->depth < 1 || s->depth > SINK_DEPTH_MAX) {
 		(void)snprintf(err, errlen, "%s sink: %d batches in flight: "
 		    "1..%d", s->name, s->depth, SINK_DEPTH_MAX);
