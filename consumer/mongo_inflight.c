@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Implements mongo_inflight.h: one thread and one mongo_store per
- * worker, and a ring of one job more than workers: batch k is job k, the
- * first free worker takes the oldest job not taken, and the sink thread
- * receives results in job order, so "received" is always "stored, and so
- * is everything before it". The spare job keeps a worker that finishes
- * from waiting while the sink thread lists the batch before in the log
- * window and commits it. One mutex and condition variable for all: the
- * sink thread waits on it for a result, a worker for a job.
+ * worker, and a ring of MONGO_INFLIGHT_BATCHES() jobs: batch k is job k,
+ * the first free worker takes the oldest job not taken, and the sink
+ * thread receives results in job order, so "received" is always
+ * "stored, and so is everything before it". The jobs queued beyond the
+ * workers keep a worker that finishes busy while an older insert is
+ * still running or the sink thread lists and commits one. One mutex
+ * and condition variable for all: the sink thread waits on it for a
+ * result, a worker for a job.
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -63,8 +63,8 @@ sink_new(const struct marimba_config *cfg, const char *name,
 	s->gauges.lag_messages = -1;
 	s->gauges.store_up = 1;
 	/*
-	 * The mongo sink's pipeline is its insert workers (1..4) and, with
-	 * more than one, a spare batch queued for the first that frees.
+	 * The mongo sink's pipeline: one batch with one insert worker,
+	 * else the batches its workers (2..4) may be handed at once.
 	 */
 	s->depth = strcmp(s->name, "redis") == 0 ? cfg->redis_inflight :
 	    cfg->mongo_inflight > 1 ?

@@ -32,7 +32,7 @@
 #define SINK_WEDGED_MS		30000	/* no loop turn for this long */
 #define SINK_IDLE_POLL_MS	100	/* poll wait with an empty batch */
 #define SINK_COMMIT_MS		100	/* async commits at most this often */
-#define SINK_DEPTH_MAX		8	/* batches in a store's pipeline */
+#define SINK_DEPTH_MAX		16	/* batches in a store's pipeline */
 
 enum sink_flush_mode {
 	FLUSH_UNTIL_STORED,	/* main loop: retry until stored or stopping */

@@ -38,7 +38,7 @@
 #define CB_VOTES	400	/* distinct votes made */
 #define CB_BATCH	1000	/* most entries in one test batch */
 #define CB_NBANDS	5
-#define CB_DEPTH	8	/* SINK_DEPTH_MAX: batches in flight */
+#define CB_DEPTH	8	/* MARIMBA_REDIS_INFLIGHT's top */
 #define CB_DEEP_MAX	50	/* votes in a batch of the deep pipeline */
 
 static const char	*cb_bands[CB_NBANDS] = {
