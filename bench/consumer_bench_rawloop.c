@@ -44,7 +44,12 @@ main(int argc, char **argv)
 	    rd_kafka_conf_set(conf, "auto.offset.reset", "earliest", err,
 	    sizeof(err)) != RD_KAFKA_CONF_OK ||
 	    rd_kafka_conf_set(conf, "enable.auto.commit", "false", err,
-	    sizeof(err)) != RD_KAFKA_CONF_OK) {
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    /* Fetched as marimba-consumer fetches (consumer/kafka_in.c). */
+	    rd_kafka_conf_set(conf, "queued.min.messages", "1000000", err,
+	    sizeof(err)) != RD_KAFKA_CONF_OK ||
+	    rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "65536",
+	    err, sizeof(err)) != RD_KAFKA_CONF_OK) {
 		fprintf(stderr, "conf: %s\n", err);
 		return (1);
 	}
