@@ -3,8 +3,9 @@
  * The mongo sink with two (and four) insert_many in flight
  * (MARIMBA_MONGO_INFLIGHT) still commits in order: mongo_hold_proxy.py
  * holds the insert of the first batch (the one with the first vote's id)
- * for a few seconds while the later batches, on the other insert
- * workers' connections, are stored. Meanwhile their documents are in
+ * for a few seconds while every later batch the pipeline takes
+ * (MONGO_INFLIGHT_BATCHES), on the other insert workers' connections, is
+ * stored: one slow insert does not stop the others. Meanwhile their documents are in
  * MongoDB, but no offset is committed and the log window lists none of
  * them (they follow the first batch); once the first is let through,
  * every vote is stored once and everything is committed.
@@ -25,6 +26,7 @@
 #include <hiredis/hiredis.h>
 #include <mongoc/mongoc.h>
 
+#include "mongo_inflight.h"
 #include "test_consumer_harness.h"
 #include "test_mongo_proxy.h"
 
@@ -109,29 +111,30 @@ window_len(struct ct_env *e)
 }
 
 /*
- * depth batches in flight (MARIMBA_MONGO_INFLIGHT=depth), the first one
- * held: the others are stored meanwhile, nothing is committed or listed
- * until the first is through.
+ * workers insert workers (MARIMBA_MONGO_INFLIGHT), as many batches as
+ * they take at once, the first one held: all the others are stored
+ * meanwhile, nothing is committed or listed until the first is through.
  */
 static void
-inflight_in_order(const char *name, int depth)
+inflight_in_order(const char *name, int workers)
 {
 	struct ct_env	*e;
 	char		 uri[256], inflight[48];
 	int64_t		 released;
 	pid_t		 pid;
-	int		 port, later;
+	int		 port, later, all;
 
 	e = ct_env_new(name, 1);
-	/* depth full batches, produced before the consumer starts. */
-	ct_produce_votes(e, 0, depth * BATCH);
-	assert_int_equal(e->nids, depth * BATCH);
-	later = (depth - 1) * BATCH;
+	/* Full batches, produced before the consumer starts. */
+	all = MONGO_INFLIGHT_BATCHES(workers) * BATCH;
+	ct_produce_votes(e, 0, all);
+	assert_int_equal(e->nids, all);
+	later = all - BATCH;
 	port = proxy_start(e);
 	(void)snprintf(uri, sizeof(uri), "MARIMBA_MONGO_URI=mongodb://"
 	    "127.0.0.1:%d/?appname=marimba-test", port);
 	(void)snprintf(inflight, sizeof(inflight),
-	    "MARIMBA_MONGO_INFLIGHT=%d", depth);
+	    "MARIMBA_MONGO_INFLIGHT=%d", workers);
 	pid = ct_consumer_start(e, NULL, "--sink=mongo", uri, inflight,
 	    "MARIMBA_BATCH_MAX=10", "MARIMBA_MONGO_LINGER_MS=2000",
 	    (const char *)NULL);
@@ -141,7 +144,7 @@ inflight_in_order(const char *name, int depth)
 	assert_int_equal(ct_wait_mongo_count(e, later, HOLD_MS - 1000),
 	    later);
 	assert_int_equal(mongo_has_id(e, e->ids[0]), 0);
-	assert_int_equal(mongo_has_id(e, e->ids[depth * BATCH - 1]), 1);
+	assert_int_equal(mongo_has_id(e, e->ids[all - 1]), 1);
 	/* ...but nothing of them is committed or listed before the first. */
 	assert_true(ct_committed_sink(e, NULL, "mongo") <= 0);
 	assert_int_equal(window_len(e), 0);
@@ -152,11 +155,11 @@ inflight_in_order(const char *name, int depth)
 	assert_int_equal(window_len(e), 0);
 
 	/* Let through: every vote once, all committed, all listed. */
-	assert_int_equal(ct_wait_committed_sink(e, NULL, "mongo",
-	    depth * BATCH, HOLD_MS + 30000), depth * BATCH);
-	assert_int_equal(ct_mongo_count(e), depth * BATCH);
-	assert_int_equal(ct_mongo_count_ids(e), depth * BATCH);
-	assert_int_equal(window_len(e), depth * BATCH);
+	assert_int_equal(ct_wait_committed_sink(e, NULL, "mongo", all,
+	    HOLD_MS + 30000), all);
+	assert_int_equal(ct_mongo_count(e), all);
+	assert_int_equal(ct_mongo_count_ids(e), all);
+	assert_int_equal(window_len(e), all);
 	assert_int_equal(ct_consumer_stop(pid, SIGTERM, 20000), 0);
 	mongo_proxy_stop(&proxy);
 	ct_env_cleanup(e);
@@ -169,7 +172,7 @@ test_inflight_commits_in_order(void **state)
 	inflight_in_order("inflight", 2);
 }
 
-/* The most MARIMBA_MONGO_INFLIGHT allows: four workers, four batches. */
+/* The most MARIMBA_MONGO_INFLIGHT allows: four workers. */
 static void
 test_inflight_four_in_order(void **state)
 {
