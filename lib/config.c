@@ -181,7 +181,11 @@ config_grpc(struct marimba_grpc_limits *g, char *err, size_t errlen)
 	    config_int("MARIMBA_GRPC_MAX_AGE_MS", 1800000, 0, 86400000,
 	    &g->max_age_ms, err, errlen) == -1 ||
 	    config_int("MARIMBA_GRPC_AGE_GRACE_MS", 30000, 0, 3600000,
-	    &g->age_grace_ms, err, errlen) == -1)
+	    &g->age_grace_ms, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_BURST_VOTES", 4, 0, 1000000,
+	    &g->burst_votes, err, errlen) == -1 ||
+	    config_int("MARIMBA_GRPC_BURST_WAIT_MS", 5, 1, 1000,
+	    &g->burst_wait_ms, err, errlen) == -1)
 		return (-1);
 	return (0);
 }

@@ -17,6 +17,8 @@ struct marimba_grpc_limits {
 	int		idle_ms;		/* close an idle connection */
 	int		max_age_ms;		/* close any connection, 0 no */
 	int		age_grace_ms;		/* for its calls to finish */
+	int		burst_votes;		/* a burst this big: sent now */
+	int		burst_wait_ms;		/* for the burst's reports */
 };
 
 struct marimba_config {

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "log.h"
 #include "sticky_partition.h"
 #include "vote.h"
 #include "vote_codec.h"
@@ -24,10 +25,12 @@
 #define LED_MAX		4096
 #define LED_BITS	64
 #define LED_WORDS	(LED_MAX / LED_BITS)
+#define FLUSH_POLL_MS	100	/* vote_producer_flush: a wait at most */
 
 struct vote_producer {
 	rd_kafka_t		*rk;
 	rd_kafka_topic_t	*rkt;
+	rd_kafka_queue_t	*reports;	/* the main queue: DR events */
 	vote_delivery_fn	 cb;
 	void			*arg;
 	struct sticky_partition	 sticky;
@@ -51,8 +54,7 @@ struct producer_topic {
 
 static int	producer_set(rd_kafka_conf_t *, const char *, const char *,
 		    char *, size_t);
-static void	producer_dr_cb(rd_kafka_t *, const rd_kafka_message_t *,
-		    void *);
+static int	producer_event(struct vote_producer *, rd_kafka_event_t *);
 static int32_t	producer_partition(const rd_kafka_topic_t *, const void *,
 		    size_t, int32_t, void *, void *);
 static int	producer_partition_available(int32_t, void *);
@@ -116,14 +118,19 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 	    err, errlen) == -1)
 		goto fail;
 
-	rd_kafka_conf_set_dr_msg_cb(conf, producer_dr_cb);
-	rd_kafka_conf_set_opaque(conf, vp);
+	/*
+	 * Delivery reports as events, served by vote_producer_poll(): then
+	 * rd_kafka_flush() (vote_producer_send_now) only waits for them and
+	 * leaves serving them to the thread that polls.
+	 */
+	rd_kafka_conf_set_events(conf, RD_KAFKA_EVENT_DR);
 
 	/* On success rd_kafka_new() owns conf. */
 	if ((vp->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err,
 	    errlen)) == NULL)
 		goto fail;
 	conf = NULL;
+	vp->reports = rd_kafka_queue_get_main(vp->rk);
 
 	/*
 	 * librdkafka 2.0 puts one partition in a produce request: votes
@@ -167,6 +174,8 @@ vote_producer_new(const struct marimba_config *cfg, vote_delivery_fn cb,
 fail:
 	if (conf != NULL)
 		rd_kafka_conf_destroy(conf);
+	if (vp->reports != NULL)
+		rd_kafka_queue_destroy(vp->reports);
 	if (vp->rk != NULL)
 		rd_kafka_destroy(vp->rk);
 	if (vp->sticky_ok)
@@ -182,6 +191,8 @@ vote_producer_free(struct vote_producer *vp)
 		return;
 	if (vp->rkt != NULL)
 		rd_kafka_topic_destroy(vp->rkt);
+	if (vp->reports != NULL)
+		rd_kafka_queue_destroy(vp->reports);
 	if (vp->rk != NULL)
 		rd_kafka_destroy(vp->rk);
 	if (vp->sticky_ok)
@@ -221,16 +232,45 @@ vote_producer_send(struct vote_producer *vp, const struct vote *v,
 int
 vote_producer_poll(struct vote_producer *vp, int timeout_ms)
 {
-	return (rd_kafka_poll(vp->rk, timeout_ms));
+	rd_kafka_event_t	*ev;
+	int			 n;
+
+	/* Waits for the first event only, then takes what is ready. */
+	n = 0;
+	while ((ev = rd_kafka_queue_poll(vp->reports, timeout_ms)) != NULL) {
+		n += producer_event(vp, ev);
+		rd_kafka_event_destroy(ev);
+		timeout_ms = 0;
+	}
+	return (n);
 }
 
 int
 vote_producer_flush(struct vote_producer *vp, int timeout_ms)
 {
-	/* rd_kafka_flush() serves the delivery reports while it waits. */
+	int64_t	end, left;
+
+	end = marimba_mono_ms() + timeout_ms;
+	while (rd_kafka_outq_len(vp->rk) > 0) {
+		if ((left = end - marimba_mono_ms()) <= 0)
+			return (-1);
+		(void)vote_producer_poll(vp, left < FLUSH_POLL_MS ?
+		    (int)left : FLUSH_POLL_MS);
+	}
+	return (0);
+}
+
+int
+vote_producer_send_now(struct vote_producer *vp, int timeout_ms)
+{
+	/*
+	 * In event mode rd_kafka_flush() serves nothing: it makes linger.ms
+	 * immediate, wakes the broker threads, and waits until every
+	 * message's report was served by the thread in vote_producer_poll().
+	 */
 	if (rd_kafka_flush(vp->rk, timeout_ms) != RD_KAFKA_RESP_ERR_NO_ERROR)
 		return (-1);
-	return (rd_kafka_outq_len(vp->rk) == 0 ? 0 : -1);
+	return (0);
 }
 
 int
@@ -300,18 +340,35 @@ producer_set(rd_kafka_conf_t *conf, const char *name, const char *value,
 	return (0);
 }
 
-static void
-producer_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *arg)
+/*
+ * One event of the main queue: a batch of delivery reports, each handed to
+ * the caller's callback; an error is logged. Returns the reports served.
+ */
+static int
+producer_event(struct vote_producer *vp, rd_kafka_event_t *ev)
 {
-	struct vote_producer	*vp = arg;
-	const char		*reason;
+	const rd_kafka_message_t	*msg;
+	const char			*reason;
+	int				 n;
 
-	(void)rk;
-	if (vp->cb == NULL)
-		return;
-	reason = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" :
-	    rd_kafka_err2str(msg->err);
-	vp->cb(msg->_private, (int)msg->err, reason, vp->arg);
+	if (rd_kafka_event_type(ev) == RD_KAFKA_EVENT_ERROR) {
+		log_warn("kafka producer: %s%s",
+		    rd_kafka_event_error_string(ev),
+		    rd_kafka_event_error_is_fatal(ev) ? " (fatal)" : "");
+		return (0);
+	}
+	if (rd_kafka_event_type(ev) != RD_KAFKA_EVENT_DR)
+		return (0);
+	n = 0;
+	while ((msg = rd_kafka_event_message_next(ev)) != NULL) {
+		n++;
+		if (vp->cb == NULL)
+			continue;
+		reason = msg->err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" :
+		    rd_kafka_err2str(msg->err);
+		vp->cb(msg->_private, (int)msg->err, reason, vp->arg);
+	}
+	return (n);
 }
 
 /*

@@ -14,7 +14,7 @@
 struct vote_producer;
 
 /*
- * Called from vote_producer_poll()/flush() once per message. err is 0 when
+ * Called from vote_producer_poll() (or _flush) once per message. err is 0 when
  * the broker acknowledged the message, otherwise a librdkafka error code
  * (rd_kafka_resp_err_t) and reason says why. opaque is the pointer given
  * to vote_producer_send(); arg the one given to vote_producer_new().
@@ -45,8 +45,20 @@ enum vote_send_status	 vote_producer_send(struct vote_producer *vp,
 int			 vote_producer_poll(struct vote_producer *vp,
 			    int timeout_ms);
 
-/* Waits up to timeout_ms for every message to be reported: 0, or -1. */
+/*
+ * Serves reports until every message is reported, up to timeout_ms: 0, or
+ * -1 when some are left.
+ */
 int			 vote_producer_flush(struct vote_producer *vp,
+			    int timeout_ms);
+
+/*
+ * Sends the messages waiting for linger.ms now, then waits up to
+ * timeout_ms until every message has been reported: 0, or -1 when some
+ * are left. Serves nothing itself: another thread must be in
+ * vote_producer_poll() (producers/server.c's delivery-report thread).
+ */
+int			 vote_producer_send_now(struct vote_producer *vp,
 			    int timeout_ms);
 
 /* Messages enqueued and not yet reported. */

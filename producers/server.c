@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The completion-queue loops of marimba-grpc (see server.h): starts the
- * gRPC server with its bounds, drives the calls, runs the thread that
- * serves delivery reports and shuts down gracefully when a signal arrives.
+ * gRPC server with its bounds, drives the calls, marks the end of each
+ * burst for the burst thread, runs the thread that serves delivery
+ * reports and shuts down gracefully when a signal arrives.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -33,6 +34,7 @@ static int	 server_shutdown_step(struct server *, int64_t);
 static int	 server_signalled(int);
 static void	 server_event(struct server *, grpc_event *);
 static void	*server_reports(void *);
+static size_t	 server_produce_parked(void *);
 static void	 server_reports_stop(struct server *);
 
 int
@@ -47,6 +49,7 @@ server_init(struct server *s, const struct marimba_config *cfg, char *err,
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	TAILQ_INIT(&s->calls);
+	TAILQ_INIT(&s->parked);
 	s->shutdown_tag.kind = TAG_SHUTDOWN;
 	s->refusals.since_ms = server_now_ms();
 	if (pthread_mutex_init(&s->mu, NULL) != 0) {
@@ -104,6 +107,11 @@ server_init(struct server *s, const struct marimba_config *cfg, char *err,
 		return (-1);
 	}
 	s->reports_started = 1;
+	if (burst_start(&s->burst, &s->mu, s->vp, cfg->grpc.burst_votes,
+	    cfg->grpc.burst_wait_ms, server_produce_parked, s) == -1) {
+		snprintf(err, errlen, "cannot start the burst thread");
+		return (-1);
+	}
 	return (0);
 }
 
@@ -158,9 +166,17 @@ server_run(struct server *s, int sigfd)
 
 	last_sweep = 0;
 	for (;;) {
-		deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-		    gpr_time_from_millis(LOOP_WAIT_MS, GPR_TIMESPAN));
-		ev = grpc_completion_queue_next(s->cq, deadline, NULL);
+		/* No event ready: the burst is over; then wait for one. */
+		ev = grpc_completion_queue_next(s->cq,
+		    gpr_inf_past(GPR_CLOCK_MONOTONIC), NULL);
+		if (ev.type == GRPC_QUEUE_TIMEOUT) {
+			pthread_mutex_lock(&s->mu);
+			burst_end(&s->burst);
+			pthread_mutex_unlock(&s->mu);
+			deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			    gpr_time_from_millis(LOOP_WAIT_MS, GPR_TIMESPAN));
+			ev = grpc_completion_queue_next(s->cq, deadline, NULL);
+		}
 		pthread_mutex_lock(&s->mu);
 		server_event(s, &ev);
 
@@ -226,6 +242,7 @@ server_free(struct server *s)
 	grpc_event	ev;
 
 	/* From here on this thread alone serves calls and reports. */
+	burst_stop(&s->burst);
 	server_reports_stop(s);
 	if (s->srv != NULL) {
 		if (!s->shutting_down) {
@@ -267,6 +284,13 @@ server_delivered(void *opaque, int err, const char *reason, void *arg)
 	pthread_mutex_lock(&s->mu);
 	call_delivered(opaque, err, reason);
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* The burst thread's callback (mutex held). */
+static size_t
+server_produce_parked(void *arg)
+{
+	return (call_produce_parked(arg));
 }
 
 /*

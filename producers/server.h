@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The gRPC server of marimba-grpc: one completion queue driven by one
- * thread, and one thread blocked on the Kafka producer's delivery reports
- * that answers a call the moment its last report arrives. Both touch the
- * per-call state under the server's mutex only (docs/grpc.md).
+ * thread, one thread blocked on the Kafka producer's delivery reports
+ * that answers a call the moment its last report arrives, and one that
+ * sends a burst of votes at once (server_burst.h). All touch the per-call
+ * state under the server's mutex only (docs/grpc.md).
  */
 #ifndef MARIMBA_SERVER_H
 #define MARIMBA_SERVER_H
@@ -19,6 +20,7 @@
 #include "config.h"
 #include "health_probe.h"
 #include "peer_table.h"
+#include "server_burst.h"
 #include "vote_producer.h"
 
 #define SERVER_MAX_MESSAGE	(64 * 1024)	/* bytes per received message */
@@ -78,6 +80,8 @@ struct server {
 	size_t				 ncalls;
 	struct tag			 shutdown_tag;
 	int				 port;
+	struct server_burst		 burst;
+	struct call_list		 parked;	/* until the burst */
 	int				 shutting_down;
 	int				 shutdown_notified;
 	int				 cancelled_all;

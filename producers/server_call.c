@@ -22,6 +22,7 @@
 #include "log.h"
 #include "rpc_client.h"
 #include "server.h"
+#include "server_burst.h"
 #include "server_call.h"
 #include "vote.h"
 #include "vote_id.h"
@@ -49,6 +50,8 @@ enum call_state {
 
 struct call {
 	TAILQ_ENTRY(call)	 entry;
+	TAILQ_ENTRY(call)	 park;		/* in s->parked */
+	int			 parked;
 	struct server		*s;
 	grpc_call		*gc;
 	grpc_call_details	 details;	/* unregistered calls only */
@@ -95,6 +98,7 @@ static void	call_reply(struct call *, grpc_status_code, grpc_byte_buffer *,
 		    const char *, ...) __attribute__((format(printf, 4, 5)));
 static void	call_add_vote(struct call *, const uint8_t *, size_t);
 static void	call_produce(struct call *);
+static void	call_send_votes(struct call *);
 static void	call_finish_produce(struct call *);
 static void	call_health(struct call *, const uint8_t *, size_t);
 
@@ -250,7 +254,8 @@ call_sweep(struct server *s, int64_t now)
 			    "produced", (long long)stream_ms);
 			continue;
 		}
-		if (c->state != CALL_PRODUCING || now < c->ack_deadline_ms)
+		if (c->state != CALL_PRODUCING || c->parked ||
+		    now < c->ack_deadline_ms)
 			continue;
 		/* Late reports still arrive; the call lives until then. */
 		call_reply(c, GRPC_STATUS_UNAVAILABLE, NULL,
@@ -555,9 +560,7 @@ call_produce(struct call *c)
 {
 	struct server		*s = c->s;
 	struct idem_key		 key;
-	enum vote_send_status	 st;
 	char			 why[256];
-	size_t			 i;
 	int			 keyed;
 
 	if (c->nvotes == 0) {
@@ -589,6 +592,22 @@ call_produce(struct call *c)
 	c->state = CALL_PRODUCING;
 	c->ack_deadline_ms = server_now_ms() + s->cfg->ack_timeout_ms +
 	    SERVER_ACK_MARGIN_MS;
+	if (burst_parks(&s->burst)) {
+		c->parked = 1;
+		TAILQ_INSERT_TAIL(&s->parked, c, park);
+		return;
+	}
+	call_send_votes(c);
+}
+
+/* Hands the call's votes to the producer; answers once none is left. */
+static void
+call_send_votes(struct call *c)
+{
+	struct server		*s = c->s;
+	enum vote_send_status	 st;
+	size_t			 i;
+
 	for (i = 0; i < c->nvotes; i++) {
 		st = vote_producer_send(s->vp, &c->votes[i], c);
 		if (st == VOTE_SEND_OK) {
@@ -599,8 +618,26 @@ call_produce(struct call *c)
 		    GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_UNAVAILABLE;
 		break;
 	}
+	burst_count(&s->burst, i);
 	if (c->acks.pending == 0)
 		call_finish_produce(c);
+}
+
+size_t
+call_produce_parked(struct server *s)
+{
+	struct call	*c;
+	size_t		 n;
+
+	n = 0;
+	while ((c = TAILQ_FIRST(&s->parked)) != NULL) {
+		TAILQ_REMOVE(&s->parked, c, park);
+		c->parked = 0;
+		n += c->nvotes;
+		call_send_votes(c);
+		call_maybe_free(c);
+	}
+	return (n);
 }
 
 static void
@@ -769,7 +806,8 @@ call_reply(struct call *c, grpc_status_code status, grpc_byte_buffer *bb,
 static void
 call_maybe_free(struct call *c)
 {
-	if (c->state == CALL_DONE && c->batches == 0 && c->acks.pending == 0)
+	if (c->state == CALL_DONE && c->batches == 0 &&
+	    c->acks.pending == 0 && !c->parked)
 		call_free(c);
 }
 

@@ -3,11 +3,14 @@
  * One gRPC call on the server and its state machine: requested, reading
  * request messages, confirming a stream's half-close, waiting for Kafka's
  * acknowledgements, replying, done. Every function here is called with
- * the server's mutex held (by the completion-queue thread, or by the
- * delivery-report thread for call_delivered()).
+ * the server's mutex held (by the completion-queue thread, by the
+ * delivery-report thread for call_delivered(), by the burst thread for
+ * call_produce_parked()).
  */
 #ifndef MARIMBA_SERVER_CALL_H
 #define MARIMBA_SERVER_CALL_H
+
+#include <stddef.h>
 
 #include "server.h"
 
@@ -26,6 +29,12 @@ void	call_event(struct tag *, int);
 
 /* A delivery report for one of the call's votes. */
 void	call_delivered(struct call *, int, const char *);
+
+/*
+ * Produces the votes of the calls parked while a burst was in flight
+ * (server_burst.h); returns how many votes that was.
+ */
+size_t	call_produce_parked(struct server *);
 
 /* Answers UNAVAILABLE for calls whose votes were not acknowledged in time. */
 void	call_sweep(struct server *, int64_t);

@@ -6,9 +6,12 @@
  * message fails within the ack timeout and broker_up says 0. The sticky
  * partitioner puts a burst on one partition (the key's hash, with
  * MARIMBA_PRODUCER_STICKY_MS=0, spreads it) and never on a partition
- * without a leader.
+ * without a leader. vote_producer_send_now() sends a message at once
+ * instead of after linger.ms, and leaves its report to the polling thread.
  */
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -22,6 +25,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "clock.h"
 #include "config.h"
 #include "kafka_offsets.h"
 #include "vote.h"
@@ -372,6 +376,79 @@ test_broker_down(void **state)
 	vote_producer_free(vp);
 }
 
+/* A thread in vote_producer_poll(), as marimba-grpc's report thread. */
+struct poller {
+	struct vote_producer	*vp;
+	atomic_int		 stop;
+	pthread_t		 thread;
+};
+
+static void *
+poller_run(void *arg)
+{
+	struct poller	*p = arg;
+
+	while (!atomic_load(&p->stop))
+		(void)vote_producer_poll(p->vp, 20);
+	return (NULL);
+}
+
+static void
+test_send_now(void **state)
+{
+	struct mock		*m = *state;
+	struct vote_producer	*vp;
+	struct poller		 p;
+	struct reports		 r;
+	struct vote		 v;
+	char			 err[256];
+	int64_t			 t0, took;
+
+	memset(&r, 0, sizeof(r));
+	m->cfg.producer_linger_ms = 600;
+	vp = vote_producer_new(&m->cfg, delivered, &r, err, sizeof(err));
+	assert_non_null(vp);
+	/* The partitions' leaders are known: only linger.ms holds a vote. */
+	assert_int_equal(vote_producer_broker_is_up(vp, 2000), 1);
+	make_vote(&v, 1);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	poll_reports(vp, &r, 1, 5000);
+	assert_int_equal(r.ok, 1);
+
+	/* Left alone, a vote waits out linger.ms. */
+	make_vote(&v, 2);
+	t0 = marimba_mono_ms();
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	poll_reports(vp, &r, 2, 5000);
+	took = marimba_mono_ms() - t0;
+	assert_int_equal(r.ok, 2);
+	assert_true(took >= 500);
+
+	/* Sent now: reported well within linger.ms, by the polling thread. */
+	p.vp = vp;
+	atomic_init(&p.stop, 0);
+	assert_int_equal(pthread_create(&p.thread, NULL, poller_run, &p), 0);
+	make_vote(&v, 3);
+	t0 = marimba_mono_ms();
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	assert_int_equal(vote_producer_send_now(vp, 3000), 0);
+	took = marimba_mono_ms() - t0;
+	atomic_store(&p.stop, 1);
+	assert_int_equal(pthread_join(p.thread, NULL), 0);
+	assert_int_equal(r.ok, 3);
+	assert_true(took < 300);
+
+	/* It serves no report itself: with nobody polling, it times out. */
+	make_vote(&v, 4);
+	assert_int_equal(vote_producer_send(vp, &v, &r), VOTE_SEND_OK);
+	assert_int_equal(vote_producer_send_now(vp, 200), -1);
+	assert_int_equal(r.ok, 3);
+	poll_reports(vp, &r, 4, 5000);
+	assert_int_equal(r.ok, 4);
+	assert_int_equal(r.failed, 0);
+	vote_producer_free(vp);
+}
+
 int
 main(void)
 {
@@ -381,6 +458,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_notify_fd, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_send_now, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_broker_down, setup,
 		    teardown),
