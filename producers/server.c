@@ -34,7 +34,7 @@ static int	 server_shutdown_step(struct server *, int64_t);
 static int	 server_signalled(int);
 static void	 server_event(struct server *, grpc_event *);
 static void	*server_reports(void *);
-static size_t	 server_produce_parked(void *);
+static void	 server_produce_parked(void *);
 static void	 server_reports_stop(struct server *);
 
 int
@@ -287,10 +287,10 @@ server_delivered(void *opaque, int err, const char *reason, void *arg)
 }
 
 /* The burst thread's callback (mutex held). */
-static size_t
+static void
 server_produce_parked(void *arg)
 {
-	return (call_produce_parked(arg));
+	call_produce_parked(arg);
 }
 
 /*

@@ -111,13 +111,16 @@ burst_run(void *arg)
 			    "linger.ms for %d ms", b->wait_ms,
 			    BURST_BACKOFF_MS);
 		}
-		next = b->produce_parked(b->arg);
-		b->votes = 0;	/* this thread's burst, not the queue's */
+		/* The parked votes are this thread's burst, not the queue's. */
+		b->votes = 0;
+		b->produce_parked(b->arg);
+		next = b->votes;
+		b->votes = 0;
 		if (next == 0 || sent == -1)
 			b->sending = 0;
 	}
 	b->sending = 0;
-	(void)b->produce_parked(b->arg);
+	b->produce_parked(b->arg);
 	pthread_mutex_unlock(b->mu);
 	return (NULL);
 }

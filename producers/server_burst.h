@@ -19,8 +19,11 @@
 
 #include "vote_producer.h"
 
-/* Produces the parked calls' votes (mutex held); returns how many. */
-typedef size_t	(*burst_produce_fn)(void *arg);
+/*
+ * Produces the parked calls' votes (mutex held), each counted with
+ * burst_count().
+ */
+typedef void	(*burst_produce_fn)(void *arg);
 
 /* The burst thread and its state; all of it under *mu. */
 struct server_burst {

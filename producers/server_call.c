@@ -623,21 +623,17 @@ call_send_votes(struct call *c)
 		call_finish_produce(c);
 }
 
-size_t
+void
 call_produce_parked(struct server *s)
 {
 	struct call	*c;
-	size_t		 n;
 
-	n = 0;
 	while ((c = TAILQ_FIRST(&s->parked)) != NULL) {
 		TAILQ_REMOVE(&s->parked, c, park);
 		c->parked = 0;
-		n += c->nvotes;
 		call_send_votes(c);
 		call_maybe_free(c);
 	}
-	return (n);
 }
 
 static void

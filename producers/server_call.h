@@ -10,8 +10,6 @@
 #ifndef MARIMBA_SERVER_CALL_H
 #define MARIMBA_SERVER_CALL_H
 
-#include <stddef.h>
-
 #include "server.h"
 
 /*
@@ -32,9 +30,9 @@ void	call_delivered(struct call *, int, const char *);
 
 /*
  * Produces the votes of the calls parked while a burst was in flight
- * (server_burst.h); returns how many votes that was.
+ * (server_burst.h); those produced are counted with burst_count().
  */
-size_t	call_produce_parked(struct server *);
+void	call_produce_parked(struct server *);
 
 /* Answers UNAVAILABLE for calls whose votes were not acknowledged in time. */
 void	call_sweep(struct server *, int64_t);
